@@ -1,0 +1,56 @@
+import { z } from 'zod';
+
+/** Dossier codes as issued by one-stop desk software, e.g. `000.00.20.H47-260101-0001`. */
+export const dossierCodeSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$/, 'must be 3–64 characters of letters, digits, ".", "_" or "-"');
+
+export const agencyCodeSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'invalid agency code');
+export const procedureCodeSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'invalid procedure code');
+
+/** An ISO 8601 instant that states its offset (a legal receipt time is never ambiguous). */
+export const instantSchema = z.iso.datetime({ offset: true, message: 'must be ISO 8601 with a UTC offset' });
+
+/** Kênh tiếp nhận: trực tiếp, trực tuyến, bưu chính. */
+export const channelSchema = z.enum(['direct', 'online', 'postal']);
+export type Channel = z.infer<typeof channelSchema>;
+
+export const outcomeSchema = z.enum(['early', 'on_time', 'late']);
+
+export const dossierStatusSchema = z.enum(['received', 'completed']);
+export type DossierStatus = z.infer<typeof dossierStatusSchema>;
+
+/** Body of POST /v1/dossiers: what the one-stop desk records at receipt (Mẫu 01). */
+export const intakeRequestSchema = z
+  .object({
+    code: dossierCodeSchema,
+    procedureCode: procedureCodeSchema,
+    agencyCode: agencyCodeSchema,
+    channel: channelSchema,
+    applicant: z.object({
+      name: z.string().trim().min(1).max(200),
+      phone: z.string().max(30).optional(),
+    }),
+    receivedAt: instantSchema,
+  })
+  .strict();
+export type IntakeRequest = z.infer<typeof intakeRequestSchema>;
+
+/** Body of POST /v1/dossiers/{code}/complete. `completedAt` defaults to the time of the call. */
+export const completeRequestSchema = z
+  .object({
+    completedAt: instantSchema.optional(),
+    actor: z.string().trim().min(1).max(200).optional(),
+  })
+  .strict();
+export type CompleteRequest = z.infer<typeof completeRequestSchema>;
+
+/** One workflow per dossier; its id is derived from the code so duplicates collide. */
+export function workflowIdFor(dossierCode: string): string {
+  return `dossier-${dossierCode}`;
+}
+
+/** JetStream `Nats-Msg-Id` and event id: `<dossier code>:<sequence>`. */
+export function eventIdFor(dossierCode: string, seq: number): string {
+  return `${dossierCode}:${seq}`;
+}

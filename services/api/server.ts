@@ -1,0 +1,45 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { Client } from '@temporalio/client';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import type { Config } from '../config';
+import type { PrismaClient } from '../db';
+import type { Logger } from '../logger';
+import { registerErrorHandling } from './errors';
+import { dossierRoutes } from './routes/dossiers';
+
+export interface ApiDeps {
+  config: Pick<Config, 'TEMPORAL_TASK_QUEUE'>;
+  logger: Logger;
+  prisma: PrismaClient;
+  temporal: Client;
+  now?: () => Date;
+}
+
+/** The HTTP API: versioned under /v1, OpenAPI at /docs. */
+export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
+  const app = Fastify({ loggerInstance: deps.logger as FastifyBaseLogger }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  registerErrorHandling(app);
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'motcua API',
+        description: 'Hồ sơ thủ tục hành chính: intake, actions and read models',
+        version: '1',
+      },
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  await app.register(dossierRoutes, deps);
+  return app;
+}

@@ -1,0 +1,74 @@
+import type { Client } from '@temporalio/client';
+import type { Worker } from '@temporalio/worker';
+import type { FastifyInstance } from 'fastify';
+import { buildApi } from './api/server';
+import type { Config } from './config';
+import { createPrisma, type PrismaClient } from './db';
+import type { Logger } from './logger';
+import { connectNats, type Nats } from './nats';
+import { type RunningProjector, startProjector } from './projector';
+import { connectTemporalClient } from './temporal';
+import { createDossierWorker, type WorkerDeps } from './worker';
+
+export interface Roles {
+  worker?: boolean;
+  api?: boolean;
+  projector?: boolean;
+}
+
+export interface RunningServices {
+  prisma: PrismaClient;
+  nats: Nats;
+  temporal?: Client;
+  worker?: Worker;
+  api?: FastifyInstance;
+  /** Base URL of the API when it listens. */
+  apiUrl?: string;
+  projector?: RunningProjector;
+  stop(): Promise<void>;
+}
+
+/** Wires the long-running roles of motcua in one process (dev, tests) or one role per process. */
+export async function startServices(
+  config: Config,
+  logger: Logger,
+  roles: Roles,
+  overrides?: WorkerDeps['overrides'],
+): Promise<RunningServices> {
+  const prisma = createPrisma(config.DATABASE_URL!);
+  const nats = await connectNats(config, logger.child({ component: 'nats' }), `motcua-${Object.keys(roles).join('-')}`);
+  const running: RunningServices = { prisma, nats, stop: async () => {} };
+  let workerRun: Promise<void> | undefined;
+
+  if (roles.worker) {
+    running.worker = await createDossierWorker({
+      config,
+      logger: logger.child({ service: 'worker' }),
+      prisma,
+      nats,
+      overrides,
+    });
+    workerRun = running.worker.run();
+  }
+  if (roles.projector) {
+    running.projector = await startProjector({ config, logger: logger.child({ service: 'projector' }), prisma, nats });
+  }
+  if (roles.api) {
+    running.temporal = await connectTemporalClient(config);
+    running.api = await buildApi({ config, logger: logger.child({ service: 'api' }), prisma, temporal: running.temporal });
+    running.apiUrl = await running.api.listen({ host: config.API_HOST, port: config.API_PORT });
+  }
+
+  running.stop = async () => {
+    await running.api?.close();
+    await running.temporal?.connection.close();
+    if (running.worker) {
+      running.worker.shutdown();
+      await workerRun;
+    }
+    await running.projector?.stop();
+    await nats.close();
+    await prisma.$disconnect();
+  };
+  return running;
+}

@@ -1,0 +1,30 @@
+import { Command } from 'commander';
+import { loadConfig } from '../config';
+import { applyMigrations, createPrisma } from '../db';
+import { createLogger } from '../logger';
+import { seedSampleReferenceData } from '../reference';
+
+function requireDatabaseUrl(): string {
+  const url = loadConfig().DATABASE_URL;
+  if (!url) throw new Error('DATABASE_URL is not set (the embedded PostgreSQL only runs under `motcua dev`)');
+  return url;
+}
+
+export function dbCommand(): Command {
+  const db = new Command('db').description('Database schema and reference data (PostgreSQL via DATABASE_URL)');
+  db.command('migrate')
+    .description('Apply pending prisma/migrations, recorded in _prisma_migrations like `prisma migrate deploy`')
+    .action(async () => {
+      const applied = await applyMigrations(requireDatabaseUrl(), createLogger('db'));
+      console.log(applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date');
+    });
+  db.command('seed-sample')
+    .description('Load the sample agencies and procedures (dữ liệu mẫu)')
+    .action(async () => {
+      const prisma = createPrisma(requireDatabaseUrl());
+      await seedSampleReferenceData(prisma);
+      await prisma.$disconnect();
+      console.log('sample reference data loaded');
+    });
+  return db;
+}

@@ -1,0 +1,32 @@
+import { Command } from 'commander';
+import { type Roles, startServices } from '../app';
+import { loadConfig } from '../config';
+import { applyMigrations } from '../db';
+import { onShutdown } from '../lifecycle';
+import { createLogger } from '../logger';
+
+/** Runs one role against external servers (configured by env), e.g. one container per role. */
+async function runRole(name: keyof Roles): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(name, config.LOG_LEVEL);
+  if (!config.DATABASE_URL) throw new Error('DATABASE_URL is not set; use `motcua dev` for the embedded stack');
+  const lifecycle = onShutdown(logger);
+  if (name !== 'worker') await applyMigrations(config.DATABASE_URL, logger);
+  const services = await startServices(config, logger, { [name]: true });
+  lifecycle.add(name, () => services.stop());
+  logger.info({ role: name, apiUrl: services.apiUrl }, 'started');
+}
+
+export function roleCommands(): Command[] {
+  return [
+    new Command('worker')
+      .description('Run a Temporal worker for dossier workflows and activities (env: TEMPORAL_*, NATS_*, DATABASE_URL)')
+      .action(() => runRole('worker')),
+    new Command('api')
+      .description('Run the HTTP API (env: API_HOST, API_PORT, TEMPORAL_*, NATS_*, DATABASE_URL)')
+      .action(() => runRole('api')),
+    new Command('projector')
+      .description('Run the JetStream → PostgreSQL read-model projector (env: NATS_*, DATABASE_URL)')
+      .action(() => runRole('projector')),
+  ];
+}

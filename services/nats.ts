@@ -1,0 +1,83 @@
+import {
+  type JetStreamClient,
+  type JetStreamManager,
+  jetstream,
+  jetstreamManager,
+  RetentionPolicy,
+  StorageType,
+} from '@nats-io/jetstream';
+import { type NatsConnection, nanos } from '@nats-io/nats-core';
+import { connect } from '@nats-io/transport-node';
+import { DOSSIER_SUBJECT_PREFIX } from '../domain/events';
+import type { Config } from './config';
+import type { Logger } from './logger';
+
+export type { JetStreamClient, JetStreamManager, NatsConnection };
+
+export interface Nats {
+  nc: NatsConnection;
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  close(): Promise<void>;
+}
+
+/** The one NATS helper: connects and makes sure the dossier event stream exists with our settings. */
+export async function connectNats(
+  config: Pick<Config, 'NATS_URL' | 'NATS_STREAM' | 'NATS_DUPLICATE_WINDOW_HOURS'>,
+  logger: Logger,
+  name = 'motcua',
+): Promise<Nats> {
+  const nc = await connect({
+    servers: config.NATS_URL,
+    name,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 500,
+  });
+  (async () => {
+    for await (const s of nc.status()) {
+      if (s.type === 'disconnect' || s.type === 'reconnect') logger.warn({ nats: s.type }, 'nats connection status');
+    }
+  })().catch(() => {});
+  const jsm = await jetstreamManager(nc);
+  await ensureDossierStream(jsm, config, logger);
+  return {
+    nc,
+    js: jetstream(nc),
+    jsm,
+    close: async () => {
+      if (!nc.isClosed()) await nc.drain();
+    },
+  };
+}
+
+async function ensureDossierStream(
+  jsm: JetStreamManager,
+  config: Pick<Config, 'NATS_STREAM' | 'NATS_DUPLICATE_WINDOW_HOURS'>,
+  logger: Logger,
+): Promise<void> {
+  // Wider than Temporal's activity retry tail so a retried publish is still deduplicated.
+  const duplicateWindow = nanos(config.NATS_DUPLICATE_WINDOW_HOURS * 3_600_000);
+  const wanted = {
+    name: config.NATS_STREAM,
+    subjects: [`${DOSSIER_SUBJECT_PREFIX}.>`],
+    retention: RetentionPolicy.Limits,
+    storage: StorageType.File,
+    duplicate_window: duplicateWindow,
+  };
+  try {
+    const info = await jsm.streams.info(config.NATS_STREAM);
+    if (info.config.duplicate_window !== duplicateWindow) {
+      await jsm.streams.update(config.NATS_STREAM, { duplicate_window: duplicateWindow });
+      logger.info({ stream: config.NATS_STREAM }, 'stream duplicate window updated');
+    }
+  } catch (err) {
+    if (!isStreamNotFound(err)) throw err;
+    await jsm.streams.add(wanted);
+    logger.info({ stream: config.NATS_STREAM }, 'stream created');
+  }
+}
+
+function isStreamNotFound(err: unknown): boolean {
+  const e = err as { code?: number | string; api_error?: { err_code?: number }; message?: string };
+  return e?.api_error?.err_code === 10059 || /stream not found/i.test(e?.message ?? '');
+}

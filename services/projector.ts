@@ -1,0 +1,163 @@
+import { AckPolicy, type ConsumerMessages, DeliverPolicy, type JsMsg } from '@nats-io/jetstream';
+import { nanos } from '@nats-io/nats-core';
+import { type DossierEvent, dossierEventSchema } from '../domain/events';
+import type { Config } from './config';
+import type { PrismaClient } from './db';
+import { chainHash, GENESIS_HASH } from './eventlog';
+import type { Logger } from './logger';
+import type { Nats } from './nats';
+
+export type ProjectionResult = 'applied' | 'duplicate' | 'out_of_order';
+
+/**
+ * Applies one event to the read model in one transaction. The event id is unique and the
+ * dossier row moves only from seq-1 to seq, so redelivery never counts twice.
+ */
+export async function projectEvent(
+  prisma: PrismaClient,
+  event: DossierEvent,
+  streamSeq: number,
+): Promise<ProjectionResult> {
+  return prisma.$transaction(async (tx) => {
+    if (await tx.dossierEvent.findUnique({ where: { id: event.id }, select: { id: true } })) return 'duplicate';
+    const dossier = await tx.dossier.findUnique({ where: { code: event.dossierCode } });
+    const expected = (dossier?.lastSeq ?? 0) + 1;
+    if (event.seq < expected) return 'duplicate';
+    if (event.seq > expected) return 'out_of_order';
+    const hash = chainHash(dossier?.lastHash ?? GENESIS_HASH, event);
+
+    if (event.type === 'dossier.received') {
+      const p = event.payload;
+      await tx.dossier.create({
+        data: {
+          code: event.dossierCode,
+          workflowId: event.workflowId,
+          procedureCode: p.procedureCode,
+          agencyCode: p.agencyCode,
+          channel: p.channel,
+          applicantName: p.applicantName,
+          status: 'received',
+          receivedAt: new Date(p.receivedAt),
+          dueAt: new Date(p.dueAt),
+          calendarVersion: p.calendarVersion,
+          lastSeq: event.seq,
+          lastHash: hash,
+        },
+      });
+    } else {
+      const moved = await tx.dossier.updateMany({
+        where: { code: event.dossierCode, lastSeq: event.seq - 1 },
+        data: {
+          status: 'completed',
+          completedAt: new Date(event.payload.completedAt),
+          outcome: event.payload.outcome,
+          lastSeq: event.seq,
+          lastHash: hash,
+        },
+      });
+      if (moved.count !== 1) throw new Error(`concurrent projection of ${event.id}`);
+    }
+    await tx.dossierEvent.create({
+      data: {
+        id: event.id,
+        dossierCode: event.dossierCode,
+        seq: event.seq,
+        type: event.type,
+        schemaVersion: event.version,
+        occurredAt: new Date(event.occurredAt),
+        payload: event as object,
+        prevHash: dossier?.lastHash ?? GENESIS_HASH,
+        hash,
+        streamSeq: BigInt(streamSeq),
+      },
+    });
+    return 'applied';
+  });
+}
+
+export interface ProjectorDeps {
+  config: Pick<Config, 'NATS_STREAM'>;
+  logger: Logger;
+  prisma: PrismaClient;
+  nats: Nats;
+  durableName?: string;
+}
+
+export interface RunningProjector {
+  /** Resolves when the consume loop has ended. */
+  done: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Durable pull consumer DOSSIER_EVENTS → PostgreSQL read model; explicit acks. */
+export async function startProjector({
+  config,
+  logger,
+  prisma,
+  nats,
+  durableName = 'projector',
+}: ProjectorDeps): Promise<RunningProjector> {
+  const log = logger.child({ consumer: durableName });
+  try {
+    await nats.jsm.consumers.info(config.NATS_STREAM, durableName);
+  } catch {
+    await nats.jsm.consumers.add(config.NATS_STREAM, {
+      durable_name: durableName,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      ack_wait: nanos(30_000),
+      max_ack_pending: 1000,
+    });
+    log.info('durable consumer created');
+  }
+  const consumer = await nats.js.consumers.get(config.NATS_STREAM, durableName);
+  let messages: ConsumerMessages | undefined;
+  let stopping = false;
+
+  const handle = async (m: JsMsg) => {
+    let event: DossierEvent;
+    try {
+      event = dossierEventSchema.parse(m.json());
+    } catch (err) {
+      log.error({ streamSeq: m.seq, subject: m.subject, err }, 'invalid dossier event, terminated');
+      m.term('invalid event');
+      return;
+    }
+    const ctx = { dossierCode: event.dossierCode, workflowId: event.workflowId, eventId: event.id };
+    try {
+      const result = await projectEvent(prisma, event, m.seq);
+      if (result === 'out_of_order') {
+        log.warn(ctx, 'event ahead of its predecessor, redelivering later');
+        m.nak(1000);
+        return;
+      }
+      await m.ackAck();
+      log.debug({ ...ctx, result }, 'event projected');
+    } catch (err) {
+      log.error({ ...ctx, err }, 'projection failed, redelivering later');
+      m.nak(2000);
+    }
+  };
+
+  const done = (async () => {
+    while (!stopping) {
+      try {
+        messages = await consumer.consume({ max_messages: 256 });
+        for await (const m of messages) await handle(m);
+      } catch (err) {
+        if (stopping) break;
+        log.error({ err }, 'consume loop failed, restarting');
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
+  })();
+
+  return {
+    done,
+    stop: async () => {
+      stopping = true;
+      await messages?.close();
+      await done;
+    },
+  };
+}

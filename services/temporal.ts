@@ -1,0 +1,37 @@
+import { Client, Connection } from '@temporalio/client';
+import type { LogLevel, LogMetadata, Logger as TemporalLogger } from '@temporalio/common';
+import { Runtime } from '@temporalio/worker';
+import type { Config } from './config';
+import type { Logger } from './logger';
+
+/** The one Temporal client factory. */
+export async function connectTemporalClient(
+  config: Pick<Config, 'TEMPORAL_ADDRESS' | 'TEMPORAL_NAMESPACE'>,
+): Promise<Client> {
+  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+}
+
+const levels: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
+  TRACE: 'trace',
+  DEBUG: 'debug',
+  INFO: 'info',
+  WARN: 'warn',
+  ERROR: 'error',
+};
+
+/** Routes the SDK's workflow/activity/worker logs into pino (once per process). */
+export function installTemporalLogging(logger: Logger): void {
+  if (Runtime.instantiator !== undefined) return;
+  const forward = (level: LogLevel, message: string, meta?: LogMetadata) =>
+    logger[levels[level]]({ ...meta }, message);
+  const bridge: TemporalLogger = {
+    log: forward,
+    trace: (m, meta) => forward('TRACE', m, meta),
+    debug: (m, meta) => forward('DEBUG', m, meta),
+    info: (m, meta) => forward('INFO', m, meta),
+    warn: (m, meta) => forward('WARN', m, meta),
+    error: (m, meta) => forward('ERROR', m, meta),
+  };
+  Runtime.install({ logger: bridge });
+}

@@ -1,0 +1,34 @@
+import { fileURLToPath } from 'node:url';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import { defaultCalendar } from '../domain/calendar';
+import type { Config } from './config';
+import type { PrismaClient } from './db';
+import type { Logger } from './logger';
+import type { Nats } from './nats';
+import { installTemporalLogging } from './temporal';
+
+export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+export interface WorkerDeps {
+  config: Pick<Config, 'TEMPORAL_ADDRESS' | 'TEMPORAL_NAMESPACE' | 'TEMPORAL_TASK_QUEUE'>;
+  logger: Logger;
+  prisma: PrismaClient;
+  nats: Nats;
+  /** Tests pass a pre-built bundle or an existing connection (e.g. the time-skipping server's). */
+  overrides?: Partial<Pick<WorkerOptions, 'workflowBundle' | 'connection'>>;
+}
+
+/** Creates the dossier worker; call `run()` on it. */
+export async function createDossierWorker({ config, logger, prisma, nats, overrides }: WorkerDeps): Promise<Worker> {
+  installTemporalLogging(logger.child({ component: 'temporal' }));
+  const connection = overrides?.connection ?? (await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS }));
+  const calendar = defaultCalendar();
+  return Worker.create({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    ...(overrides?.workflowBundle ? { workflowBundle: overrides.workflowBundle } : { workflowsPath }),
+    activities: createActivities({ prisma, js: nats.js, calendarFor: async () => calendar }),
+  });
+}

@@ -1,0 +1,117 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEventActivities } from '../../activities/events';
+import { eventIdFor } from '../../domain/dossier';
+import type { DossierEvent } from '../../domain/events';
+import { createPrisma, type PrismaClient } from '../../services/db';
+import { connectNats, type Nats } from '../../services/nats';
+import { projectEvent, type RunningProjector, startProjector } from '../../services/projector';
+import { eventually, testConfig, testLogger, uniqueCode } from './helpers';
+
+const config = testConfig();
+let prisma: PrismaClient;
+let nats: Nats;
+
+const received = (code: string): DossierEvent => ({
+  id: eventIdFor(code, 1),
+  dossierCode: code,
+  workflowId: `dossier-${code}`,
+  seq: 1,
+  type: 'dossier.received',
+  version: 1,
+  occurredAt: '2026-11-02T01:00:00.000Z',
+  payload: {
+    procedureCode: 'MAU-DANG-KY-KHAI-SINH',
+    agencyCode: 'X-AN-BINH',
+    channel: 'direct',
+    applicantName: 'Phạm Minh Đức',
+    receivedAt: '2026-11-02T01:00:00.000Z',
+    dueAt: '2026-11-03T01:00:00.000Z',
+    warningAt: '2026-11-02T01:00:00.000Z',
+    calendarVersion: 'test',
+  },
+});
+
+const completed = (code: string): DossierEvent => ({
+  id: eventIdFor(code, 2),
+  dossierCode: code,
+  workflowId: `dossier-${code}`,
+  seq: 2,
+  type: 'dossier.completed',
+  version: 1,
+  occurredAt: '2026-11-02T08:00:00.000Z',
+  payload: { completedAt: '2026-11-02T08:00:00.000Z', dueAt: '2026-11-03T01:00:00.000Z', outcome: 'early' },
+});
+
+beforeAll(async () => {
+  prisma = createPrisma(config.DATABASE_URL!);
+  nats = await connectNats(config, testLogger());
+});
+
+afterAll(async () => {
+  await nats?.close();
+  await prisma?.$disconnect();
+});
+
+describe('exactly-once from at-least-once delivery', () => {
+  it('stores a retried publish of the same event once in JetStream', async () => {
+    const { publishDossierEvent } = createEventActivities({ js: nats.js });
+    const event = received(uniqueCode('PUB'));
+    const before = (await nats.jsm.streams.info(config.NATS_STREAM)).state.messages;
+    const first = await publishDossierEvent(event);
+    const retry = await publishDossierEvent(event);
+    expect(first.duplicate).toBe(false);
+    expect(retry).toEqual({ streamSeq: first.streamSeq, duplicate: true });
+    expect((await nats.jsm.streams.info(config.NATS_STREAM)).state.messages).toBe(before + 1);
+  });
+
+  it('keeps the duplicate window wider than the activity retry tail', async () => {
+    const info = await nats.jsm.streams.info(config.NATS_STREAM);
+    expect(info.config.duplicate_window).toBe(config.NATS_DUPLICATE_WINDOW_HOURS * 3_600 * 1e9);
+  });
+
+  it('projects a redelivered event once and holds an event that arrives before its predecessor', async () => {
+    const code = uniqueCode('PRJ');
+    expect(await projectEvent(prisma, completed(code), 11)).toBe('out_of_order');
+    expect(await projectEvent(prisma, received(code), 10)).toBe('applied');
+    expect(await projectEvent(prisma, received(code), 10)).toBe('duplicate');
+    expect(await projectEvent(prisma, completed(code), 11)).toBe('applied');
+    expect(await projectEvent(prisma, completed(code), 11)).toBe('duplicate');
+    const rows = await prisma.dossierEvent.findMany({ where: { dossierCode: code }, orderBy: { seq: 'asc' } });
+    expect(rows.map((r) => r.seq)).toEqual([1, 2]);
+    expect(rows[1]!.prevHash).toBe(rows[0]!.hash);
+    const dossier = await prisma.dossier.findUniqueOrThrow({ where: { code } });
+    expect(dossier).toMatchObject({ status: 'completed', outcome: 'early', lastSeq: 2, lastHash: rows[1]!.hash });
+  });
+
+  it('refuses to edit or delete a recorded event (append-only log)', async () => {
+    const code = uniqueCode('APP');
+    await projectEvent(prisma, received(code), 1);
+    await expect(
+      prisma.dossierEvent.updateMany({ where: { dossierCode: code }, data: { type: 'tampered' } }),
+    ).rejects.toThrow(/append-only/);
+    await expect(prisma.dossierEvent.deleteMany({ where: { dossierCode: code } })).rejects.toThrow(/append-only/);
+  });
+
+  it('resumes after a projector restart without losing or double-counting events', async () => {
+    const { publishDossierEvent } = createEventActivities({ js: nats.js });
+    const codes = Array.from({ length: 20 }, () => uniqueCode('RST'));
+    const logger = testLogger();
+    let projector: RunningProjector = await startProjector({ config, logger, prisma, nats, durableName: 'restart-test' });
+    for (const code of codes.slice(0, 10)) await publishDossierEvent(received(code));
+    await projector.stop();
+    for (const code of codes.slice(10)) await publishDossierEvent(received(code));
+    for (const code of codes) await publishDossierEvent(completed(code));
+    // Redeliver everything once more: the projector must absorb the duplicates.
+    for (const code of codes.slice(0, 5)) await publishDossierEvent(received(code));
+    projector = await startProjector({ config, logger, prisma, nats, durableName: 'restart-test' });
+    try {
+      await eventually(async () => {
+        const n = await prisma.dossier.count({ where: { code: { in: codes }, status: 'completed' } });
+        return n === codes.length ? n : undefined;
+      });
+      expect(await prisma.dossierEvent.count({ where: { dossierCode: { in: codes } } })).toBe(codes.length * 2);
+    } finally {
+      await projector.stop();
+    }
+  });
+});

@@ -1,0 +1,184 @@
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { workflowIdFor } from '../../domain/dossier';
+import { type RunningServices, startServices } from '../../services/app';
+import { connectTemporalClient } from '../../services/temporal';
+import { eventually, testConfig, testLogger, uniqueCode } from './helpers';
+
+const config = testConfig();
+let services: RunningServices;
+let temporal: Awaited<ReturnType<typeof connectTemporalClient>>;
+
+const post = (path: string, body: unknown) =>
+  fetch(`${services.apiUrl}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+
+const intake = (code: string) => ({
+  code,
+  procedureCode: 'MAU-DANG-KY-KET-HON',
+  agencyCode: 'X-AN-BINH',
+  channel: 'direct',
+  applicant: { name: 'Nguyễn Văn An' },
+  // Thứ Hai 2 Nov 2026, 08:00 → 5 working days (no holiday in between) → Mon 9 Nov 08:00.
+  receivedAt: '2026-11-02T08:00:00+07:00',
+});
+
+beforeAll(async () => {
+  services = await startServices(config, testLogger(), { worker: true, projector: true, api: true });
+  temporal = await connectTemporalClient(config);
+});
+
+afterAll(async () => {
+  await temporal?.connection.close();
+  await services?.stop();
+});
+
+describe('a dossier through the real stack', () => {
+  it('starts a workflow on receipt, publishes dossier.received to JetStream and projects it to PostgreSQL', async () => {
+    const code = uniqueCode('KH');
+    const res = await post('/v1/dossiers', intake(code));
+    expect(res.status).toBe(201);
+    const created = await res.json();
+    expect(created).toMatchObject({
+      code,
+      workflowId: workflowIdFor(code),
+      status: 'received',
+      receivedAt: '2026-11-02T08:00:00+07:00',
+      dueAt: '2026-11-09T08:00:00+07:00',
+      lastSeq: 1,
+    });
+
+    const description = await temporal.workflow.getHandle(workflowIdFor(code)).describe();
+    expect(description.status.name).toBe('RUNNING');
+    expect(description.type).toBe('dossierWorkflow');
+
+    const row = await eventually(() => services.prisma.dossier.findUnique({ where: { code } }));
+    expect(row.dueAt.toISOString()).toBe('2026-11-09T01:00:00.000Z');
+    expect(row.calendarVersion).toBe(created.calendarVersion);
+    const events = await services.prisma.dossierEvent.findMany({ where: { dossierCode: code } });
+    expect(events.map((e) => [e.id, e.type])).toEqual([[`${code}:1`, 'dossier.received']]);
+
+    // The very message in JetStream, with the deterministic Nats-Msg-Id.
+    const stored = await services.nats.jsm.streams.getMessage(config.NATS_STREAM, { seq: Number(events[0]!.streamSeq) });
+    expect(stored?.subject).toBe('dossier.received');
+    expect(stored?.header.get('Nats-Msg-Id')).toBe(`${code}:1`);
+    expect(stored?.json()).toMatchObject({ id: `${code}:1`, dossierCode: code, seq: 1, type: 'dossier.received' });
+
+    const got = await fetch(`${services.apiUrl}/v1/dossiers/${code}`);
+    expect(got.status).toBe(200);
+    expect(await got.json()).toMatchObject({ code, status: 'received', dueAt: '2026-11-09T08:00:00+07:00' });
+  });
+
+  it('finishes a dossier on its due day as on_time and records dossier.completed once', async () => {
+    const code = uniqueCode('KH');
+    expect((await post('/v1/dossiers', intake(code))).status).toBe(201);
+    const done = await post(`/v1/dossiers/${code}/complete`, { completedAt: '2026-11-09T07:45:00+07:00' });
+    expect(done.status).toBe(200);
+    expect(await done.json()).toMatchObject({ status: 'completed', outcome: 'on_time', lastSeq: 2 });
+
+    const row = await eventually(async () => {
+      const d = await services.prisma.dossier.findUnique({ where: { code } });
+      return d?.status === 'completed' ? d : undefined;
+    });
+    expect(row.outcome).toBe('on_time');
+    const events = await services.prisma.dossierEvent.findMany({ where: { dossierCode: code }, orderBy: { seq: 'asc' } });
+    expect(events.map((e) => e.type)).toEqual(['dossier.received', 'dossier.completed']);
+    expect(events[1]!.prevHash).toBe(events[0]!.hash);
+
+    const result = await temporal.workflow.getHandle(workflowIdFor(code)).result();
+    expect(result.outcome).toBe('on_time');
+  });
+
+  it('classifies early and late completions against the due instant', async () => {
+    const early = uniqueCode('KH');
+    const late = uniqueCode('KH');
+    await post('/v1/dossiers', intake(early));
+    await post('/v1/dossiers', intake(late));
+    const e = await post(`/v1/dossiers/${early}/complete`, { completedAt: '2026-11-06T16:00:00+07:00' });
+    const l = await post(`/v1/dossiers/${late}/complete`, { completedAt: '2026-11-09T08:01:00+07:00' });
+    expect((await e.json()).outcome).toBe('early');
+    expect((await l.json()).outcome).toBe('late');
+  });
+
+  it('answers a second intake of the same code with 409 and the existing dossier, starting nothing new', async () => {
+    const code = uniqueCode('DUP');
+    const first = await post('/v1/dossiers', intake(code));
+    expect(first.status).toBe(201);
+    const { runId } = await temporal.workflow.getHandle(workflowIdFor(code)).describe();
+
+    const second = await post('/v1/dossiers', { ...intake(code), applicant: { name: 'Trần Thị Bình' } });
+    expect(second.status).toBe(409);
+    const body = await second.json();
+    expect(body.code).toBe('dossier_exists');
+    expect(body.message).toContain(code);
+    expect(body.details.dossier).toMatchObject({ code, applicantName: 'Nguyễn Văn An', status: 'received' });
+
+    expect((await temporal.workflow.getHandle(workflowIdFor(code)).describe()).runId).toBe(runId);
+    const count = await eventually(async () => {
+      const c = await temporal.workflow.count(`WorkflowId = '${workflowIdFor(code)}'`);
+      return c.count === 1 ? c.count : undefined;
+    });
+    expect(count).toBe(1);
+  });
+
+  it('rejects an invalid body with 400 listing each invalid field, and starts and stores nothing', async () => {
+    const code = uniqueCode('BAD');
+    const res = await post('/v1/dossiers', {
+      code,
+      procedureCode: 'MAU-DANG-KY-KET-HON',
+      agencyCode: 'X-AN-BINH',
+      channel: 'fax',
+      applicant: { name: '' },
+      receivedAt: '2026-11-02 08:00',
+    });
+    expect(res.status).toBe(400);
+    const body = await res.json();
+    expect(body.code).toBe('invalid_request');
+    const fields = body.details.map((d: { field: string }) => d.field).sort();
+    expect(fields).toEqual(['body.applicant.name', 'body.channel', 'body.receivedAt']);
+    await expect(temporal.workflow.getHandle(workflowIdFor(code)).describe()).rejects.toBeInstanceOf(
+      WorkflowNotFoundError,
+    );
+    expect(await services.prisma.dossier.count({ where: { code } })).toBe(0);
+  });
+
+  it('rejects an unknown procedure or agency with 422 and starts nothing', async () => {
+    const code = uniqueCode('UNK');
+    const res = await post('/v1/dossiers', { ...intake(code), procedureCode: 'NO-SUCH', agencyCode: 'NOWHERE' });
+    expect(res.status).toBe(422);
+    const body = await res.json();
+    expect(body.code).toBe('unknown_reference');
+    expect(body.details.map((d: { field: string }) => d.field)).toEqual(['body.procedureCode', 'body.agencyCode']);
+    await expect(temporal.workflow.getHandle(workflowIdFor(code)).describe()).rejects.toBeInstanceOf(
+      WorkflowNotFoundError,
+    );
+  });
+
+  it('rejects completing twice, before receipt, or an unknown dossier with a clear error', async () => {
+    const code = uniqueCode('TWICE');
+    await post('/v1/dossiers', intake(code));
+    const before = await post(`/v1/dossiers/${code}/complete`, { completedAt: '2026-11-01T08:00:00+07:00' });
+    expect(before.status).toBe(409);
+    expect((await before.json()).message).toMatch(/before receivedAt/);
+    expect((await post(`/v1/dossiers/${code}/complete`, { completedAt: '2026-11-03T08:00:00+07:00' })).status).toBe(
+      200,
+    );
+    const again = await post(`/v1/dossiers/${code}/complete`, { completedAt: '2026-11-04T08:00:00+07:00' });
+    expect(again.status).toBe(409);
+    const missing = await post(`/v1/dossiers/${uniqueCode('NONE')}/complete`, {});
+    expect(missing.status).toBe(404);
+    expect((await missing.json()).code).toBe('dossier_not_found');
+  });
+
+  it('serves OpenAPI documentation', async () => {
+    const res = await fetch(`${services.apiUrl}/docs/json`);
+    expect(res.status).toBe(200);
+    const spec = await res.json();
+    expect(Object.keys(spec.paths)).toEqual(
+      expect.arrayContaining(['/v1/dossiers', '/v1/dossiers/{code}', '/v1/dossiers/{code}/complete']),
+    );
+  });
+});

@@ -1,0 +1,43 @@
+import { inject } from 'vitest';
+import { type Config, loadConfig } from '../../services/config';
+import { createLogger } from '../../services/logger';
+
+/** Config pointing at the shared test stack; the API listens on a free port. */
+export function testConfig(overrides: Record<string, string> = {}): Config {
+  const stack = inject('stack');
+  return loadConfig({
+    ...process.env,
+    NODE_ENV: 'test',
+    DATABASE_URL: stack.databaseUrl,
+    TEMPORAL_ADDRESS: stack.temporalAddress,
+    NATS_URL: stack.natsUrl,
+    NATS_STREAM: stack.natsStream,
+    API_PORT: '0',
+    ...overrides,
+  });
+}
+
+export const testLogger = () => createLogger('test', process.env.LOG_LEVEL ?? 'warn');
+
+/** Polls until `probe` returns a value (not undefined/null) or the time runs out. */
+export async function eventually<T>(probe: () => Promise<T | null | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await probe();
+      if (v !== undefined && v !== null) return v;
+    } catch (err) {
+      lastError = err;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`condition not met within ${timeoutMs} ms${lastError ? `: ${String(lastError)}` : ''}`);
+}
+
+let counter = 0;
+/** A dossier code unique to this test run. */
+export function uniqueCode(prefix = 'T'): string {
+  counter += 1;
+  return `${prefix}-${process.pid}-${Date.now().toString(36)}-${counter}`;
+}
