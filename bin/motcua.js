@@ -25,8 +25,10 @@ const run = (cmd, args, env = process.env) => {
 const lockHash = digest('package-lock.json');
 const installStamp = path.join(root, 'node_modules', '.motcua-lock-sha256');
 if (!stampIsCurrent(installStamp, lockHash)) {
-  console.error('motcua: installing npm packages (npm ci)…');
-  run('npm', ['ci', '--no-audit', '--no-fund']);
+  console.error('motcua: installing npm packages from package-lock.json…');
+  // Not `npm ci`: npm 11 records only this platform's optional binaries (biome, esbuild) in the
+  // lock and then refuses it in `ci`; `install --no-save` installs the locked versions as well.
+  run('npm', ['install', '--no-save', '--no-audit', '--no-fund']);
   writeFileSync(installStamp, lockHash);
 }
 
@@ -35,7 +37,10 @@ const generateStamp = path.join(root, 'generated', '.schema-sha256');
 if (!stampIsCurrent(generateStamp, schemaHash)) {
   console.error('motcua: generating the Prisma client…');
   // `prisma generate` needs no database; it only insists that a schema-engine path exists.
-  const env = { ...process.env, PRISMA_SCHEMA_ENGINE_BINARY: process.env.PRISMA_SCHEMA_ENGINE_BINARY ?? process.execPath };
+  const env = {
+    ...process.env,
+    PRISMA_SCHEMA_ENGINE_BINARY: process.env.PRISMA_SCHEMA_ENGINE_BINARY ?? process.execPath,
+  };
   run(process.execPath, [path.join(root, 'node_modules', 'prisma', 'build', 'index.js'), 'generate'], env);
   mkdirSync(path.dirname(generateStamp), { recursive: true });
   writeFileSync(generateStamp, schemaHash);

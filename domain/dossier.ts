@@ -6,7 +6,9 @@ export const dossierCodeSchema = z
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$/, 'must be 3–64 characters of letters, digits, ".", "_" or "-"');
 
 export const agencyCodeSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'invalid agency code');
-export const procedureCodeSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'invalid procedure code');
+export const procedureCodeSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'invalid procedure code');
 
 /** An ISO 8601 instant that states its offset (a legal receipt time is never ambiguous). */
 export const instantSchema = z.iso.datetime({ offset: true, message: 'must be ISO 8601 with a UTC offset' });

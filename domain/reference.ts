@@ -27,7 +27,12 @@ export type Procedure = z.infer<typeof procedureSchema>;
 /** Dữ liệu mẫu: a small sample so a fresh system can take dossiers; real catalogues are imported. */
 export const sampleAgencies: Agency[] = [
   { code: 'T-MAU', name: 'Ủy ban nhân dân tỉnh Mẫu (dữ liệu mẫu)', level: 'province', parentCode: null },
-  { code: 'X-AN-BINH', name: 'Ủy ban nhân dân xã An Bình (dữ liệu mẫu)', level: 'commune', parentCode: 'T-MAU' },
+  {
+    code: 'X-AN-BINH',
+    name: 'Ủy ban nhân dân xã An Bình (dữ liệu mẫu)',
+    level: 'commune',
+    parentCode: 'T-MAU',
+  },
 ];
 
 export const sampleProcedures: Procedure[] = [

@@ -36,7 +36,11 @@ export async function startServices(
   overrides?: WorkerDeps['overrides'],
 ): Promise<RunningServices> {
   const prisma = createPrisma(config.DATABASE_URL!);
-  const nats = await connectNats(config, logger.child({ component: 'nats' }), `motcua-${Object.keys(roles).join('-')}`);
+  const nats = await connectNats(
+    config,
+    logger.child({ component: 'nats' }),
+    `motcua-${Object.keys(roles).join('-')}`,
+  );
   const running: RunningServices = { prisma, nats, stop: async () => {} };
   let workerRun: Promise<void> | undefined;
 
@@ -51,11 +55,21 @@ export async function startServices(
     workerRun = running.worker.run();
   }
   if (roles.projector) {
-    running.projector = await startProjector({ config, logger: logger.child({ service: 'projector' }), prisma, nats });
+    running.projector = await startProjector({
+      config,
+      logger: logger.child({ service: 'projector' }),
+      prisma,
+      nats,
+    });
   }
   if (roles.api) {
     running.temporal = await connectTemporalClient(config);
-    running.api = await buildApi({ config, logger: logger.child({ service: 'api' }), prisma, temporal: running.temporal });
+    running.api = await buildApi({
+      config,
+      logger: logger.child({ service: 'api' }),
+      prisma,
+      temporal: running.temporal,
+    });
     running.apiUrl = await running.api.listen({ host: config.API_HOST, port: config.API_PORT });
   }
 

@@ -18,7 +18,10 @@ const envSchema = z.object({
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('motcua-dossiers'),
   NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222'),
-  NATS_STREAM: z.string().regex(/^[A-Z0-9_-]+$/).default('DOSSIER_EVENTS'),
+  NATS_STREAM: z
+    .string()
+    .regex(/^[A-Z0-9_-]+$/)
+    .default('DOSSIER_EVENTS'),
   /** JetStream duplicate window; wider than Temporal's activity retry tail. */
   NATS_DUPLICATE_WINDOW_HOURS: z.coerce.number().positive().default(48),
   API_HOST: z.string().min(1).default('127.0.0.1'),

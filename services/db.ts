@@ -7,8 +7,8 @@ import { PrismaClient } from '../generated/prisma/client';
 import { projectRoot } from './config';
 import type { Logger } from './logger';
 
-export { PrismaClient };
 export type { Prisma } from '../generated/prisma/client';
+export { PrismaClient };
 
 /** The one Prisma client factory (Rust-free client over node-postgres). */
 export function createPrisma(databaseUrl: string): PrismaClient {

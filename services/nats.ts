@@ -35,7 +35,8 @@ export async function connectNats(
   });
   (async () => {
     for await (const s of nc.status()) {
-      if (s.type === 'disconnect' || s.type === 'reconnect') logger.warn({ nats: s.type }, 'nats connection status');
+      if (s.type === 'disconnect' || s.type === 'reconnect')
+        logger.warn({ nats: s.type }, 'nats connection status');
     }
   })().catch(() => {});
   const jsm = await jetstreamManager(nc);

@@ -19,7 +19,8 @@ export async function projectEvent(
   streamSeq: number,
 ): Promise<ProjectionResult> {
   return prisma.$transaction(async (tx) => {
-    if (await tx.dossierEvent.findUnique({ where: { id: event.id }, select: { id: true } })) return 'duplicate';
+    if (await tx.dossierEvent.findUnique({ where: { id: event.id }, select: { id: true } }))
+      return 'duplicate';
     const dossier = await tx.dossier.findUnique({ where: { code: event.dossierCode } });
     const expected = (dossier?.lastSeq ?? 0) + 1;
     if (event.seq < expected) return 'duplicate';

@@ -8,7 +8,8 @@ export async function upsertReferenceData(
   procedures: Procedure[],
 ): Promise<void> {
   const byCode = new Map(agencies.map((a) => [a.code, a]));
-  const depth = (a: Agency): number => (a.parentCode && byCode.has(a.parentCode) ? 1 + depth(byCode.get(a.parentCode)!) : 0);
+  const depth = (a: Agency): number =>
+    a.parentCode && byCode.has(a.parentCode) ? 1 + depth(byCode.get(a.parentCode)!) : 0;
   for (const a of [...agencies].sort((x, y) => depth(x) - depth(y))) {
     await prisma.agency.upsert({ where: { code: a.code }, create: a, update: a });
   }

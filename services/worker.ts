@@ -20,9 +20,16 @@ export interface WorkerDeps {
 }
 
 /** Creates the dossier worker; call `run()` on it. */
-export async function createDossierWorker({ config, logger, prisma, nats, overrides }: WorkerDeps): Promise<Worker> {
+export async function createDossierWorker({
+  config,
+  logger,
+  prisma,
+  nats,
+  overrides,
+}: WorkerDeps): Promise<Worker> {
   installTemporalLogging(logger.child({ component: 'temporal' }));
-  const connection = overrides?.connection ?? (await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS }));
+  const connection =
+    overrides?.connection ?? (await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS }));
   const calendar = defaultCalendar();
   return Worker.create({
     connection,

@@ -1,6 +1,6 @@
 import {
-  allHandlersFinished,
   ApplicationFailure,
+  allHandlersFinished,
   condition,
   log,
   proxyActivities,

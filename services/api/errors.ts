@@ -23,7 +23,9 @@ export class ApiError extends Error {
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError | ApiError, request, reply) => {
     if (err instanceof ApiError) {
-      return reply.status(err.statusCode).send({ code: err.code, message: err.message, details: err.details });
+      return reply
+        .status(err.statusCode)
+        .send({ code: err.code, message: err.message, details: err.details });
     }
     if (hasZodFastifySchemaValidationErrors(err)) {
       const where = err.validationContext ?? 'body';

@@ -11,9 +11,13 @@ function requireDatabaseUrl(): string {
 }
 
 export function dbCommand(): Command {
-  const db = new Command('db').description('Database schema and reference data (PostgreSQL via DATABASE_URL)');
+  const db = new Command('db').description(
+    'Database schema and reference data (PostgreSQL via DATABASE_URL)',
+  );
   db.command('migrate')
-    .description('Apply pending prisma/migrations, recorded in _prisma_migrations like `prisma migrate deploy`')
+    .description(
+      'Apply pending prisma/migrations, recorded in _prisma_migrations like `prisma migrate deploy`',
+    )
     .action(async () => {
       const applied = await applyMigrations(requireDatabaseUrl(), createLogger('db'));
       console.log(applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date');

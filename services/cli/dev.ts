@@ -25,6 +25,7 @@ export function devCommand(): Command {
         databaseUrl: base.DATABASE_URL,
         persistent: true,
         preferredPorts: true,
+        handleSignals: false,
       });
       lifecycle.add('infrastructure', () => stack.stop());
       const config = loadConfig({

@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { calendarCommand } from './calendar';
 import { dbCommand } from './db';
 import { devCommand } from './dev';
 import { roleCommands } from './roles';
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
     .exitOverride();
   program.addCommand(devCommand());
   for (const c of roleCommands()) program.addCommand(c);
+  program.addCommand(calendarCommand());
   program.addCommand(dbCommand());
   program.addCommand(testCommand());
   return program;

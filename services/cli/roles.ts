@@ -9,7 +9,8 @@ import { createLogger } from '../logger';
 async function runRole(name: keyof Roles): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(name, config.LOG_LEVEL);
-  if (!config.DATABASE_URL) throw new Error('DATABASE_URL is not set; use `motcua dev` for the embedded stack');
+  if (!config.DATABASE_URL)
+    throw new Error('DATABASE_URL is not set; use `motcua dev` for the embedded stack');
   const lifecycle = onShutdown(logger);
   if (name !== 'worker') await applyMigrations(config.DATABASE_URL, logger);
   const services = await startServices(config, logger, { [name]: true });
@@ -20,7 +21,9 @@ async function runRole(name: keyof Roles): Promise<void> {
 export function roleCommands(): Command[] {
   return [
     new Command('worker')
-      .description('Run a Temporal worker for dossier workflows and activities (env: TEMPORAL_*, NATS_*, DATABASE_URL)')
+      .description(
+        'Run a Temporal worker for dossier workflows and activities (env: TEMPORAL_*, NATS_*, DATABASE_URL)',
+      )
       .action(() => runRole('worker')),
     new Command('api')
       .description('Run the HTTP API (env: API_HOST, API_PORT, TEMPORAL_*, NATS_*, DATABASE_URL)')

@@ -20,7 +20,9 @@ let nats: Nats;
 
 beforeAll(async () => {
   const path = await ensureTemporalTestServer({ home: config.MOTCUA_HOME, logger: testLogger() });
-  env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path } } });
+  env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path } },
+  });
   prisma = createPrisma(config.DATABASE_URL!);
   nats = await connectNats(config, testLogger());
   worker = await createDossierWorker({

@@ -1,3 +1,4 @@
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEventActivities } from '../../activities/events';
 import { eventIdFor } from '../../domain/dossier';
@@ -42,6 +43,10 @@ const completed = (code: string): DossierEvent => ({
   payload: { completedAt: '2026-11-02T08:00:00.000Z', dueAt: '2026-11-03T01:00:00.000Z', outcome: 'early' },
 });
 
+/** Runs the real publish activity (real JetStream) inside an activity context, as a retry would. */
+const publish = (event: DossierEvent) =>
+  new MockActivityEnvironment().run(createEventActivities({ js: nats.js }).publishDossierEvent, event);
+
 beforeAll(async () => {
   prisma = createPrisma(config.DATABASE_URL!);
   nats = await connectNats(config, testLogger());
@@ -54,11 +59,10 @@ afterAll(async () => {
 
 describe('exactly-once from at-least-once delivery', () => {
   it('stores a retried publish of the same event once in JetStream', async () => {
-    const { publishDossierEvent } = createEventActivities({ js: nats.js });
     const event = received(uniqueCode('PUB'));
     const before = (await nats.jsm.streams.info(config.NATS_STREAM)).state.messages;
-    const first = await publishDossierEvent(event);
-    const retry = await publishDossierEvent(event);
+    const first = await publish(event);
+    const retry = await publish(event);
     expect(first.duplicate).toBe(false);
     expect(retry).toEqual({ streamSeq: first.streamSeq, duplicate: true });
     expect((await nats.jsm.streams.info(config.NATS_STREAM)).state.messages).toBe(before + 1);
@@ -76,11 +80,19 @@ describe('exactly-once from at-least-once delivery', () => {
     expect(await projectEvent(prisma, received(code), 10)).toBe('duplicate');
     expect(await projectEvent(prisma, completed(code), 11)).toBe('applied');
     expect(await projectEvent(prisma, completed(code), 11)).toBe('duplicate');
-    const rows = await prisma.dossierEvent.findMany({ where: { dossierCode: code }, orderBy: { seq: 'asc' } });
+    const rows = await prisma.dossierEvent.findMany({
+      where: { dossierCode: code },
+      orderBy: { seq: 'asc' },
+    });
     expect(rows.map((r) => r.seq)).toEqual([1, 2]);
     expect(rows[1]!.prevHash).toBe(rows[0]!.hash);
     const dossier = await prisma.dossier.findUniqueOrThrow({ where: { code } });
-    expect(dossier).toMatchObject({ status: 'completed', outcome: 'early', lastSeq: 2, lastHash: rows[1]!.hash });
+    expect(dossier).toMatchObject({
+      status: 'completed',
+      outcome: 'early',
+      lastSeq: 2,
+      lastHash: rows[1]!.hash,
+    });
   });
 
   it('refuses to edit or delete a recorded event (append-only log)', async () => {
@@ -89,27 +101,36 @@ describe('exactly-once from at-least-once delivery', () => {
     await expect(
       prisma.dossierEvent.updateMany({ where: { dossierCode: code }, data: { type: 'tampered' } }),
     ).rejects.toThrow(/append-only/);
-    await expect(prisma.dossierEvent.deleteMany({ where: { dossierCode: code } })).rejects.toThrow(/append-only/);
+    await expect(prisma.dossierEvent.deleteMany({ where: { dossierCode: code } })).rejects.toThrow(
+      /append-only/,
+    );
   });
 
   it('resumes after a projector restart without losing or double-counting events', async () => {
-    const { publishDossierEvent } = createEventActivities({ js: nats.js });
     const codes = Array.from({ length: 20 }, () => uniqueCode('RST'));
     const logger = testLogger();
-    let projector: RunningProjector = await startProjector({ config, logger, prisma, nats, durableName: 'restart-test' });
-    for (const code of codes.slice(0, 10)) await publishDossierEvent(received(code));
+    let projector: RunningProjector = await startProjector({
+      config,
+      logger,
+      prisma,
+      nats,
+      durableName: 'restart-test',
+    });
+    for (const code of codes.slice(0, 10)) await publish(received(code));
     await projector.stop();
-    for (const code of codes.slice(10)) await publishDossierEvent(received(code));
-    for (const code of codes) await publishDossierEvent(completed(code));
+    for (const code of codes.slice(10)) await publish(received(code));
+    for (const code of codes) await publish(completed(code));
     // Redeliver everything once more: the projector must absorb the duplicates.
-    for (const code of codes.slice(0, 5)) await publishDossierEvent(received(code));
+    for (const code of codes.slice(0, 5)) await publish(received(code));
     projector = await startProjector({ config, logger, prisma, nats, durableName: 'restart-test' });
     try {
       await eventually(async () => {
         const n = await prisma.dossier.count({ where: { code: { in: codes }, status: 'completed' } });
         return n === codes.length ? n : undefined;
       });
-      expect(await prisma.dossierEvent.count({ where: { dossierCode: { in: codes } } })).toBe(codes.length * 2);
+      expect(await prisma.dossierEvent.count({ where: { dossierCode: { in: codes } } })).toBe(
+        codes.length * 2,
+      );
     } finally {
       await projector.stop();
     }

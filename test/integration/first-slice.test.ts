@@ -16,6 +16,9 @@ const post = (path: string, body: unknown) =>
     body: JSON.stringify(body),
   });
 
+// Response bodies are checked field by field against the API contract.
+const json = (res: Response): Promise<any> => res.json();
+
 const intake = (code: string) => ({
   code,
   procedureCode: 'MAU-DANG-KY-KET-HON',
@@ -41,7 +44,7 @@ describe('a dossier through the real stack', () => {
     const code = uniqueCode('KH');
     const res = await post('/v1/dossiers', intake(code));
     expect(res.status).toBe(201);
-    const created = await res.json();
+    const created = await json(res);
     expect(created).toMatchObject({
       code,
       workflowId: workflowIdFor(code),
@@ -62,14 +65,21 @@ describe('a dossier through the real stack', () => {
     expect(events.map((e) => [e.id, e.type])).toEqual([[`${code}:1`, 'dossier.received']]);
 
     // The very message in JetStream, with the deterministic Nats-Msg-Id.
-    const stored = await services.nats.jsm.streams.getMessage(config.NATS_STREAM, { seq: Number(events[0]!.streamSeq) });
+    const stored = await services.nats.jsm.streams.getMessage(config.NATS_STREAM, {
+      seq: Number(events[0]!.streamSeq),
+    });
     expect(stored?.subject).toBe('dossier.received');
     expect(stored?.header.get('Nats-Msg-Id')).toBe(`${code}:1`);
-    expect(stored?.json()).toMatchObject({ id: `${code}:1`, dossierCode: code, seq: 1, type: 'dossier.received' });
+    expect(stored?.json()).toMatchObject({
+      id: `${code}:1`,
+      dossierCode: code,
+      seq: 1,
+      type: 'dossier.received',
+    });
 
     const got = await fetch(`${services.apiUrl}/v1/dossiers/${code}`);
     expect(got.status).toBe(200);
-    expect(await got.json()).toMatchObject({ code, status: 'received', dueAt: '2026-11-09T08:00:00+07:00' });
+    expect(await json(got)).toMatchObject({ code, status: 'received', dueAt: '2026-11-09T08:00:00+07:00' });
   });
 
   it('finishes a dossier on its due day as on_time and records dossier.completed once', async () => {
@@ -77,14 +87,17 @@ describe('a dossier through the real stack', () => {
     expect((await post('/v1/dossiers', intake(code))).status).toBe(201);
     const done = await post(`/v1/dossiers/${code}/complete`, { completedAt: '2026-11-09T07:45:00+07:00' });
     expect(done.status).toBe(200);
-    expect(await done.json()).toMatchObject({ status: 'completed', outcome: 'on_time', lastSeq: 2 });
+    expect(await json(done)).toMatchObject({ status: 'completed', outcome: 'on_time', lastSeq: 2 });
 
     const row = await eventually(async () => {
       const d = await services.prisma.dossier.findUnique({ where: { code } });
       return d?.status === 'completed' ? d : undefined;
     });
     expect(row.outcome).toBe('on_time');
-    const events = await services.prisma.dossierEvent.findMany({ where: { dossierCode: code }, orderBy: { seq: 'asc' } });
+    const events = await services.prisma.dossierEvent.findMany({
+      where: { dossierCode: code },
+      orderBy: { seq: 'asc' },
+    });
     expect(events.map((e) => e.type)).toEqual(['dossier.received', 'dossier.completed']);
     expect(events[1]!.prevHash).toBe(events[0]!.hash);
 
@@ -99,8 +112,8 @@ describe('a dossier through the real stack', () => {
     await post('/v1/dossiers', intake(late));
     const e = await post(`/v1/dossiers/${early}/complete`, { completedAt: '2026-11-06T16:00:00+07:00' });
     const l = await post(`/v1/dossiers/${late}/complete`, { completedAt: '2026-11-09T08:01:00+07:00' });
-    expect((await e.json()).outcome).toBe('early');
-    expect((await l.json()).outcome).toBe('late');
+    expect((await json(e)).outcome).toBe('early');
+    expect((await json(l)).outcome).toBe('late');
   });
 
   it('answers a second intake of the same code with 409 and the existing dossier, starting nothing new', async () => {
@@ -111,7 +124,7 @@ describe('a dossier through the real stack', () => {
 
     const second = await post('/v1/dossiers', { ...intake(code), applicant: { name: 'Trần Thị Bình' } });
     expect(second.status).toBe(409);
-    const body = await second.json();
+    const body = await json(second);
     expect(body.code).toBe('dossier_exists');
     expect(body.message).toContain(code);
     expect(body.details.dossier).toMatchObject({ code, applicantName: 'Nguyễn Văn An', status: 'received' });
@@ -135,7 +148,7 @@ describe('a dossier through the real stack', () => {
       receivedAt: '2026-11-02 08:00',
     });
     expect(res.status).toBe(400);
-    const body = await res.json();
+    const body = await json(res);
     expect(body.code).toBe('invalid_request');
     const fields = body.details.map((d: { field: string }) => d.field).sort();
     expect(fields).toEqual(['body.applicant.name', 'body.channel', 'body.receivedAt']);
@@ -147,11 +160,18 @@ describe('a dossier through the real stack', () => {
 
   it('rejects an unknown procedure or agency with 422 and starts nothing', async () => {
     const code = uniqueCode('UNK');
-    const res = await post('/v1/dossiers', { ...intake(code), procedureCode: 'NO-SUCH', agencyCode: 'NOWHERE' });
+    const res = await post('/v1/dossiers', {
+      ...intake(code),
+      procedureCode: 'NO-SUCH',
+      agencyCode: 'NOWHERE',
+    });
     expect(res.status).toBe(422);
-    const body = await res.json();
+    const body = await json(res);
     expect(body.code).toBe('unknown_reference');
-    expect(body.details.map((d: { field: string }) => d.field)).toEqual(['body.procedureCode', 'body.agencyCode']);
+    expect(body.details.map((d: { field: string }) => d.field)).toEqual([
+      'body.procedureCode',
+      'body.agencyCode',
+    ]);
     await expect(temporal.workflow.getHandle(workflowIdFor(code)).describe()).rejects.toBeInstanceOf(
       WorkflowNotFoundError,
     );
@@ -162,21 +182,21 @@ describe('a dossier through the real stack', () => {
     await post('/v1/dossiers', intake(code));
     const before = await post(`/v1/dossiers/${code}/complete`, { completedAt: '2026-11-01T08:00:00+07:00' });
     expect(before.status).toBe(409);
-    expect((await before.json()).message).toMatch(/before receivedAt/);
-    expect((await post(`/v1/dossiers/${code}/complete`, { completedAt: '2026-11-03T08:00:00+07:00' })).status).toBe(
-      200,
-    );
+    expect((await json(before)).message).toMatch(/before receivedAt/);
+    expect(
+      (await post(`/v1/dossiers/${code}/complete`, { completedAt: '2026-11-03T08:00:00+07:00' })).status,
+    ).toBe(200);
     const again = await post(`/v1/dossiers/${code}/complete`, { completedAt: '2026-11-04T08:00:00+07:00' });
     expect(again.status).toBe(409);
     const missing = await post(`/v1/dossiers/${uniqueCode('NONE')}/complete`, {});
     expect(missing.status).toBe(404);
-    expect((await missing.json()).code).toBe('dossier_not_found');
+    expect((await json(missing)).code).toBe('dossier_not_found');
   });
 
   it('serves OpenAPI documentation', async () => {
     const res = await fetch(`${services.apiUrl}/docs/json`);
     expect(res.status).toBe(200);
-    const spec = await res.json();
+    const spec = await json(res);
     expect(Object.keys(spec.paths)).toEqual(
       expect.arrayContaining(['/v1/dossiers', '/v1/dossiers/{code}', '/v1/dossiers/{code}/complete']),
     );

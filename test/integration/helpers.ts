@@ -20,7 +20,10 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
 export const testLogger = () => createLogger('test', process.env.LOG_LEVEL ?? 'warn');
 
 /** Polls until `probe` returns a value (not undefined/null) or the time runs out. */
-export async function eventually<T>(probe: () => Promise<T | null | undefined>, timeoutMs = 20_000): Promise<T> {
+export async function eventually<T>(
+  probe: () => Promise<T | null | undefined>,
+  timeoutMs = 20_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {

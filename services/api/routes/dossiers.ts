@@ -95,7 +95,9 @@ export const dossierRoutes: FastifyPluginAsyncZod<DossierRouteDeps> = async (app
         prisma.agency.findUnique({ where: { code: body.agencyCode }, select: { code: true } }),
       ]);
       const unknown = [
-        ...(procedure ? [] : [{ field: 'body.procedureCode', message: `unknown procedure ${body.procedureCode}` }]),
+        ...(procedure
+          ? []
+          : [{ field: 'body.procedureCode', message: `unknown procedure ${body.procedureCode}` }]),
         ...(agency ? [] : [{ field: 'body.agencyCode', message: `unknown agency ${body.agencyCode}` }]),
       ];
       if (unknown.length > 0) {

@@ -1,0 +1,50 @@
+/**
+ * Legal-time engine (pure: no I/O, no clock reads). See DESIGN.md "Legal time".
+ */
+export {
+  amendCalendar,
+  type CalendarAmendment,
+  createCalendar,
+  DEFAULT_INDEX_RANGE,
+  DEFAULT_OFFICE_HOURS,
+  defaultCalendar,
+  listDays,
+  withAgencyOverride,
+} from './calendar';
+export { NATIONAL_CALENDAR_VERSION, OFFICIAL_YEARS } from './data/vn-official';
+export {
+  classify,
+  computeDue,
+  computeDueNaive,
+  type ExtendedDueResult,
+  extendDue,
+  isOfficeOpen,
+  warmCalendar,
+  workingMsBetween,
+} from './engine';
+export { CalendarError, type CalendarErrorCode, isCalendarError } from './errors';
+export { hungKingsDay, type LunarDate, lunarToEpochDay, lunarYearName, tetDay, toLunar } from './lunar';
+export { statutoryYear } from './rules';
+export {
+  AgencyOverrideSchema,
+  CalendarDaySchema,
+  DueRequestSchema,
+  DueResultJsonSchema,
+  OfficeHoursSchema,
+  OfficialDataSchema,
+  YearScheduleSchema,
+} from './schema';
+export { epochDayFromIso, formatVietnamInstant, isoDateOf, parseInstant } from './time';
+export type {
+  AgencyOverride,
+  CalendarDay,
+  DayKind,
+  DueRequest,
+  DueResult,
+  OfficeHours,
+  Outcome,
+  Pause,
+  TimeInterval,
+  WorkingCalendar,
+  YearSchedule,
+} from './types';

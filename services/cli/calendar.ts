@@ -1,0 +1,245 @@
+/**
+ * `motcua calendar …` — the legal-time engine from the command line.
+ *
+ *   calendar due --received <ISO> (--working-days N | --working-hours H) [--agency CODE]
+ *                [--pause <start>/<end>]... [--cutoff HH:mm] [--json]
+ *   calendar classify --due <ISO> --completed <ISO>
+ *   calendar days --year YYYY [--agency CODE] [--json]
+ *
+ * Bad arguments print a message on stderr and exit with code 2 (a CommanderError with
+ * exitCode 2 is thrown; the root program maps it to the process exit code).
+ */
+import { Command, CommanderError } from 'commander';
+import {
+  type AgencyOverride,
+  CalendarError,
+  classify,
+  computeDue,
+  defaultCalendar,
+  formatVietnamInstant,
+  listDays,
+  type Pause,
+  parseInstant,
+  type WorkingCalendar,
+  withAgencyOverride,
+} from '../../domain/calendar/index';
+
+export type AgencyCalendarProvider = (
+  agencyCode: string,
+  base: WorkingCalendar,
+) => AgencyOverride | WorkingCalendar | undefined | Promise<AgencyOverride | WorkingCalendar | undefined>;
+
+export interface CalendarCommandOptions {
+  /** resolves `--agency CODE` (the lead wires DB-stored agency calendars here) */
+  agencyProvider?: AgencyCalendarProvider;
+  /** national calendar (default: bundled data) */
+  calendar?: () => WorkingCalendar;
+  out?: (s: string) => void;
+  err?: (s: string) => void;
+}
+
+const WEEKDAYS_VI = ['', 'Thứ Hai', 'Thứ Ba', 'Thứ Tư', 'Thứ Năm', 'Thứ Sáu', 'Thứ Bảy', 'Chủ nhật'];
+
+function isCalendar(x: AgencyOverride | WorkingCalendar): x is WorkingCalendar {
+  return 'version' in x && 'indexRange' in x;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function weekdayOf(date: string): string {
+  const d = new Date(`${date}T00:00:00Z`).getUTCDay();
+  return WEEKDAYS_VI[d === 0 ? 7 : d]!;
+}
+
+function pad(s: string, n: number): string {
+  const len = [...s].length;
+  return len >= n ? s : s + ' '.repeat(n - len);
+}
+
+export function calendarCommand(opts: CalendarCommandOptions = {}): Command {
+  const out = opts.out ?? ((s: string) => process.stdout.write(s));
+  const err = opts.err ?? ((s: string) => process.stderr.write(s));
+  const national = opts.calendar ?? defaultCalendar;
+
+  const configure = (c: Command): Command =>
+    c
+      .configureOutput({ writeOut: out, writeErr: err, outputError: (s, write) => write(s) })
+      .exitOverride((e) => {
+        // help/version exit 0; every usage error becomes exit code 2
+        if (e.exitCode === 0) throw e;
+        throw new CommanderError(2, e.code, e.message);
+      });
+
+  const fail = (message: string): never => {
+    err(`calendar: ${message}\n`);
+    throw new CommanderError(2, 'calendar.invalidArgument', message);
+  };
+
+  const guard =
+    <A extends unknown[]>(fn: (...args: A) => Promise<void> | void) =>
+    async (...args: A): Promise<void> => {
+      try {
+        await fn(...args);
+      } catch (e) {
+        if (e instanceof CalendarError) fail(e.message);
+        throw e;
+      }
+    };
+
+  const resolveCalendar = async (agency: string | undefined): Promise<WorkingCalendar> => {
+    const base = national();
+    if (agency === undefined) return base;
+    if (!opts.agencyProvider) return fail(`no agency calendars are configured (--agency ${agency})`);
+    const found = await opts.agencyProvider(agency, base);
+    if (!found) return fail(`unknown agency '${agency}'`);
+    return isCalendar(found) ? found : withAgencyOverride(base, found);
+  };
+
+  const parseNumber = (name: string, v: string | undefined): number | undefined => {
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isFinite(n) || n <= 0)
+      fail(`${name} must be a positive number, got '${v}'`);
+    return n;
+  };
+
+  const root = configure(
+    new Command('calendar').description(
+      'Legal working-time calendar (Asia/Ho_Chi_Minh): due instants, classification, days off',
+    ),
+  );
+
+  configure(
+    root
+      .command('due')
+      .description('compute the due instant of a deadline in working days or working hours')
+      .requiredOption(
+        '--received <iso>',
+        'receipt instant, ISO 8601 with offset (e.g. 2026-11-23T07:30:00+07:00)',
+      )
+      .option('--working-days <n>', 'deadline in working days')
+      .option('--working-hours <h>', 'deadline in working hours')
+      .option('--agency <code>', 'use this agency calendar')
+      .option(
+        '--pause <start/end>',
+        'supplement pause (repeatable), two ISO instants separated by /',
+        collect,
+        [],
+      )
+      .option(
+        '--cutoff <HH:mm>',
+        'same-day cut-off: received at or after it counts from the next working day',
+      )
+      .option('--warning-minutes <m>', 'warning lead time in working minutes (default: one working day)')
+      .option('--json', 'print JSON'),
+  ).action(
+    guard(
+      async (o: {
+        received: string;
+        workingDays?: string;
+        workingHours?: string;
+        agency?: string;
+        pause: string[];
+        cutoff?: string;
+        warningMinutes?: string;
+        json?: boolean;
+      }) => {
+        if ((o.workingDays === undefined) === (o.workingHours === undefined)) {
+          fail('give exactly one of --working-days and --working-hours');
+        }
+        const received = parseInstant(o.received);
+        const pauses: Pause[] = o.pause.map((p) => {
+          const parts = p.split('/');
+          if (parts.length !== 2) return fail(`--pause expects <start ISO>/<end ISO>, got '${p}'`);
+          return { start: parseInstant(parts[0]!), end: parseInstant(parts[1]!) };
+        });
+        let warningWorkingMinutes: number | undefined;
+        if (o.warningMinutes !== undefined) {
+          warningWorkingMinutes = Number(o.warningMinutes);
+          if (!Number.isFinite(warningWorkingMinutes) || warningWorkingMinutes < 0) {
+            fail(`--warning-minutes must be a non-negative number, got '${o.warningMinutes}'`);
+          }
+        }
+        const cal = await resolveCalendar(o.agency);
+        const res = computeDue(cal, {
+          received,
+          workingDays: parseNumber('--working-days', o.workingDays),
+          workingHours: parseNumber('--working-hours', o.workingHours),
+          pauses,
+          sameDayCutoff: o.cutoff,
+          warningWorkingMinutes,
+        });
+        if (o.json) {
+          out(
+            `${JSON.stringify({
+              due: formatVietnamInstant(res.due),
+              warning: formatVietnamInstant(res.warning),
+              calendarVersion: res.calendarVersion,
+              provisional: res.provisional,
+            })}\n`,
+          );
+        } else {
+          out(`${formatVietnamInstant(res.due)}\n`);
+        }
+      },
+    ),
+  );
+
+  configure(
+    root
+      .command('classify')
+      .description('classify a completion against a due instant: early | on_time | late')
+      .requiredOption('--due <iso>', 'due instant, ISO 8601 with offset')
+      .requiredOption('--completed <iso>', 'completion instant, ISO 8601 with offset'),
+  ).action(
+    guard((o: { due: string; completed: string }) => {
+      out(`${classify(parseInstant(o.due), parseInstant(o.completed))}\n`);
+    }),
+  );
+
+  configure(
+    root
+      .command('days')
+      .description('list the days off and make-up working days of a year, with their sources')
+      .requiredOption('--year <yyyy>', 'year')
+      .option('--agency <code>', 'include this agency calendar')
+      .option('--json', 'print JSON'),
+  ).action(
+    guard(async (o: { year: string; agency?: string; json?: boolean }) => {
+      if (!/^\d{4}$/.test(o.year)) fail(`--year must be YYYY, got '${o.year}'`);
+      const cal = await resolveCalendar(o.agency);
+      const days = listDays(cal, Number(o.year));
+      if (o.json) {
+        out(`${JSON.stringify({ year: Number(o.year), calendarVersion: cal.version, days }, null, 2)}\n`);
+        return;
+      }
+      const provisional = days.some((d) => d.provisional);
+      out(
+        `Lịch ${o.year} — ${cal.version}${provisional ? ' (PROVISIONAL: computed from the Labour Code)' : ''}\n`,
+      );
+      const rows = days.map((d) => [
+        d.date,
+        weekdayOf(d.date),
+        d.kind,
+        `${d.name}${d.uncertain ? ' (?)' : ''}`,
+        d.source,
+      ]);
+      const header = ['date', 'weekday', 'kind', 'name', 'source'];
+      const widths = header.map((h, i) => Math.max([...h].length, ...rows.map((r) => [...r[i]!].length)));
+      const line = (r: string[]) =>
+        `${r
+          .map((c, i) => (i === r.length - 1 ? c : pad(c, widths[i]!)))
+          .join('  ')
+          .trimEnd()}\n`;
+      out(line(header));
+      out(line(widths.map((w) => '-'.repeat(Math.min(w, 40)))));
+      for (const r of rows) out(line(r));
+      if (days.some((d) => d.uncertain))
+        out('(?) = not fully verified against the primary text; see the data notes\n');
+    }),
+  );
+
+  return root;
+}
