@@ -47,7 +47,7 @@ export async function startServices(
   if (roles.worker) {
     running.worker = await createDossierWorker({
       config,
-      logger: logger.child({ service: 'worker' }),
+      logger: logger.child({ role: 'worker' }),
       prisma,
       nats,
       overrides,
@@ -57,7 +57,7 @@ export async function startServices(
   if (roles.projector) {
     running.projector = await startProjector({
       config,
-      logger: logger.child({ service: 'projector' }),
+      logger: logger.child({ role: 'projector' }),
       prisma,
       nats,
     });
@@ -66,7 +66,7 @@ export async function startServices(
     running.temporal = await connectTemporalClient(config);
     running.api = await buildApi({
       config,
-      logger: logger.child({ service: 'api' }),
+      logger: logger.child({ role: 'api' }),
       prisma,
       temporal: running.temporal,
     });
@@ -77,7 +77,7 @@ export async function startServices(
     await running.api?.close();
     await running.temporal?.connection.close();
     if (running.worker) {
-      running.worker.shutdown();
+      if (running.worker.getState() === 'RUNNING') running.worker.shutdown();
       await workerRun;
     }
     await running.projector?.stop();

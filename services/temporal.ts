@@ -33,5 +33,6 @@ export function installTemporalLogging(logger: Logger): void {
     warn: (m, meta) => forward('WARN', m, meta),
     error: (m, meta) => forward('ERROR', m, meta),
   };
-  Runtime.install({ logger: bridge });
+  // Our own lifecycle orders shutdown (API, then worker, then infrastructure).
+  Runtime.install({ logger: bridge, shutdownSignals: [] });
 }

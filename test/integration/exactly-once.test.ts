@@ -1,6 +1,6 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEventActivities } from '../../activities/events';
+import { createEventActivities, type Published } from '../../activities/events';
 import { eventIdFor } from '../../domain/dossier';
 import type { DossierEvent } from '../../domain/events';
 import { createPrisma, type PrismaClient } from '../../services/db';
@@ -44,8 +44,11 @@ const completed = (code: string): DossierEvent => ({
 });
 
 /** Runs the real publish activity (real JetStream) inside an activity context, as a retry would. */
-const publish = (event: DossierEvent) =>
-  new MockActivityEnvironment().run(createEventActivities({ js: nats.js }).publishDossierEvent, event);
+const publish = (event: DossierEvent): Promise<Published> =>
+  new MockActivityEnvironment().run(
+    createEventActivities({ js: nats.js }).publishDossierEvent,
+    event,
+  ) as Promise<Published>;
 
 beforeAll(async () => {
   prisma = createPrisma(config.DATABASE_URL!);
