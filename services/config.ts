@@ -26,6 +26,8 @@ const envSchema = z.object({
   NATS_DUPLICATE_WINDOW_HOURS: z.coerce.number().positive().default(48),
   API_HOST: z.string().min(1).default('127.0.0.1'),
   API_PORT: port.default(8080),
+  /** Bearer token for /v1/admin/* until role-based API keys arrive; admin routes are off when unset. */
+  MOTCUA_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Explicit binaries, first in the resolution order of services/infra. */
   MOTCUA_TEMPORAL_BIN: z.string().optional(),
   MOTCUA_TEMPORAL_TEST_SERVER: z.string().optional(),

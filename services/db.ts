@@ -4,6 +4,7 @@ import path from 'node:path';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaClient } from '../generated/prisma/client';
+import { createCalendarStore } from './calendars';
 import { projectRoot } from './config';
 import type { Logger } from './logger';
 
@@ -84,4 +85,16 @@ export async function applyMigrations(databaseUrl: string, logger?: Logger): Pro
     await client.query('SELECT pg_advisory_unlock($1)', [MIGRATE_ADVISORY_LOCK]).catch(() => {});
     await client.end();
   }
+}
+
+/** Schema plus the reference data every installation needs (the bundled national calendar). */
+export async function prepareDatabase(databaseUrl: string, logger?: Logger): Promise<string[]> {
+  const applied = await applyMigrations(databaseUrl, logger);
+  const prisma = createPrisma(databaseUrl);
+  try {
+    await createCalendarStore(prisma).ensureBundled();
+  } finally {
+    await prisma.$disconnect();
+  }
+  return applied;
 }

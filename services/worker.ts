@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
-import { defaultCalendar } from '../domain/calendar';
+import { createCalendarStore } from './calendars';
 import type { Config } from './config';
 import type { PrismaClient } from './db';
 import type { Logger } from './logger';
@@ -30,12 +30,16 @@ export async function createDossierWorker({
   installTemporalLogging(logger.child({ component: 'temporal' }));
   const connection =
     overrides?.connection ?? (await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS }));
-  const calendar = defaultCalendar();
+  const calendars = createCalendarStore(prisma);
   return Worker.create({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     ...(overrides?.workflowBundle ? { workflowBundle: overrides.workflowBundle } : { workflowsPath }),
-    activities: createActivities({ prisma, js: nats.js, calendarFor: async () => calendar }),
+    activities: createActivities({
+      prisma,
+      js: nats.js,
+      calendarFor: (agencyCode) => calendars.forAgency(agencyCode),
+    }),
   });
 }

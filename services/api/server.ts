@@ -8,14 +8,16 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
+import { createCalendarStore } from '../calendars';
 import type { Config } from '../config';
 import type { PrismaClient } from '../db';
 import type { Logger } from '../logger';
 import { registerErrorHandling } from './errors';
+import { calendarRoutes } from './routes/calendar';
 import { dossierRoutes } from './routes/dossiers';
 
 export interface ApiDeps {
-  config: Pick<Config, 'TEMPORAL_TASK_QUEUE'>;
+  config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'MOTCUA_ADMIN_TOKEN'>;
   logger: Logger;
   prisma: PrismaClient;
   temporal: Client;
@@ -43,5 +45,6 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   await app.register(dossierRoutes, deps);
+  await app.register(calendarRoutes, { config: deps.config, calendars: createCalendarStore(deps.prisma) });
   return app;
 }

@@ -33,7 +33,7 @@ export interface CalendarCommandOptions {
   /** resolves `--agency CODE` (the lead wires DB-stored agency calendars here) */
   agencyProvider?: AgencyCalendarProvider;
   /** national calendar (default: bundled data) */
-  calendar?: () => WorkingCalendar;
+  calendar?: () => WorkingCalendar | Promise<WorkingCalendar>;
   out?: (s: string) => void;
   err?: (s: string) => void;
 }
@@ -89,7 +89,7 @@ export function calendarCommand(opts: CalendarCommandOptions = {}): Command {
     };
 
   const resolveCalendar = async (agency: string | undefined): Promise<WorkingCalendar> => {
-    const base = national();
+    const base = await national();
     if (agency === undefined) return base;
     if (!opts.agencyProvider) return fail(`no agency calendars are configured (--agency ${agency})`);
     const found = await opts.agencyProvider(agency, base);

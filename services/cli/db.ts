@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { loadConfig } from '../config';
-import { applyMigrations, createPrisma } from '../db';
+import { createPrisma, prepareDatabase } from '../db';
 import { createLogger } from '../logger';
 import { seedSampleReferenceData } from '../reference';
 
@@ -16,10 +16,10 @@ export function dbCommand(): Command {
   );
   db.command('migrate')
     .description(
-      'Apply pending prisma/migrations, recorded in _prisma_migrations like `prisma migrate deploy`',
+      'Apply pending prisma/migrations (recorded in _prisma_migrations like `prisma migrate deploy`) and store the bundled national calendar',
     )
     .action(async () => {
-      const applied = await applyMigrations(requireDatabaseUrl(), createLogger('db'));
+      const applied = await prepareDatabase(requireDatabaseUrl(), createLogger('db'));
       console.log(applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date');
     });
   db.command('seed-sample')

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { startServices } from '../app';
 import { loadConfig } from '../config';
-import { applyMigrations } from '../db';
+import { prepareDatabase } from '../db';
 import { startStack } from '../infra';
 import { onShutdown } from '../lifecycle';
 import { createLogger } from '../logger';
@@ -34,7 +34,7 @@ export function devCommand(): Command {
         TEMPORAL_ADDRESS: stack.temporalAddress,
         NATS_URL: stack.natsUrl,
       });
-      await applyMigrations(config.DATABASE_URL!, logger);
+      await prepareDatabase(config.DATABASE_URL!, logger);
       const services = await startServices(config, logger, { worker: true, projector: true, api: true });
       lifecycle.add('services', () => services.stop());
       if (opts.sample) await seedSampleReferenceData(services.prisma);

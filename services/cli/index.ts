@@ -1,21 +1,48 @@
 import { Command, CommanderError } from 'commander';
-import { calendarCommand } from './calendar';
+import { createCalendarStore } from '../calendars';
+import { loadConfig } from '../config';
+import { createPrisma } from '../db';
+import { type CalendarCommandOptions, calendarCommand } from './calendar';
 import { dbCommand } from './db';
 import { devCommand } from './dev';
 import { roleCommands } from './roles';
 import { testCommand } from './test';
 
+/**
+ * With DATABASE_URL the calendar commands use the versions published in PostgreSQL and the
+ * agencies' layers; without it, the bundled national calendar (and no --agency).
+ */
+function databaseCalendars(): CalendarCommandOptions {
+  const url = process.env.DATABASE_URL;
+  if (!url) return {};
+  const withStore = async <T>(
+    fn: (store: ReturnType<typeof createCalendarStore>) => Promise<T>,
+  ): Promise<T> => {
+    const prisma = createPrisma(loadConfig().DATABASE_URL!);
+    try {
+      return await fn(createCalendarStore(prisma));
+    } finally {
+      await prisma.$disconnect();
+    }
+  };
+  return {
+    calendar: () => withStore((store) => store.national()),
+    agencyProvider: (code) =>
+      withStore(async (store) => ((await store.agencyExists(code)) ? store.forAgency(code) : undefined)),
+  };
+}
+
 export function buildProgram(): Command {
   const program = new Command('motcua')
     .description(
-      'motcua: durable workflows for administrative-procedure dossiers (hồ sơ thủ tục hành chính),\n' +
+      'motcua: durable workflows for administrative-procedure dossiers (hồ sơ thủ tục hành chính), ' +
         'from the one-stop desk to the result, on a legal working-day clock.',
     )
     .showHelpAfterError()
     .exitOverride();
   program.addCommand(devCommand());
   for (const c of roleCommands()) program.addCommand(c);
-  program.addCommand(calendarCommand());
+  program.addCommand(calendarCommand(databaseCalendars()));
   program.addCommand(dbCommand());
   program.addCommand(testCommand());
   return program;

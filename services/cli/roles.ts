@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { type Roles, startServices } from '../app';
 import { loadConfig } from '../config';
-import { applyMigrations } from '../db';
+import { prepareDatabase } from '../db';
 import { onShutdown } from '../lifecycle';
 import { createLogger } from '../logger';
 
@@ -12,7 +12,7 @@ async function runRole(name: keyof Roles): Promise<void> {
   if (!config.DATABASE_URL)
     throw new Error('DATABASE_URL is not set; use `motcua dev` for the embedded stack');
   const lifecycle = onShutdown(logger);
-  if (name !== 'worker') await applyMigrations(config.DATABASE_URL, logger);
+  if (name !== 'worker') await prepareDatabase(config.DATABASE_URL, logger);
   const services = await startServices(config, logger, { [name]: true });
   lifecycle.add(name, () => services.stop());
   logger.info({ role: name, apiUrl: services.apiUrl }, 'started');

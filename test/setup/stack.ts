@@ -1,6 +1,6 @@
 import type { TestProject } from 'vitest/node';
 import { loadConfig } from '../../services/config';
-import { applyMigrations, createPrisma } from '../../services/db';
+import { createPrisma, prepareDatabase } from '../../services/db';
 import { startStack } from '../../services/infra';
 import { createLogger } from '../../services/logger';
 import { seedSampleReferenceData } from '../../services/reference';
@@ -31,7 +31,7 @@ export default async function setup(project: TestProject) {
     persistent: false,
   });
   try {
-    await applyMigrations(stack.databaseUrl, logger);
+    await prepareDatabase(stack.databaseUrl, logger);
     const prisma = createPrisma(stack.databaseUrl);
     await seedSampleReferenceData(prisma);
     await prisma.$disconnect();
