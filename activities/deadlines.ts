@@ -30,6 +30,7 @@ export function createDeadlineActivities({ prisma, calendarFor }: DeadlineDeps) 
         received: new Date(input.receivedAt),
         workingDays: procedure.deadlineWorkingDays ?? undefined,
         workingHours: procedure.deadlineWorkingHours ?? undefined,
+        sameDayCutoff: procedure.sameDayCutoff ?? undefined,
       });
       return {
         dueAt: result.due.toISOString(),

@@ -15,6 +15,10 @@ export const procedureSchema = z
     level: z.string().min(1),
     deadlineWorkingDays: z.number().int().positive().nullable(),
     deadlineWorkingHours: z.number().int().positive().nullable(),
+    sameDayCutoff: z
+      .string()
+      .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:mm')
+      .nullable(),
     isSample: z.boolean(),
   })
   .refine((p) => (p.deadlineWorkingDays === null) !== (p.deadlineWorkingHours === null), {
@@ -42,6 +46,8 @@ export const sampleProcedures: Procedure[] = [
     level: 'commune',
     deadlineWorkingDays: null,
     deadlineWorkingHours: 4,
+    // Received after 15:00 → counted from the next working day.
+    sameDayCutoff: '15:00',
     isSample: true,
   },
   {
@@ -50,6 +56,7 @@ export const sampleProcedures: Procedure[] = [
     level: 'commune',
     deadlineWorkingDays: 1,
     deadlineWorkingHours: null,
+    sameDayCutoff: null,
     isSample: true,
   },
   {
@@ -58,6 +65,7 @@ export const sampleProcedures: Procedure[] = [
     level: 'commune',
     deadlineWorkingDays: 5,
     deadlineWorkingHours: null,
+    sameDayCutoff: null,
     isSample: true,
   },
   {
@@ -66,6 +74,7 @@ export const sampleProcedures: Procedure[] = [
     level: 'province',
     deadlineWorkingDays: 15,
     deadlineWorkingHours: null,
+    sameDayCutoff: null,
     isSample: true,
   },
 ];

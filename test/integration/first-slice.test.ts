@@ -193,6 +193,17 @@ describe('a dossier through the real stack', () => {
     expect((await json(missing)).code).toBe('dossier_not_found');
   });
 
+  it("counts a receipt after the procedure's same-day cut-off from the next working day", async () => {
+    const code = uniqueCode('CT');
+    const res = await post('/v1/dossiers', {
+      ...intake(code),
+      procedureCode: 'MAU-CHUNG-THUC-BAN-SAO', // 4 working hours, cut-off 15:00
+      receivedAt: '2026-11-02T15:30:00+07:00',
+    });
+    expect(res.status).toBe(201);
+    expect((await json(res)).dueAt).toBe('2026-11-03T11:30:00+07:00');
+  });
+
   it('serves OpenAPI documentation', async () => {
     const res = await fetch(`${services.apiUrl}/docs/json`);
     expect(res.status).toBe(200);

@@ -24,3 +24,6 @@ CREATE TABLE "agency_calendar" (
 
 -- AddForeignKey
 ALTER TABLE "agency_calendar" ADD CONSTRAINT "agency_calendar_agency_code_fkey" FOREIGN KEY ("agency_code") REFERENCES "agency"("code") ON DELETE RESTRICT ON UPDATE CASCADE;
+
+-- AlterTable
+ALTER TABLE "procedure" ADD COLUMN     "same_day_cutoff" TEXT;
