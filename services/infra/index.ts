@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from '../logger';
 import { type InfraContext, type InfraOptions, infraContext, layout } from './context';
-import { ensureNatsServer, startNatsServer } from './nats';
-import { startPostgres } from './postgres';
+import { ensureNatsServer, type NatsServerOptions, startNatsServer } from './nats';
+import { type PostgresOptions, startPostgres } from './postgres';
 import { isAlive, pickPort, registerForShutdown } from './process';
 import { ensureTemporalCli, type SearchAttributeKind, startTemporalDevServer } from './temporal';
 
@@ -66,7 +66,14 @@ export interface RunningStack {
   processes: StackProcess[];
   /** Stops every server (stop signal, SIGKILL after a grace period) and removes temporary data. */
   stop(): Promise<void>;
+  /**
+   * Starts a server again on the same port and data directory, stopping it first if it still runs
+   * (crash tests kill it by its pid from `processes`). Updates `processes`; resolves when healthy.
+   */
+  restart(name: RestartableServer): Promise<StackProcess>;
 }
+
+export type RestartableServer = 'nats' | 'postgres';
 
 const PREFERRED = { temporal: 7233, temporalUi: 8233, nats: 4222, natsMonitor: 8222, postgres: 5432 };
 const KEEP_RUN_LOGS = 20;
@@ -100,6 +107,9 @@ export async function startStack(opts: StackOptions = {}): Promise<RunningStack>
   const started = Date.now();
 
   const databaseUrl = 'databaseUrl' in opts ? opts.databaseUrl : ctx.config.DATABASE_URL;
+  // Kept for restart(): the same binary, ports, data and log files.
+  let natsOpts: NatsServerOptions | undefined;
+  let postgresOpts: PostgresOptions | undefined;
   const [temporal, nats, postgres] = await Promise.allSettled([
     (async () => {
       const bin = await ensureTemporalCli(ensureOpts);
@@ -117,19 +127,20 @@ export async function startStack(opts: StackOptions = {}): Promise<RunningStack>
     })(),
     (async () => {
       const bin = await ensureNatsServer({ ...ensureOpts, allowApt: opts.allowApt });
-      return retryOnPortClash(ctx, 'nats', async () =>
-        startNatsServer(ctx, {
+      return retryOnPortClash(ctx, 'nats', async () => {
+        natsOpts = {
           bin,
           port: await port('nats'),
           monitorPort: await port('natsMonitor'),
           storeDir: path.join(dataDir, 'nats'),
           logFile: path.join(logDir, 'nats.log'),
           healthTimeoutMs,
-        }),
-      );
+        };
+        return startNatsServer(ctx, natsOpts);
+      });
     })(),
-    retryOnPortClash(ctx, 'postgres', async () =>
-      startPostgres(ctx, {
+    retryOnPortClash(ctx, 'postgres', async () => {
+      postgresOpts = {
         databaseUrl,
         databaseName: opts.databaseName ?? 'motcua',
         port: databaseUrl ? 0 : await port('postgres'),
@@ -137,14 +148,18 @@ export async function startStack(opts: StackOptions = {}): Promise<RunningStack>
         persistent,
         logFile: path.join(logDir, 'postgres.log'),
         healthTimeoutMs,
-      }),
-    ),
+      };
+      return startPostgres(ctx, postgresOpts);
+    }),
   ]);
 
-  const stops: (() => Promise<void>)[] = [];
-  if (temporal.status === 'fulfilled') stops.push(() => temporal.value.process.stop());
-  if (nats.status === 'fulfilled') stops.push(() => nats.value.process.stop());
-  if (postgres.status === 'fulfilled') stops.push(() => postgres.value.stop());
+  // Current server handles: restart() replaces them.
+  const current = {
+    temporal: temporal.status === 'fulfilled' ? temporal.value.process : undefined,
+    nats: nats.status === 'fulfilled' ? nats.value.process : undefined,
+    postgres: postgres.status === 'fulfilled' ? postgres.value : undefined,
+  };
+  const stops = [() => current.temporal?.stop(), () => current.nats?.stop(), () => current.postgres?.stop()];
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
@@ -178,6 +193,28 @@ export async function startStack(opts: StackOptions = {}): Promise<RunningStack>
     ...(p.pid ? [{ name: 'postgres', pid: p.pid, logFile: path.join(logDir, 'postgres.log') }] : []),
   ];
   ctx.logger.info({ temporal: t.address, nats: n.url, tookMs: Date.now() - started, logDir }, 'stack ready');
+
+  const restart = async (name: RestartableServer): Promise<StackProcess> => {
+    if (stopping) throw new Error('the stack is stopped');
+    const index = processes.findIndex((proc) => proc.name === name);
+    if (index < 0 || (name === 'postgres' && databaseUrl))
+      throw new Error(`${name} is not run by this stack`);
+    await current[name]?.stop();
+    let entry: StackProcess;
+    if (name === 'nats') {
+      const server = await startNatsServer(ctx, natsOpts!);
+      current.nats = server.process;
+      entry = { name, pid: server.process.pid, logFile: server.process.logFile };
+    } else {
+      const server = await restartPostgres(ctx, postgresOpts!);
+      current.postgres = server;
+      entry = { name, pid: server.pid!, logFile: postgresOpts!.logFile };
+    }
+    processes[index] = entry;
+    if (stopping) await current[name]?.stop(); // stop() ran meanwhile: leave nothing running
+    ctx.logger.info({ server: name, pid: entry.pid }, 'server restarted');
+    return entry;
+  };
   return {
     temporalAddress: t.address,
     temporalNamespace: t.namespace,
@@ -189,7 +226,25 @@ export async function startStack(opts: StackOptions = {}): Promise<RunningStack>
     dataDir,
     processes,
     stop,
+    restart,
   };
+}
+
+/**
+ * After a SIGKILL of the postmaster its backends notice the death and exit within moments; until
+ * then the new postmaster refuses the still-attached shared memory: retry for a while.
+ */
+async function restartPostgres(ctx: InfraContext, opts: PostgresOptions) {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      return await startPostgres(ctx, opts);
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      ctx.logger.warn({ err: (err as Error).message }, 'postgres did not restart yet; retrying');
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
 }
 
 /** A port picked as free can be taken by another process before our server binds it: retry. */
