@@ -44,10 +44,54 @@ export function registerErrorHandling(app: FastifyInstance): void {
         .status(err.statusCode)
         .send({ code: (err.code ?? 'bad_request').toLowerCase(), message: err.message });
     }
+    const dependency = unavailableDependency(err);
+    if (dependency) {
+      // The caller may retry: nothing was committed before the dependency failed.
+      request.log.warn({ dependency, err: err.message }, 'dependency unavailable');
+      return reply
+        .status(503)
+        .header('retry-after', '1')
+        .send({
+          code: 'dependency_unavailable',
+          message: `${dependency} is unavailable right now; retry shortly`,
+          details: { dependency },
+        });
+    }
     request.log.error({ err }, 'unhandled error');
     return reply.status(500).send({ code: 'internal_error', message: 'Internal server error' });
   });
   app.setNotFoundHandler((request, reply) =>
     reply.status(404).send({ code: 'route_not_found', message: `No route ${request.method} ${request.url}` }),
   );
+}
+
+/** PostgreSQL or Temporal unreachable or restarting: a 503 the caller should retry, not a 500. */
+export function unavailableDependency(err: unknown): 'PostgreSQL' | 'Temporal' | undefined {
+  const e = err as {
+    name?: string;
+    code?: unknown;
+    meta?: { driverAdapterError?: { cause?: { kind?: string; code?: string } } };
+    cause?: unknown;
+  };
+  const cause = e?.meta?.driverAdapterError?.cause;
+  if (
+    e?.code === 'P1001' ||
+    e?.code === 'P1002' ||
+    e?.code === 'P1017' ||
+    cause?.kind === 'DatabaseNotReachable' ||
+    cause?.kind === 'ConnectionClosed' ||
+    (typeof cause?.code === 'string' && /^(57P0[1-3]|08)/.test(cause.code))
+  ) {
+    return 'PostgreSQL';
+  }
+  // @temporalio/client wraps gRPC UNAVAILABLE (14) / DEADLINE_EXCEEDED (4) in ServiceError.
+  const grpc = (e?.cause ?? e) as { code?: unknown };
+  if (
+    (e?.name === 'ServiceError' || e?.name === 'ConnectionError') &&
+    (grpc.code === 14 || grpc.code === 4)
+  ) {
+    return 'Temporal';
+  }
+  if (e?.name === 'ConnectionError') return 'Temporal';
+  return undefined;
 }

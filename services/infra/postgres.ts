@@ -34,7 +34,7 @@ export interface PostgresOptions {
   port: number;
   /** PGDATA; its parent directories must be traversable by the `postgres` user when root. */
   dataDir: string;
-  /** Keep data (dev); otherwise fsync is off and the caller removes the directory. */
+  /** Keep data (dev); otherwise fsync is off (commits still durable against a process kill) and the caller removes the directory. */
   persistent: boolean;
   logFile: string;
   healthTimeoutMs?: number;
@@ -76,9 +76,9 @@ export async function startPostgres(ctx: InfraContext, opts: PostgresOptions): P
     'unix_socket_directories=',
     '-c',
     'max_connections=200',
-    ...(opts.persistent
-      ? []
-      : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
+    // Throwaway data may skip fsync (only a machine crash loses it), but a commit must reach the
+    // WAL before it is acknowledged: crash tests SIGKILL this server and expect acked rows to stay.
+    ...(opts.persistent ? [] : ['-c', 'fsync=off', '-c', 'full_page_writes=off']),
   ];
   const proc = await spawnGuarded({
     name: 'postgres',
