@@ -1,17 +1,76 @@
 import { AckPolicy, type ConsumerMessages, DeliverPolicy, type JsMsg } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/nats-core';
 import { type DossierEvent, dossierEventSchema } from '../domain/events';
+import { applyEvent, type DossierState } from '../domain/lifecycle';
 import type { Config } from './config';
-import type { PrismaClient } from './db';
+import type { Prisma, PrismaClient } from './db';
 import { chainHash, GENESIS_HASH } from './eventlog';
 import type { Logger } from './logger';
 import type { Nats } from './nats';
 
 export type ProjectionResult = 'applied' | 'duplicate' | 'out_of_order';
 
+type DossierColumns = Omit<
+  Prisma.DossierUncheckedCreateInput,
+  'code' | 'workflowId' | 'lastSeq' | 'lastHash' | 'updatedAt' | 'events'
+>;
+
+/**
+ * The read-model columns of a dossier state: what lists filter on (status, agencies, clock flags,
+ * outcome, digitization, payment, rating) plus the whole state as JSON for `GET /v1/dossiers/:code`.
+ */
+export function dossierColumns(state: DossierState): DossierColumns {
+  const date = (iso: string | undefined | null) => (iso ? new Date(iso) : null);
+  return {
+    procedureCode: state.procedureCode,
+    agencyCode: state.agencyCode,
+    channel: state.channel,
+    applicantName: state.applicantName,
+    status: state.status,
+    receivedAt: new Date(state.receivedAt),
+    dueAt: new Date(state.dueAt),
+    originalDueAt: date(state.originalDueAt),
+    warningAt: date(state.warningAt),
+    calendarVersion: state.calendarVersion,
+    currentStep: state.currentStep,
+    currentAgencyCode: state.currentAgencyCode || null,
+    participants: state.participants,
+    pausedAt: date(state.pausedAt),
+    dueSoon: state.dueSoon,
+    overdue: state.overdue,
+    apologyIssuedAt: date(state.apology?.at),
+    completedAt: date(state.result?.readyAt),
+    outcome: state.result?.outcome ?? null,
+    resultKind: state.result?.kind ?? null,
+    returnedAt: date(state.returnedAt),
+    componentsDigitized: state.digitization.components.length > 0,
+    resultDigitized: state.digitization.result,
+    // null: nothing paid (yet); a dossier counts as paid online when any payment was online.
+    paidOnline: state.payments.length > 0 ? state.payments.some((p) => p.online) : null,
+    ratingScore: state.rating?.score ?? null,
+    state: state as unknown as Prisma.InputJsonValue,
+  };
+}
+
+/** Re-derives a dossier's state from its stored events (rows projected before `state` existed). */
+export async function foldStoredEvents(
+  prisma: Pick<PrismaClient, 'dossierEvent'>,
+  dossierCode: string,
+): Promise<DossierState | undefined> {
+  const rows = await prisma.dossierEvent.findMany({ where: { dossierCode }, orderBy: { seq: 'asc' } });
+  let state: DossierState | undefined;
+  for (const row of rows) {
+    const parsed = dossierEventSchema.safeParse(row.payload);
+    // Events of retired types (the first slice's dossier.completed) have no place in the new state.
+    if (parsed.success) state = applyEvent(state, parsed.data);
+  }
+  return state;
+}
+
 /**
  * Applies one event to the read model in one transaction. The event id is unique and the
- * dossier row moves only from seq-1 to seq, so redelivery never counts twice.
+ * dossier row moves only from seq-1 to seq, so redelivery never counts twice. The row's state is
+ * folded with the same `applyEvent` the workflow uses, so both always agree.
  */
 export async function projectEvent(
   prisma: PrismaClient,
@@ -27,34 +86,27 @@ export async function projectEvent(
     if (event.seq > expected) return 'out_of_order';
     const hash = chainHash(dossier?.lastHash ?? GENESIS_HASH, event);
 
-    if (event.type === 'dossier.received') {
-      const p = event.payload;
+    if (!dossier) {
+      if (event.type !== 'dossier.received') {
+        throw new Error(`${event.type} ${event.id} for a dossier that was never received`);
+      }
+      const state = applyEvent(undefined, event);
       await tx.dossier.create({
         data: {
           code: event.dossierCode,
           workflowId: event.workflowId,
-          procedureCode: p.procedureCode,
-          agencyCode: p.agencyCode,
-          channel: p.channel,
-          applicantName: p.applicantName,
-          status: 'received',
-          receivedAt: new Date(p.receivedAt),
-          dueAt: new Date(p.dueAt),
-          calendarVersion: p.calendarVersion,
+          ...dossierColumns(state),
           lastSeq: event.seq,
           lastHash: hash,
         },
       });
     } else {
+      const previous =
+        (dossier.state as unknown as DossierState | null) ?? (await foldStoredEvents(tx, event.dossierCode));
+      const state = applyEvent(previous, event);
       const moved = await tx.dossier.updateMany({
         where: { code: event.dossierCode, lastSeq: event.seq - 1 },
-        data: {
-          status: 'completed',
-          completedAt: new Date(event.payload.completedAt),
-          outcome: event.payload.outcome,
-          lastSeq: event.seq,
-          lastHash: hash,
-        },
+        data: { ...dossierColumns(state), lastSeq: event.seq, lastHash: hash },
       });
       if (moved.count !== 1) throw new Error(`concurrent projection of ${event.id}`);
     }

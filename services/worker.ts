@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import { createActivities } from '../activities';
+import { type Activities, createActivities } from '../activities';
 import { createCalendarStore } from './calendars';
 import type { Config } from './config';
 import type { PrismaClient } from './db';
@@ -16,7 +16,10 @@ export interface WorkerDeps {
   prisma: PrismaClient;
   nats: Nats;
   /** Tests pass a pre-built bundle or an existing connection (e.g. the time-skipping server's). */
-  overrides?: Partial<Pick<WorkerOptions, 'workflowBundle' | 'connection'>>;
+  overrides?: Partial<Pick<WorkerOptions, 'workflowBundle' | 'connection'>> & {
+    /** Tests observe the real activities (e.g. record what is published) by wrapping them. */
+    activities?: (real: Activities) => Activities;
+  };
 }
 
 /** Creates the dossier worker; call `run()` on it. */
@@ -36,10 +39,12 @@ export async function createDossierWorker({
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     ...(overrides?.workflowBundle ? { workflowBundle: overrides.workflowBundle } : { workflowsPath }),
-    activities: createActivities({
-      prisma,
-      js: nats.js,
-      calendarFor: (agencyCode) => calendars.forAgency(agencyCode),
-    }),
+    activities: (overrides?.activities ?? ((real) => real))(
+      createActivities({
+        prisma,
+        js: nats.js,
+        calendarFor: (agencyCode) => calendars.forAgency(agencyCode),
+      }),
+    ),
   });
 }

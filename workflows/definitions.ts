@@ -1,6 +1,10 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { Command, CommandName } from '../domain/commands';
 import type { Channel } from '../domain/dossier';
+import type { Actor, PlannedStep } from '../domain/events';
+import type { DossierState, TimelineEntry } from '../domain/lifecycle';
 
+/** Start input: what was received at the desk, plus the procedure's steps resolved to agencies. */
 export interface DossierWorkflowInput {
   code: string;
   procedureCode: string;
@@ -8,36 +12,47 @@ export interface DossierWorkflowInput {
   channel: Channel;
   applicantName: string;
   receivedAt: string;
+  /** Steps resolved by the caller; by default the procedure's, resolved at receipt. */
+  steps?: PlannedStep[];
+  actor?: Actor;
+  /** Continue-as-new: the state of the previous run (its timers are instants in it). */
+  carriedState?: DossierState;
+  /** History length after which the run continues as new (default 10,000; tests set it low). */
+  historyLimit?: number;
 }
 
-export type DossierPhase = 'received' | 'completed';
+/**
+ * How every dossier workflow is started: one workflow id per dossier code, never a second run
+ * for the same code, whether the first is running or closed.
+ */
+export const dossierStartPolicy = {
+  workflowIdReusePolicy: 'REJECT_DUPLICATE',
+  workflowIdConflictPolicy: 'FAIL',
+} as const;
 
-/** What the workflow knows about its dossier; returned by queries and updates. */
-export interface DossierSnapshot {
-  code: string;
-  workflowId: string;
-  procedureCode: string;
-  agencyCode: string;
-  channel: Channel;
-  applicantName: string;
-  status: DossierPhase;
-  receivedAt: string;
-  dueAt?: string;
-  warningAt?: string;
-  calendarVersion?: string;
-  provisionalCalendar?: boolean;
-  completedAt?: string;
-  outcome?: 'early' | 'on_time' | 'late';
-  lastSeq: number;
-}
-
-export interface CompleteCommand {
-  /** Instant the result was finished, set by the caller (workflows read no clock). */
-  completedAt: string;
-  actor?: string;
-}
+/** What queries and updates return. */
+export type DossierSnapshot = DossierState;
 
 export const dossierStateQuery = defineQuery<DossierSnapshot>('dossierState');
+/** Mẫu 05: the process control slip, one line per transition. */
+export const dossierTimelineQuery = defineQuery<TimelineEntry[]>('dossierTimeline');
 /** Resolves once the appointment (Mẫu 01: hẹn trả kết quả) is known. */
 export const appointmentUpdate = defineUpdate<DossierSnapshot>('appointment');
-export const completeUpdate = defineUpdate<DossierSnapshot, [CompleteCommand]>('complete');
+
+/** One Update per action, named like the command; validators reject invalid transitions at once. */
+const update = <N extends CommandName>(name: N) => defineUpdate<DossierSnapshot, [Command<N>]>(name);
+export const dossierUpdates = {
+  handOff: update('handOff'),
+  completeStep: update('completeStep'),
+  requestSupplement: update('requestSupplement'),
+  receiveSupplement: update('receiveSupplement'),
+  reportDelay: update('reportDelay'),
+  issueApology: update('issueApology'),
+  markResultReady: update('markResultReady'),
+  returnResult: update('returnResult'),
+  reject: update('reject'),
+  withdraw: update('withdraw'),
+  recordDigitization: update('recordDigitization'),
+  recordPayment: update('recordPayment'),
+  recordRating: update('recordRating'),
+} satisfies { [N in CommandName]: ReturnType<typeof update<N>> };

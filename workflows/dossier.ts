@@ -1,124 +1,87 @@
-import {
-  ApplicationFailure,
-  allHandlersFinished,
-  condition,
-  log,
-  proxyActivities,
-  setHandler,
-  workflowInfo,
-} from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import { classify } from '../domain/calendar';
-import { eventIdFor } from '../domain/dossier';
-import type { DossierEvent } from '../domain/events';
-import {
-  appointmentUpdate,
-  type CompleteCommand,
-  completeUpdate,
-  type DossierSnapshot,
-  type DossierWorkflowInput,
-  dossierStateQuery,
-} from './definitions';
+import { allHandlersFinished, condition, continueAsNew, log, workflowInfo } from '@temporalio/workflow';
+import { isTerminal } from '../domain/lifecycle';
+import { deadlines } from './activities';
+import type { DossierSnapshot, DossierWorkflowInput } from './definitions';
+import { registerHandlers } from './handlers';
+import { Dossier, eventBody } from './outbox';
+import { nextTimer, timerEvent } from './timers';
 
-const { computeDueInstant } = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
-});
+/** Continue-as-new well before Temporal's 51,200-event hard limit. */
+export const DEFAULT_HISTORY_LIMIT = 10_000;
 
-// Publishing retries until NATS is back: an event must never be lost.
-const { publishDossierEvent } = proxyActivities<Activities>({
-  startToCloseTimeout: '20 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
+/*
+ * Workflow logic changes from here on go behind `patched('<change-id>')` (old histories in
+ * test/histories replay the old branch): in the handlers' decisions (workflows/handlers.ts),
+ * the alarms (workflows/timers.ts) and this loop. Nothing is patched yet.
+ */
 
-type EventBody = Pick<DossierEvent, 'type' | 'payload' | 'occurredAt'>;
-
-/** One dossier from receipt (tiếp nhận) to result; Temporal holds its state and clock. */
+/**
+ * One dossier from receipt (tiếp nhận) to returned, rejected or withdrawn. Temporal holds its
+ * state and clock; every transition is an event, published in order and folded into the state.
+ */
 export async function dossierWorkflow(input: DossierWorkflowInput): Promise<DossierSnapshot> {
-  const state: DossierSnapshot = {
-    ...input,
-    workflowId: workflowInfo().workflowId,
-    status: 'received',
-    lastSeq: 0,
-  };
+  const dossier = new Dossier(input.code, workflowInfo().workflowId, input.carriedState);
+  registerHandlers(dossier);
 
-  // Events leave in sequence order, one at a time, whichever handler emits them.
-  let outbox: Promise<void> = Promise.resolve();
-  const emit = (body: EventBody): Promise<void> => {
-    state.lastSeq += 1;
-    const event = {
-      ...body,
-      id: eventIdFor(state.code, state.lastSeq),
-      dossierCode: state.code,
-      workflowId: state.workflowId,
-      seq: state.lastSeq,
-      version: 1,
-    } as DossierEvent;
-    outbox = outbox.then(async () => {
-      await publishDossierEvent(event);
+  if (!dossier.state) await receive(dossier, input);
+  const state = () => dossier.state!;
+
+  const historyLimit = input.historyLimit ?? DEFAULT_HISTORY_LIMIT;
+  const shouldContinueAsNew = () =>
+    workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > historyLimit;
+
+  // Wait for the next transition or the next alarm, whichever comes first.
+  while (!isTerminal(state().status) && !shouldContinueAsNew()) {
+    const timer = nextTimer(state());
+    const seen = state().lastSeq;
+    const changed = () => state().lastSeq !== seen || shouldContinueAsNew();
+    if (!timer) {
+      await condition(changed);
+      continue;
+    }
+    const wait = Date.parse(timer.at) - Date.now();
+    if (wait > 0 && (await condition(changed, wait))) continue;
+    await dossier.serially(async () => {
+      const body = timerEvent(state(), timer);
+      if (body) await dossier.emit(body);
     });
-    return outbox;
-  };
+  }
 
-  setHandler(dossierStateQuery, () => state);
-  setHandler(appointmentUpdate, async () => {
-    await condition(() => state.dueAt !== undefined);
-    return state;
+  // Let running actions finish and every event leave before closing or continuing.
+  await condition(allHandlersFinished);
+  await dossier.drained();
+  if (isTerminal(state().status)) {
+    log.info('dossier closed', { dossierCode: input.code, status: state().status });
+    return state();
+  }
+  log.info('dossier continues as new', {
+    dossierCode: input.code,
+    historyLength: workflowInfo().historyLength,
   });
-  setHandler(
-    completeUpdate,
-    async (cmd: CompleteCommand) => {
-      await condition(() => state.dueAt !== undefined);
-      if (state.status === 'completed') throw ApplicationFailure.nonRetryable('dossier is already completed');
-      const outcome = classify(new Date(state.dueAt!), new Date(cmd.completedAt));
-      state.status = 'completed';
-      state.completedAt = cmd.completedAt;
-      state.outcome = outcome;
-      await emit({
-        type: 'dossier.completed',
-        occurredAt: cmd.completedAt,
-        payload: { completedAt: cmd.completedAt, dueAt: state.dueAt!, outcome, actor: cmd.actor },
-      });
-      log.info('dossier completed', { dossierCode: state.code, outcome });
-      return state;
-    },
-    {
-      validator: (cmd: CompleteCommand) => {
-        if (state.status === 'completed') throw new Error('dossier is already completed');
-        const completed = Date.parse(cmd?.completedAt ?? '');
-        if (Number.isNaN(completed)) throw new Error('completedAt must be an ISO 8601 instant');
-        if (completed < Date.parse(state.receivedAt)) throw new Error('completedAt is before receivedAt');
-      },
-    },
-  );
+  return continueAsNew<typeof dossierWorkflow>({ ...input, carriedState: state() });
+}
 
-  const due = await computeDueInstant({
+/** Tiếp nhận (Mẫu 01): the appointment and the procedure's steps, resolved outside the workflow. */
+async function receive(dossier: Dossier, input: DossierWorkflowInput): Promise<void> {
+  const plan = await deadlines.planDossier({
     procedureCode: input.procedureCode,
     agencyCode: input.agencyCode,
     receivedAt: input.receivedAt,
   });
-  state.dueAt = due.dueAt;
-  state.warningAt = due.warningAt;
-  state.calendarVersion = due.calendarVersion;
-  state.provisionalCalendar = due.provisional;
-  await emit({
-    type: 'dossier.received',
-    occurredAt: input.receivedAt,
-    payload: {
+  await dossier.emit(
+    eventBody('dossier.received', input.receivedAt, {
       procedureCode: input.procedureCode,
       agencyCode: input.agencyCode,
       channel: input.channel,
       applicantName: input.applicantName,
       receivedAt: input.receivedAt,
-      dueAt: due.dueAt,
-      warningAt: due.warningAt,
-      calendarVersion: due.calendarVersion,
-    },
-  });
-  log.info('dossier received', { dossierCode: state.code, dueAt: state.dueAt });
-
-  await condition(() => state.status === 'completed');
-  await outbox;
-  await condition(allHandlersFinished);
-  return state;
+      dueAt: plan.dueAt,
+      warningAt: plan.warningAt,
+      calendarVersion: plan.calendarVersion,
+      provisionalCalendar: plan.provisional,
+      steps: input.steps ?? plan.steps,
+      ...(input.actor && { actor: input.actor }),
+    }),
+  );
+  log.info('dossier received', { dossierCode: input.code, dueAt: plan.dueAt });
 }

@@ -1,21 +1,226 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import {
+  ALL_AGENCIES,
+  agencySubtree,
+  canActOn,
+  canReceive,
+  canSeeDossier,
+  type DossierScope,
+  type Principal,
+  type SubtreeOf,
+  visibleAgencies,
+} from '../../domain/access';
+import type { CommandName, Role } from '../../domain/commands';
+import type { Actor } from '../../domain/events';
+import type { Prisma, PrismaClient } from '../db';
+import { verifyApiKey } from '../keys';
 import { ApiError } from './errors';
 
-/** Recorded as the publisher of admin changes (provenance) until per-user API keys exist. */
-export const ADMIN_ACTOR = 'admin-token';
+/**
+ * Authentication and authorization of the HTTP API. Every `/v1/…` request carries
+ * `Authorization: Bearer <API key or MOTCUA_ADMIN_TOKEN>`; `/docs` and `/healthz` stay public.
+ * The decisions themselves live in `domain/access.ts`; this file binds them to requests.
+ *
+ * Route handlers use, in this order:
+ *   - `requireRole(...)` (onRequest or preHandler) for role-only routes such as `/v1/admin/*`;
+ *   - `assertCanReceive(request, agencyCode)` before receiving a dossier;
+ *   - `assertCanSee(request, scope)` / `assertCanAct(request, command, scope)` once the dossier is
+ *     loaded (synchronous: nothing to forget to await);
+ *   - `visibleAgencyCodes(request)` + `dossierVisibilityWhere(codes)` for lists;
+ *   - `actorOf(request.principal)` as the actor recorded on events (Mẫu 05).
+ */
 
-/** onRequest hook: admin routes check the bearer token before anything else, validation included. */
-export function adminOnly(adminToken: string | undefined) {
-  return async (request: FastifyRequest): Promise<void> => {
-    if (!adminToken) {
-      throw new ApiError(403, 'admin_disabled', 'Admin endpoints are disabled: set MOTCUA_ADMIN_TOKEN');
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Who is calling; set by the auth hook on every `/v1` route. */
+    principal: Principal;
+    /** The agency hierarchy as of this request (cached briefly), for scope decisions. */
+    subtreeOf: SubtreeOf;
+  }
+}
+
+/** The bootstrap admin (MOTCUA_ADMIN_TOKEN): all agencies, recorded as `admin-token` in provenance. */
+export const ADMIN_TOKEN_PRINCIPAL: Principal = Object.freeze({
+  id: 'admin-token',
+  name: 'MOTCUA_ADMIN_TOKEN',
+  role: 'admin',
+  agencyCode: ALL_AGENCIES,
+});
+
+export interface AuthOptions {
+  prisma: PrismaClient;
+  /** Bootstrap admin bearer token; token login is off when unset (API keys still work). */
+  adminToken: string | undefined;
+  /** How long the agency hierarchy is cached; a new agency is picked up at once, a move within this time. */
+  agencyCacheMs?: number;
+}
+
+/** Routes outside `/v1` (OpenAPI docs, health) are public; everything versioned needs a key. */
+function needsAuth(request: FastifyRequest): boolean {
+  const route = request.routeOptions.url ?? request.url;
+  return route === '/v1' || route.startsWith('/v1/') || request.url.startsWith('/v1');
+}
+
+function bearerOf(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (!header) return undefined;
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return m ? m[1] : '';
+}
+
+function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** Agency hierarchy snapshot shared by requests for `agencyCacheMs`; refreshed when a code is unknown. */
+function agencyDirectory(prisma: PrismaClient, ttlMs: number) {
+  let snapshot: { at: number; agencies: { code: string; parentCode: string | null }[] } | undefined;
+  let loading: Promise<NonNullable<typeof snapshot>> | undefined;
+  const load = () => {
+    loading ??= prisma.agency
+      .findMany({ select: { code: true, parentCode: true } })
+      .then((agencies) => {
+        snapshot = { at: Date.now(), agencies };
+        return snapshot;
+      })
+      .finally(() => {
+        loading = undefined;
+      });
+    return loading;
+  };
+  return async (root: string): Promise<SubtreeOf> => {
+    let current = snapshot;
+    const stale = !current || Date.now() - current.at > ttlMs;
+    if (stale || (root !== ALL_AGENCIES && !current!.agencies.some((a) => a.code === root))) {
+      current = await load();
     }
-    const header = request.headers.authorization ?? '';
-    const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '');
-    const expected = Buffer.from(adminToken);
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      throw new ApiError(401, 'unauthorized', 'A valid admin bearer token is required');
+    const agencies = current!.agencies;
+    const memo = new Map<string, ReadonlySet<string>>();
+    return (code) => {
+      let set = memo.get(code);
+      if (!set) {
+        set = agencySubtree(agencies, code);
+        memo.set(code, set);
+      }
+      return set;
+    };
+  };
+}
+
+const ownAgencyOnly: SubtreeOf = (code) => new Set([code]);
+
+/** Registers the authentication hook on the root instance (before any route plugin). */
+export function registerAuth(app: FastifyInstance, opts: AuthOptions): void {
+  const subtrees = agencyDirectory(opts.prisma, opts.agencyCacheMs ?? 10_000);
+  app.decorateRequest('principal', null as unknown as Principal);
+  app.decorateRequest('subtreeOf', null as unknown as SubtreeOf);
+  app.addHook('onRequest', async (request, reply) => {
+    if (!needsAuth(request)) return;
+    const token = bearerOf(request);
+    const deny = (message: string): never => {
+      reply.header('www-authenticate', 'Bearer realm="motcua"');
+      throw new ApiError(401, 'unauthorized', message);
+    };
+    if (!token) {
+      deny(
+        token === undefined
+          ? 'An API key is required: send Authorization: Bearer <key>'
+          : 'Malformed Authorization header: expected Bearer <key>',
+      );
+    }
+    let principal: Principal | undefined;
+    if (token!.startsWith('mck_')) {
+      principal = await verifyApiKey(opts.prisma, token!, {
+        onBookkeepingError: (err) => request.log.warn({ err }, 'could not record API key use'),
+      });
+    } else if (opts.adminToken && sameSecret(token!, opts.adminToken)) {
+      principal = ADMIN_TOKEN_PRINCIPAL;
+    }
+    if (!principal) return deny('Invalid or revoked API key');
+    request.principal = principal;
+    // Only the roles that see down the hierarchy need it; desks and officers never wait on it.
+    const needsTree =
+      (principal.role === 'supervisor' || principal.role === 'auditor') &&
+      principal.agencyCode !== ALL_AGENCIES;
+    request.subtreeOf = needsTree ? await subtrees(principal.agencyCode) : ownAgencyOnly;
+    request.log.debug({ principalId: principal.id, role: principal.role }, 'authenticated');
+  });
+}
+
+/** The caller; 401 on a route the auth hook did not cover (a wiring mistake, never a silent pass). */
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw new ApiError(401, 'unauthorized', 'An API key is required');
+  return request.principal;
+}
+
+/** onRequest/preHandler hook: only the given roles may call the route (403 `forbidden_role`). */
+export function requireRole(...roles: Role[]) {
+  return async (request: FastifyRequest): Promise<void> => {
+    const principal = principalOf(request);
+    if (!roles.includes(principal.role)) {
+      throw new ApiError(
+        403,
+        'forbidden_role',
+        `Role ${principal.role} may not call this endpoint; allowed: ${roles.join(', ')}`,
+      );
     }
   };
+}
+
+type ScopeWithCode = DossierScope & { code?: string };
+
+/** 404 `dossier_not_found` when the caller may not see the dossier (no existence leak). */
+export function assertCanSee(request: FastifyRequest, dossier: ScopeWithCode): void {
+  if (!canSeeDossier(principalOf(request), dossier, request.subtreeOf ?? ownAgencyOnly)) {
+    throw notFound(dossier.code);
+  }
+}
+
+/** 404 when not visible, 403 `forbidden_role` / `forbidden_scope` when visible but not allowed. */
+export function assertCanAct(request: FastifyRequest, command: CommandName, dossier: ScopeWithCode): void {
+  const decision = canActOn(principalOf(request), command, dossier, request.subtreeOf ?? ownAgencyOnly);
+  if (decision.ok) return;
+  if (decision.status === 404) throw notFound(dossier.code);
+  throw new ApiError(decision.status, decision.code, decision.message);
+}
+
+/** Receiving a dossier: intake (for its own agency only) or admin; 403 otherwise. */
+export function assertCanReceive(request: FastifyRequest, agencyCode: string): void {
+  const decision = canReceive(principalOf(request), agencyCode);
+  if (!decision.ok) throw new ApiError(decision.status, decision.code, decision.message);
+}
+
+/**
+ * Agencies whose dossiers a list may return: `'all'` (admin, nationwide auditors) or codes
+ * (supervisors and auditors: their agency and all below; intake and officers: their own).
+ * A dossier matches when ANY of its receiving agency, current agency or participants is among
+ * them — see `dossierVisibilityWhere`, which lists should use so lists and `GET /:code` agree.
+ */
+export async function visibleAgencyCodes(request: FastifyRequest): Promise<string[] | 'all'> {
+  const visible = visibleAgencies(principalOf(request), request.subtreeOf ?? ownAgencyOnly);
+  return visible === 'all' ? 'all' : [...visible].sort();
+}
+
+/** Prisma filter for the dossiers visible to `codes` (from `visibleAgencyCodes`). */
+export function dossierVisibilityWhere(codes: string[] | 'all'): Prisma.DossierWhereInput {
+  if (codes === 'all') return {};
+  return {
+    OR: [
+      { agencyCode: { in: codes } },
+      { currentAgencyCode: { in: codes } },
+      { participants: { hasSome: codes } },
+    ],
+  };
+}
+
+/** The actor recorded on events for what this principal does. */
+export function actorOf(principal: Principal): Actor {
+  return { id: principal.id, name: principal.name, role: principal.role, agencyCode: principal.agencyCode };
+}
+
+function notFound(code: string | undefined): ApiError {
+  return new ApiError(404, 'dossier_not_found', code ? `No dossier ${code}` : 'No such dossier');
 }

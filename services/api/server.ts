@@ -12,9 +12,12 @@ import { createCalendarStore } from '../calendars';
 import type { Config } from '../config';
 import type { PrismaClient } from '../db';
 import type { Logger } from '../logger';
+import { registerAuth } from './auth';
 import { registerErrorHandling } from './errors';
 import { calendarRoutes } from './routes/calendar';
+import { catalogueRoutes } from './routes/catalogue';
 import { dossierRoutes } from './routes/dossiers';
+import { keyRoutes } from './routes/keys';
 
 export interface ApiDeps {
   config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'MOTCUA_ADMIN_TOKEN'>;
@@ -39,12 +42,18 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
         description: 'Hồ sơ thủ tục hành chính: intake, actions and read models',
         version: '1',
       },
+      // Every /v1 route: Authorization: Bearer <API key or MOTCUA_ADMIN_TOKEN>.
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearerAuth: [] }],
     },
     transform: jsonSchemaTransform,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  registerAuth(app, { prisma: deps.prisma, adminToken: deps.config.MOTCUA_ADMIN_TOKEN });
   await app.register(dossierRoutes, deps);
   await app.register(calendarRoutes, { config: deps.config, calendars: createCalendarStore(deps.prisma) });
+  await app.register(keyRoutes, { prisma: deps.prisma });
+  await app.register(catalogueRoutes, { prisma: deps.prisma });
   return app;
 }

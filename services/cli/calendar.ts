@@ -9,7 +9,7 @@
  * Bad arguments print a message on stderr and exit with code 2 (a CommanderError with
  * exitCode 2 is thrown; the root program maps it to the process exit code).
  */
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import {
   type AgencyOverride,
   CalendarError,
@@ -23,6 +23,7 @@ import {
   type WorkingCalendar,
   withAgencyOverride,
 } from '../../domain/calendar/index';
+import { cliIo } from './io';
 
 export type AgencyCalendarProvider = (
   agencyCode: string,
@@ -59,23 +60,8 @@ function pad(s: string, n: number): string {
 }
 
 export function calendarCommand(opts: CalendarCommandOptions = {}): Command {
-  const out = opts.out ?? ((s: string) => process.stdout.write(s));
-  const err = opts.err ?? ((s: string) => process.stderr.write(s));
+  const { out, err, configure, fail } = cliIo('calendar', opts);
   const national = opts.calendar ?? defaultCalendar;
-
-  const configure = (c: Command): Command =>
-    c
-      .configureOutput({ writeOut: out, writeErr: err, outputError: (s, write) => write(s) })
-      .exitOverride((e) => {
-        // help/version exit 0; every usage error becomes exit code 2
-        if (e.exitCode === 0) throw e;
-        throw new CommanderError(2, e.code, e.message);
-      });
-
-  const fail = (message: string): never => {
-    err(`calendar: ${message}\n`);
-    throw new CommanderError(2, 'calendar.invalidArgument', message);
-  };
 
   const guard =
     <A extends unknown[]>(fn: (...args: A) => Promise<void> | void) =>

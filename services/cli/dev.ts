@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { Command } from 'commander';
+import { dossierSearchAttributes } from '../../domain/search-attributes';
 import { startServices } from '../app';
 import { loadConfig } from '../config';
 import { prepareDatabase } from '../db';
@@ -25,11 +27,17 @@ export function devCommand(): Command {
         databaseUrl: base.DATABASE_URL,
         persistent: true,
         preferredPorts: true,
+        searchAttributes: dossierSearchAttributes,
         handleSignals: false,
       });
       lifecycle.add('infrastructure', () => stack.stop());
+      // The API needs a credential to be usable at all: without MOTCUA_ADMIN_TOKEN, one for this session only.
+      const devAdminToken = base.MOTCUA_ADMIN_TOKEN
+        ? undefined
+        : `dev-${randomBytes(24).toString('base64url')}`;
       const config = loadConfig({
         ...process.env,
+        MOTCUA_ADMIN_TOKEN: base.MOTCUA_ADMIN_TOKEN ?? devAdminToken,
         DATABASE_URL: stack.databaseUrl,
         TEMPORAL_ADDRESS: stack.temporalAddress,
         NATS_URL: stack.natsUrl,
@@ -49,6 +57,12 @@ export function devCommand(): Command {
           `  NATS         ${stack.natsUrl}`,
           `  PostgreSQL   ${redact(stack.databaseUrl)}`,
           `  Logs         ${stack.logDir}`,
+          devAdminToken
+            ? `  Admin token  ${devAdminToken}  (DEVELOPMENT ONLY: generated for this session; set MOTCUA_ADMIN_TOKEN to fix one)`
+            : '  Admin token  the value of MOTCUA_ADMIN_TOKEN',
+          'Every /v1 call needs "Authorization: Bearer <admin token or API key>". Get an API key:',
+          `  curl -s ${services.apiUrl}/v1/admin/keys -H "authorization: Bearer ${devAdminToken ?? '$MOTCUA_ADMIN_TOKEN'}" \\`,
+          `    -H 'content-type: application/json' -d '{"role":"intake","agencyCode":"X-AN-BINH","name":"dev desk"}'`,
           'Press Ctrl-C to stop.',
         ].join('\n'),
       );

@@ -3,9 +3,12 @@ import { createCalendarStore } from '../calendars';
 import { loadConfig } from '../config';
 import { createPrisma } from '../db';
 import { type CalendarCommandOptions, calendarCommand } from './calendar';
+import { catalogueCommand } from './catalogue';
 import { dbCommand } from './db';
 import { devCommand } from './dev';
+import { keysCommand } from './keys';
 import { roleCommands } from './roles';
+import { searchAttributesCommand } from './search-attributes';
 import { testCommand } from './test';
 
 /**
@@ -43,7 +46,10 @@ export function buildProgram(): Command {
   program.addCommand(devCommand());
   for (const c of roleCommands()) program.addCommand(c);
   program.addCommand(calendarCommand(databaseCalendars()));
+  program.addCommand(catalogueCommand());
   program.addCommand(dbCommand());
+  program.addCommand(keysCommand());
+  program.addCommand(searchAttributesCommand());
   program.addCommand(testCommand());
   return program;
 }

@@ -1,9 +1,11 @@
+import { Connection } from '@temporalio/client';
 import { Command } from 'commander';
 import { type Roles, startServices } from '../app';
 import { loadConfig } from '../config';
 import { prepareDatabase } from '../db';
 import { onShutdown } from '../lifecycle';
 import { createLogger } from '../logger';
+import { ensureDossierSearchAttributes } from '../search-attributes';
 
 /** Runs one role against external servers (configured by env), e.g. one container per role. */
 async function runRole(name: keyof Roles): Promise<void> {
@@ -13,6 +15,24 @@ async function runRole(name: keyof Roles): Promise<void> {
     throw new Error('DATABASE_URL is not set; use `motcua dev` for the embedded stack');
   const lifecycle = onShutdown(logger);
   if (name !== 'worker') await prepareDatabase(config.DATABASE_URL, logger);
+  if (name === 'worker') {
+    // Workflows upsert these on every transition; an unregistered one would fail every task.
+    const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+    try {
+      const statuses = await ensureDossierSearchAttributes(connection, config.TEMPORAL_NAMESPACE);
+      const conflicts = statuses.filter((s) => s.conflict);
+      if (conflicts.length > 0)
+        throw new Error(
+          `search attributes registered with another type: ${conflicts.map((c) => c.name).join(', ')}`,
+        );
+      logger.info(
+        { added: statuses.filter((s) => !s.present).map((s) => s.name) },
+        'search attributes ready',
+      );
+    } finally {
+      await connection.close();
+    }
+  }
   const services = await startServices(config, logger, { [name]: true });
   lifecycle.add(name, () => services.stop());
   logger.info({ role: name, apiUrl: services.apiUrl }, 'started');

@@ -2,6 +2,7 @@ import { chmod, copyFile, mkdir, readdir, rename, rm, stat, writeFile } from 'no
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Connection } from '@temporalio/client';
+import { INDEXED_VALUE_TYPE, type SearchAttributeKind } from '../../domain/search-attributes';
 import { type Provisioner, resolveBinary } from './binaries';
 import { type InfraContext, type InfraOptions, infraContext, layout } from './context';
 import { type GuardedProcess, spawnGuarded, tcpProbe, waitUntilHealthy } from './process';
@@ -16,6 +17,8 @@ import {
   which,
 } from './tools';
 
+export type { SearchAttributeKind } from '../../domain/search-attributes';
+
 /** Pinned: later tags carry a `replace` directive that breaks `go install`. */
 export const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal';
 export const TEMPORAL_CLI_VERSION = 'v1.5.1';
@@ -23,19 +26,6 @@ export const TEMPORAL_CLI_VERSION = 'v1.5.1';
 export const TEMPORAL_TEST_SERVER_POM = fileURLToPath(
   new URL('./temporal-test-server/pom.xml', import.meta.url),
 );
-
-export type SearchAttributeKind = 'Keyword' | 'Text' | 'Int' | 'Double' | 'Bool' | 'Datetime' | 'KeywordList';
-
-/** temporal.api.enums.v1.IndexedValueType */
-const INDEXED_VALUE_TYPE: Record<SearchAttributeKind, number> = {
-  Text: 1,
-  Keyword: 2,
-  Int: 3,
-  Double: 4,
-  Bool: 5,
-  Datetime: 6,
-  KeywordList: 7,
-};
 
 const TEN_YEARS_MS = 10 * 365 * 24 * 3600 * 1000;
 

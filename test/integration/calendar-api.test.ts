@@ -1,14 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServices, startServices } from '../../services/app';
 import { upsertReferenceData } from '../../services/reference';
+import { createTestKey } from './auth-helpers';
 import { testConfig, testLogger, uniqueCode } from './helpers';
 
 const ADMIN = 'test-admin-token-0123456789';
 const config = testConfig({ MOTCUA_ADMIN_TOKEN: ADMIN });
 let services: RunningServices;
+/** Reading the calendar needs a key like every /v1 call; any role will do. */
+let readerToken: string;
 
 const json = (res: Response): Promise<any> => res.json();
-const get = (path: string) => fetch(`${services.apiUrl}${path}`);
+const get = (path: string) =>
+  fetch(`${services.apiUrl}${path}`, { headers: { authorization: `Bearer ${readerToken}` } });
 const send = (method: string, path: string, body: unknown, token: string | undefined = ADMIN) =>
   fetch(`${services.apiUrl}${path}`, {
     method,
@@ -18,6 +22,7 @@ const send = (method: string, path: string, body: unknown, token: string | undef
 
 beforeAll(async () => {
   services = await startServices(config, testLogger(), { worker: true, projector: true, api: true });
+  readerToken = (await createTestKey(services.prisma, { role: 'auditor', agencyCode: '*' })).token;
 });
 
 afterAll(async () => {
@@ -133,6 +138,7 @@ describe('legal-time API', () => {
     expect(local).toMatchObject({ due: '2026-12-02T17:00:00+07:00', calendarVersion });
 
     // A dossier of that agency records the calendar version its due instant came from.
+    const desk = await createTestKey(services.prisma, { role: 'intake', agencyCode: agency });
     const code = uniqueCode('CAL');
     const intake = await send(
       'POST',
@@ -145,7 +151,7 @@ describe('legal-time API', () => {
         applicant: { name: 'Hoàng Văn Em' },
         receivedAt: '2026-11-30T17:00:00+07:00',
       },
-      undefined,
+      desk.token,
     );
     expect(intake.status).toBe(201);
     expect(await json(intake)).toMatchObject({ dueAt: '2026-12-02T17:00:00+07:00', calendarVersion });

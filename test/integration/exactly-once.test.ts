@@ -2,7 +2,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEventActivities, type Published } from '../../activities/events';
 import { eventIdFor } from '../../domain/dossier';
-import type { DossierEvent } from '../../domain/events';
+import type { Actor, DossierEvent } from '../../domain/events';
 import { createPrisma, type PrismaClient } from '../../services/db';
 import { connectNats, type Nats } from '../../services/nats';
 import { projectEvent, type RunningProjector, startProjector } from '../../services/projector';
@@ -11,6 +11,8 @@ import { eventually, testConfig, testLogger, uniqueCode } from './helpers';
 const config = testConfig();
 let prisma: PrismaClient;
 let nats: Nats;
+
+const desk: Actor = { id: 'desk-1', role: 'intake', agencyCode: 'X-AN-BINH' };
 
 const received = (code: string): DossierEvent => ({
   id: eventIdFor(code, 1),
@@ -29,18 +31,28 @@ const received = (code: string): DossierEvent => ({
     dueAt: '2026-11-03T01:00:00.000Z',
     warningAt: '2026-11-02T01:00:00.000Z',
     calendarVersion: 'test',
+    steps: [],
+    actor: desk,
   },
 });
 
-const completed = (code: string): DossierEvent => ({
+// Kết quả (classified against the original due instant); `dossier.completed` is gone.
+const resultReady = (code: string): DossierEvent => ({
   id: eventIdFor(code, 2),
   dossierCode: code,
   workflowId: `dossier-${code}`,
   seq: 2,
-  type: 'dossier.completed',
+  type: 'dossier.result_ready',
   version: 1,
   occurredAt: '2026-11-02T08:00:00.000Z',
-  payload: { completedAt: '2026-11-02T08:00:00.000Z', dueAt: '2026-11-03T01:00:00.000Z', outcome: 'early' },
+  payload: {
+    resultKind: 'electronic',
+    completedAt: '2026-11-02T08:00:00.000Z',
+    dueAt: '2026-11-03T01:00:00.000Z',
+    originalDueAt: '2026-11-03T01:00:00.000Z',
+    outcome: 'early',
+    actor: { id: 'officer-1', role: 'officer', agencyCode: 'X-AN-BINH' },
+  },
 });
 
 /** Runs the real publish activity (real JetStream) inside an activity context, as a retry would. */
@@ -78,11 +90,11 @@ describe('exactly-once from at-least-once delivery', () => {
 
   it('projects a redelivered event once and holds an event that arrives before its predecessor', async () => {
     const code = uniqueCode('PRJ');
-    expect(await projectEvent(prisma, completed(code), 11)).toBe('out_of_order');
+    expect(await projectEvent(prisma, resultReady(code), 11)).toBe('out_of_order');
     expect(await projectEvent(prisma, received(code), 10)).toBe('applied');
     expect(await projectEvent(prisma, received(code), 10)).toBe('duplicate');
-    expect(await projectEvent(prisma, completed(code), 11)).toBe('applied');
-    expect(await projectEvent(prisma, completed(code), 11)).toBe('duplicate');
+    expect(await projectEvent(prisma, resultReady(code), 11)).toBe('applied');
+    expect(await projectEvent(prisma, resultReady(code), 11)).toBe('duplicate');
     const rows = await prisma.dossierEvent.findMany({
       where: { dossierCode: code },
       orderBy: { seq: 'asc' },
@@ -91,7 +103,7 @@ describe('exactly-once from at-least-once delivery', () => {
     expect(rows[1]!.prevHash).toBe(rows[0]!.hash);
     const dossier = await prisma.dossier.findUniqueOrThrow({ where: { code } });
     expect(dossier).toMatchObject({
-      status: 'completed',
+      status: 'result_ready',
       outcome: 'early',
       lastSeq: 2,
       lastHash: rows[1]!.hash,
@@ -122,13 +134,13 @@ describe('exactly-once from at-least-once delivery', () => {
     for (const code of codes.slice(0, 10)) await publish(received(code));
     await projector.stop();
     for (const code of codes.slice(10)) await publish(received(code));
-    for (const code of codes) await publish(completed(code));
+    for (const code of codes) await publish(resultReady(code));
     // Redeliver everything once more: the projector must absorb the duplicates.
     for (const code of codes.slice(0, 5)) await publish(received(code));
     projector = await startProjector({ config, logger, prisma, nats, durableName: 'restart-test' });
     try {
       await eventually(async () => {
-        const n = await prisma.dossier.count({ where: { code: { in: codes }, status: 'completed' } });
+        const n = await prisma.dossier.count({ where: { code: { in: codes }, status: 'result_ready' } });
         return n === codes.length ? n : undefined;
       });
       expect(await prisma.dossierEvent.count({ where: { dossierCode: { in: codes } } })).toBe(

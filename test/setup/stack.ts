@@ -1,4 +1,5 @@
 import type { TestProject } from 'vitest/node';
+import { dossierSearchAttributes } from '../../domain/search-attributes';
 import { loadConfig } from '../../services/config';
 import { createPrisma, prepareDatabase } from '../../services/db';
 import { startStack } from '../../services/infra';
@@ -29,6 +30,7 @@ export default async function setup(project: TestProject) {
     databaseUrl: config.DATABASE_URL,
     databaseName: `motcua_test_${process.pid}`,
     persistent: false,
+    searchAttributes: dossierSearchAttributes,
   });
   try {
     await prepareDatabase(stack.databaseUrl, logger);

@@ -13,7 +13,7 @@ import {
 import { agencyCodeSchema } from '../../../domain/dossier';
 import { type CalendarStore, CalendarVersionExistsError, UnknownAgencyError } from '../../calendars';
 import type { Config } from '../../config';
-import { ADMIN_ACTOR, adminOnly } from '../auth';
+import { requireRole } from '../auth';
 import { ApiError } from '../errors';
 
 const errorSchema = z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() });
@@ -75,10 +75,7 @@ export interface CalendarRouteDeps {
 }
 
 /** Legal-time API: the same computations as `motcua calendar …`, against the calendars in force. */
-export const calendarRoutes: FastifyPluginAsyncZod<CalendarRouteDeps> = async (
-  app,
-  { config, calendars },
-) => {
+export const calendarRoutes: FastifyPluginAsyncZod<CalendarRouteDeps> = async (app, { calendars }) => {
   const calendarFor = async (agency: string | undefined): Promise<WorkingCalendar> => {
     if (agency === undefined) return calendars.national();
     if (!(await calendars.agencyExists(agency)))
@@ -180,7 +177,7 @@ export const calendarRoutes: FastifyPluginAsyncZod<CalendarRouteDeps> = async (
   app.post(
     '/v1/admin/calendars',
     {
-      onRequest: adminOnly(config.MOTCUA_ADMIN_TOKEN),
+      onRequest: requireRole('admin'),
       schema: {
         summary: 'Publish a new national calendar version from an announcement (admin)',
         tags: ['admin'],
@@ -196,7 +193,7 @@ export const calendarRoutes: FastifyPluginAsyncZod<CalendarRouteDeps> = async (
     },
     async (request, reply) => {
       try {
-        const next = await calendars.publish(request.body, ADMIN_ACTOR);
+        const next = await calendars.publish(request.body, request.principal.id);
         request.log.info({ calendarVersion: next.version }, 'calendar version published');
         return reply.status(201).send({ version: next.version });
       } catch (err) {
@@ -210,7 +207,7 @@ export const calendarRoutes: FastifyPluginAsyncZod<CalendarRouteDeps> = async (
   app.put(
     '/v1/admin/agencies/:code/calendar',
     {
-      onRequest: adminOnly(config.MOTCUA_ADMIN_TOKEN),
+      onRequest: requireRole('admin'),
       schema: {
         summary: "Set an agency's calendar layer (office hours, local days off); adds a revision (admin)",
         tags: ['admin'],
@@ -230,7 +227,7 @@ export const calendarRoutes: FastifyPluginAsyncZod<CalendarRouteDeps> = async (
         const calendar = await calendars.setAgencyOverride(
           request.params.code,
           request.body as Parameters<CalendarStore['setAgencyOverride']>[1],
-          ADMIN_ACTOR,
+          request.principal.id,
         );
         return { calendarVersion: calendar.version };
       } catch (err) {

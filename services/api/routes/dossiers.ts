@@ -1,138 +1,441 @@
 import {
   type Client,
   WorkflowExecutionAlreadyStartedError,
+  type WorkflowHandle,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
 } from '@temporalio/client';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { formatVietnamInstant } from '../../../domain/calendar';
+import type { DossierScope } from '../../../domain/access';
 import {
-  channelSchema,
-  completeRequestSchema,
+  type Command,
+  type CommandName,
+  commandBodySchemas,
+  commandNames,
+  commandPaths,
+} from '../../../domain/commands';
+import {
   dossierCodeSchema,
+  instantSchema,
   intakeRequestSchema,
-  outcomeSchema,
   workflowIdFor,
 } from '../../../domain/dossier';
+import { type DossierState, type RejectionCode, rejectionStatus } from '../../../domain/lifecycle';
 import {
   appointmentUpdate,
-  completeUpdate,
-  type DossierSnapshot,
+  type DossierWorkflowInput,
+  dossierStartPolicy,
   dossierStateQuery,
+  dossierTimelineQuery,
+  dossierUpdates,
 } from '../../../workflows/definitions';
+import { dossierStartSearchAttributes } from '../../../workflows/search-attributes';
 import type { Config } from '../../config';
-import type { PrismaClient } from '../../db';
+import type { Prisma, PrismaClient } from '../../db';
+import { foldStoredEvents } from '../../projector';
+import {
+  actorOf,
+  assertCanAct,
+  assertCanReceive,
+  assertCanSee,
+  dossierVisibilityWhere,
+  principalOf,
+  visibleAgencyCodes,
+} from '../auth';
 import { ApiError } from '../errors';
-
-const vnInstant = z.string().describe('ISO 8601 instant in Vietnam time (+07:00)');
-
-export const dossierViewSchema = z.object({
-  code: z.string(),
-  workflowId: z.string(),
-  procedureCode: z.string(),
-  agencyCode: z.string(),
-  channel: channelSchema,
-  applicantName: z.string(),
-  status: z.string(),
-  receivedAt: vnInstant,
-  dueAt: vnInstant.nullable(),
-  calendarVersion: z.string().nullable(),
-  completedAt: vnInstant.nullable(),
-  outcome: outcomeSchema.nullable(),
-  lastSeq: z.number().int(),
-});
-export type DossierView = z.infer<typeof dossierViewSchema>;
-
-const errorSchema = z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() });
-const vn = (iso: string | Date | null | undefined) => (iso ? formatVietnamInstant(new Date(iso)) : null);
-
-function fromSnapshot(s: DossierSnapshot): DossierView {
-  return {
-    code: s.code,
-    workflowId: s.workflowId,
-    procedureCode: s.procedureCode,
-    agencyCode: s.agencyCode,
-    channel: s.channel,
-    applicantName: s.applicantName,
-    status: s.status,
-    receivedAt: vn(s.receivedAt)!,
-    dueAt: vn(s.dueAt),
-    calendarVersion: s.calendarVersion ?? null,
-    completedAt: vn(s.completedAt),
-    outcome: s.outcome ?? null,
-    lastSeq: s.lastSeq,
-  };
-}
+import {
+  type Answer,
+  errorOf,
+  IDEMPOTENCY_HEADER,
+  idempotent,
+  idempotentHeadersSchema,
+  REPLAYED_HEADER,
+  updateIdFor,
+} from '../idempotency';
+import {
+  dossierListQuerySchema,
+  dossierListSchema,
+  dossierViewSchema,
+  errorBodySchema,
+  eventLogSchema,
+  summaryOfRow,
+  timelineEntryView,
+  timelineSchema,
+  vietnamInstantOrNull,
+  viewOfState,
+} from '../views';
 
 export interface DossierRouteDeps {
   config: Pick<Config, 'TEMPORAL_TASK_QUEUE'>;
   prisma: PrismaClient;
   temporal: Client;
-  /** The API's clock, for completion instants the caller leaves out. */
+  /** The API's clock, for action instants the caller leaves out. */
   now?: () => Date;
+}
+
+const commandSummaries: Record<CommandName, string> = {
+  handOff: 'Chuyển xử lý: hand the dossier to the next (or a given) step / agency',
+  completeStep: 'Finish the current processing step',
+  requestSupplement: 'Yêu cầu bổ sung (Mẫu 02): the legal clock stops',
+  receiveSupplement: 'The applicant supplemented: the clock resumes',
+  reportDelay: 'Report that the dossier will be late, with reason and proposed appointment',
+  issueApology: 'Xin lỗi và hẹn lại (Mẫu 04): the one allowed new appointment',
+  markResultReady: 'Kết quả: the result is ready (electronic or paper); classifies the dossier',
+  returnResult: 'Trả kết quả: the result was handed to the applicant',
+  reject: 'Từ chối (Mẫu 03), with the reason',
+  withdraw: 'Rút hồ sơ at the applicant’s request',
+  recordDigitization: 'Số hóa: record digitized components and/or the result',
+  recordPayment: 'Record the fee payment (online or not)',
+  recordRating: 'Record the applicant’s satisfaction rating (1–5)',
+};
+
+const codeParams = z.object({ code: dossierCodeSchema });
+const errors = { 400: errorBodySchema, 401: errorBodySchema, 403: errorBodySchema, 404: errorBodySchema };
+
+/** Legacy body of `POST /v1/dossiers/{code}/complete` (deprecated alias of result-ready). */
+const legacyCompleteSchema = z
+  .object({ completedAt: instantSchema.optional(), actor: z.string().trim().min(1).max(200).optional() })
+  .strict();
+
+const toIso = (instant: string | Date) => new Date(instant).toISOString();
+
+type ScopeWithCode = DossierScope & { code: string };
+
+/** Instants in command bodies are normalised to UTC ISO, the form the workflow compares. */
+function normaliseCommand(body: Record<string, unknown>, at: string): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...body, at: toIso(at) };
+  for (const field of ['proposedDueAt', 'newDueAt'] as const) {
+    if (typeof out[field] === 'string') out[field] = toIso(out[field] as string);
+  }
+  return out;
+}
+
+/** Sends an idempotent answer (fresh or replayed); an error answer goes through the error handler. */
+function send(reply: FastifyReply, answer: Answer<unknown>) {
+  if (answer.replayed) reply.header(REPLAYED_HEADER, 'true');
+  const error = errorOf(answer);
+  if (error) throw error;
+  return reply.status(answer.statusCode).send(answer.body as never);
+}
+
+function idempotencyKeyOf(request: FastifyRequest): string | undefined {
+  const value = request.headers[IDEMPOTENCY_HEADER];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** Path without the query string: what an Idempotency-Key is bound to. */
+const pathOf = (request: FastifyRequest) => request.url.split('?')[0]!;
+
+/** Absent or empty bodies of actions that need no fields count as `{}`. */
+async function emptyBodyAsObject(request: FastifyRequest) {
+  if (request.body === undefined || request.body === null) request.body = {};
+}
+
+/** A Temporal Update failure mapped to the API: the validator's code with 409 or 422. */
+function rejectionOf(err: WorkflowUpdateFailedError): ApiError {
+  const cause = err.cause as { type?: string | null; message?: string } | undefined;
+  const type = cause?.type ?? undefined;
+  const message = cause?.message || err.message;
+  if (type && Object.hasOwn(rejectionStatus, type)) {
+    return new ApiError(rejectionStatus[type as RejectionCode], type, message);
+  }
+  return new ApiError(409, 'invalid_transition', message);
 }
 
 export const dossierRoutes: FastifyPluginAsyncZod<DossierRouteDeps> = async (app, deps) => {
   const { prisma, temporal, config } = deps;
   const now = deps.now ?? (() => new Date());
-  const codeParams = z.object({ code: dossierCodeSchema });
+  const handleOf = (code: string): WorkflowHandle => temporal.workflow.getHandle(workflowIdFor(code));
 
+  /** Whether a workflow for this code ever ran (a closed one still describes). */
+  const workflowExists = (code: string) =>
+    handleOf(code)
+      .describe()
+      .then(
+        () => true,
+        (err) => {
+          if (err instanceof WorkflowNotFoundError) return false;
+          throw err;
+        },
+      );
+
+  const scopeFromWorkflow = async (code: string): Promise<ScopeWithCode | undefined> => {
+    try {
+      const s = await handleOf(code).query(dossierStateQuery);
+      if (!s?.agencyCode) return undefined;
+      return {
+        code,
+        agencyCode: s.agencyCode,
+        currentAgencyCode: s.currentAgencyCode || null,
+        participants: s.participants ?? [],
+      };
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return undefined;
+      throw err;
+    }
+  };
+  const scopeFromReadModel = async (code: string): Promise<ScopeWithCode | undefined> => {
+    const row = await prisma.dossier.findUnique({
+      where: { code },
+      select: { agencyCode: true, currentAgencyCode: true, participants: true },
+    });
+    return row ? { code, ...row } : undefined;
+  };
+
+  /**
+   * Who may see and act on the dossier. Actions ask the workflow first: it is the source of truth
+   * and already knows a handoff the read model may not have projected yet, so the agency that just
+   * took the dossier can act at once; a dossier whose history Temporal no longer keeps falls back
+   * to the read model. Reads go the other way round: the read model, else the workflow (a dossier
+   * received a moment ago, not projected yet).
+   */
+  async function scopeOf(code: string, forAction: boolean): Promise<ScopeWithCode> {
+    const scope = forAction
+      ? ((await scopeFromWorkflow(code)) ?? (await scopeFromReadModel(code)))
+      : ((await scopeFromReadModel(code)) ?? (await scopeFromWorkflow(code)));
+    if (!scope) throw new ApiError(404, 'dossier_not_found', `No dossier ${code}`);
+    return scope;
+  }
+
+  /** Runs `execute` under the request's Idempotency-Key, if any. */
+  async function withKey<T>(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    execute: (key: string | undefined) => Promise<{ statusCode: number; body: T }>,
+  ) {
+    const key = idempotencyKeyOf(request);
+    if (key === undefined) {
+      const answer = await execute(undefined);
+      return reply.status(answer.statusCode).send(answer.body as never);
+    }
+    const principal = principalOf(request);
+    const answer = await idempotent(
+      prisma,
+      { principalId: principal.id, key, method: request.method, path: pathOf(request), body: request.body },
+      () => execute(key),
+    );
+    return send(reply, answer);
+  }
+
+  // ── Intake ────────────────────────────────────────────────────────────────────────────────
   app.post(
     '/v1/dossiers',
     {
       schema: {
-        summary: 'Receive a dossier (tiếp nhận hồ sơ) and start its workflow',
+        summary: 'Receive a dossier (tiếp nhận hồ sơ, Mẫu 01) and start its workflow',
+        description:
+          'Answers 201 with the appointment. Idempotent by dossier code: a second intake of the same code ' +
+          'answers 409 `dossier_exists` with the existing dossier. With an Idempotency-Key header a retry ' +
+          'gets the first answer again. Only intake desks (for their own agency) and admin may receive.',
         tags: ['dossiers'],
+        headers: idempotentHeadersSchema,
         body: intakeRequestSchema,
-        response: { 201: dossierViewSchema, 400: errorSchema, 409: errorSchema, 422: errorSchema },
+        response: { 201: dossierViewSchema, ...errors, 409: errorBodySchema, 422: errorBodySchema },
       },
     },
     async (request, reply) => {
       const body = request.body;
-      const [procedure, agency] = await Promise.all([
-        prisma.procedure.findUnique({ where: { code: body.procedureCode }, select: { code: true } }),
-        prisma.agency.findUnique({ where: { code: body.agencyCode }, select: { code: true } }),
-      ]);
-      const unknown = [
-        ...(procedure
-          ? []
-          : [{ field: 'body.procedureCode', message: `unknown procedure ${body.procedureCode}` }]),
-        ...(agency ? [] : [{ field: 'body.agencyCode', message: `unknown agency ${body.agencyCode}` }]),
-      ];
-      if (unknown.length > 0) {
-        throw new ApiError(422, 'unknown_reference', unknown.map((u) => u.message).join('; '), unknown);
-      }
-      const workflowId = workflowIdFor(body.code);
-      const log = request.log.child({ dossierCode: body.code, workflowId });
+      assertCanReceive(request, body.agencyCode);
+      const principal = principalOf(request);
+      return withKey(request, reply, async (key) => {
+        const [procedure, agency] = await Promise.all([
+          prisma.procedure.findUnique({ where: { code: body.procedureCode }, select: { code: true } }),
+          prisma.agency.findUnique({ where: { code: body.agencyCode }, select: { code: true } }),
+        ]);
+        const unknown = [
+          ...(procedure
+            ? []
+            : [{ field: 'body.procedureCode', message: `unknown procedure ${body.procedureCode}` }]),
+          ...(agency ? [] : [{ field: 'body.agencyCode', message: `unknown agency ${body.agencyCode}` }]),
+        ];
+        if (unknown.length > 0) {
+          throw new ApiError(422, 'unknown_reference', unknown.map((u) => u.message).join('; '), unknown);
+        }
+        const workflowId = workflowIdFor(body.code);
+        const log = request.log.child({ dossierCode: body.code, workflowId });
+        // Marks the run with the key, so a retry whose first attempt started it (then failed to answer) is ours.
+        const mark = key === undefined ? undefined : updateIdFor(principal.id, key);
+        const input: DossierWorkflowInput = {
+          code: body.code,
+          procedureCode: body.procedureCode,
+          agencyCode: body.agencyCode,
+          channel: body.channel,
+          applicantName: body.applicant.name,
+          receivedAt: toIso(body.receivedAt),
+          actor: actorOf(principal),
+        };
+        try {
+          const handle = await temporal.workflow.start('dossierWorkflow', {
+            workflowId,
+            taskQueue: config.TEMPORAL_TASK_QUEUE,
+            ...dossierStartPolicy,
+            typedSearchAttributes: dossierStartSearchAttributes(input),
+            ...(mark ? { memo: { idempotencyKey: mark } } : {}),
+            args: [input],
+          });
+          log.info('dossier workflow started');
+          const state = await handle.executeUpdate(appointmentUpdate);
+          return { statusCode: 201, body: viewOfState(state) };
+        } catch (err) {
+          if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+          const handle = handleOf(body.code);
+          if (mark) {
+            const { memo, status } = await handle.describe();
+            if (memo?.idempotencyKey === mark) {
+              log.info('intake retried after its workflow started: answering with the receipt');
+              // Closed meanwhile (e.g. withdrawn): the appointment is in its final state.
+              const state =
+                status.name === 'RUNNING'
+                  ? await handle.executeUpdate(appointmentUpdate)
+                  : await handle.query(dossierStateQuery);
+              return { statusCode: 201, body: viewOfState(state) };
+            }
+          }
+          const existing = await handle.query(dossierStateQuery);
+          log.info('duplicate intake answered with the existing dossier');
+          throw new ApiError(409, 'dossier_exists', `Dossier ${body.code} was already received`, {
+            dossier: viewOfState(existing),
+          });
+        }
+      });
+    },
+  );
+
+  // ── Actions: one route per command ─────────────────────────────────────────────────────────
+  async function runCommand<N extends CommandName>(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    name: N,
+    code: string,
+    body: Record<string, unknown>,
+  ) {
+    const scope = await scopeOf(code, true);
+    assertCanAct(request, name, scope);
+    const principal = principalOf(request);
+    const at = (body.at as string | undefined) ?? now().toISOString();
+    const command = { ...normaliseCommand(body, at), actor: actorOf(principal) } as Command<N>;
+    const handle = handleOf(code);
+    return withKey(request, reply, async (key) => {
       try {
-        const handle = await temporal.workflow.start('dossierWorkflow', {
-          workflowId,
-          taskQueue: config.TEMPORAL_TASK_QUEUE,
-          workflowIdReusePolicy: 'REJECT_DUPLICATE',
-          workflowIdConflictPolicy: 'FAIL',
-          args: [
-            {
-              code: body.code,
-              procedureCode: body.procedureCode,
-              agencyCode: body.agencyCode,
-              channel: body.channel,
-              applicantName: body.applicant.name,
-              receivedAt: new Date(body.receivedAt).toISOString(),
-            },
+        const state = await handle.executeUpdate(dossierUpdates[name] as (typeof dossierUpdates)[N], {
+          args: [command] as never,
+          ...(key === undefined ? {} : { updateId: updateIdFor(principal.id, key) }),
+        });
+        request.log.info({ dossierCode: code, command: name, seq: state.lastSeq }, 'dossier action applied');
+        return { statusCode: 200, body: viewOfState(state) };
+      } catch (err) {
+        if (err instanceof WorkflowUpdateFailedError) throw rejectionOf(err);
+        if (err instanceof WorkflowNotFoundError) {
+          if (await workflowExists(code)) {
+            throw new ApiError(409, 'dossier_closed', `Hồ sơ ${code} đã kết thúc, không thể thao tác.`);
+          }
+          throw new ApiError(404, 'dossier_not_found', `No dossier ${code}`);
+        }
+        throw err;
+      }
+    });
+  }
+
+  for (const name of commandNames) {
+    app.post(
+      `/v1/dossiers/:code/${commandPaths[name]}`,
+      {
+        preValidation: emptyBodyAsObject,
+        schema: {
+          summary: commandSummaries[name],
+          description:
+            '`at` defaults to the time of the call. Answers 200 with the dossier as the workflow has it ' +
+            'right after the action (read-your-writes). An action the dossier cannot take in its current ' +
+            'state answers 409 with a machine-readable code (e.g. `invalid_transition`, ' +
+            '`apology_already_issued`, `dossier_closed`); an invalid value 422. With an Idempotency-Key ' +
+            'header a retry gets the first answer and the action runs once.',
+          tags: ['dossier actions'],
+          params: codeParams,
+          headers: idempotentHeadersSchema,
+          body: commandBodySchemas[name],
+          response: { 200: dossierViewSchema, ...errors, 409: errorBodySchema, 422: errorBodySchema },
+        },
+      },
+      async (request, reply) =>
+        runCommand(request, reply, name, request.params.code, request.body as Record<string, unknown>),
+    );
+  }
+
+  // Deprecated: the first slice's completion, now "result ready" with a paper result.
+  app.post(
+    '/v1/dossiers/:code/complete',
+    {
+      preValidation: emptyBodyAsObject,
+      schema: {
+        summary: 'Deprecated: use result-ready. Marks the result ready (paper)',
+        deprecated: true,
+        tags: ['dossier actions'],
+        params: codeParams,
+        headers: idempotentHeadersSchema,
+        body: legacyCompleteSchema,
+        response: { 200: dossierViewSchema, ...errors, 409: errorBodySchema, 422: errorBodySchema },
+      },
+    },
+    async (request, reply) => {
+      const body = {
+        resultKind: 'paper',
+        ...(request.body.completedAt ? { at: request.body.completedAt } : {}),
+      };
+      return runCommand(request, reply, 'markResultReady', request.params.code, body);
+    },
+  );
+
+  // ── Reads ─────────────────────────────────────────────────────────────────────────────────
+  app.get(
+    '/v1/dossiers',
+    {
+      schema: {
+        summary: 'List dossiers visible to the caller, newest receipt first',
+        description:
+          'Filters combine with AND. `agency` matches the receiving agency, the agency holding the dossier ' +
+          'or a participating agency (liên thông). `status` may repeat. Keyset pagination: pass ' +
+          '`nextCursor` back as `cursor` until it is null; `limit` is 1–200 (default 50).',
+        tags: ['dossiers'],
+        querystring: dossierListQuerySchema,
+        response: { 200: dossierListSchema, ...errors },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const and: Prisma.DossierWhereInput[] = [dossierVisibilityWhere(await visibleAgencyCodes(request))];
+      if (q.agency) {
+        and.push({
+          OR: [
+            { agencyCode: q.agency },
+            { currentAgencyCode: q.agency },
+            { participants: { has: q.agency } },
           ],
         });
-        log.info('dossier workflow started');
-        const snapshot = await handle.executeUpdate(appointmentUpdate);
-        return reply.status(201).send(fromSnapshot(snapshot));
-      } catch (err) {
-        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-        const existing = await temporal.workflow.getHandle(workflowId).query(dossierStateQuery);
-        log.info('duplicate intake answered with the existing dossier');
-        throw new ApiError(409, 'dossier_exists', `Dossier ${body.code} was already received`, {
-          dossier: fromSnapshot(existing),
+      }
+      if (q.status?.length) and.push({ status: { in: q.status } });
+      if (q.overdue !== undefined) and.push({ overdue: q.overdue });
+      if (q.procedure) and.push({ procedureCode: q.procedure });
+      if (q.receivedFrom) and.push({ receivedAt: { gte: new Date(q.receivedFrom) } });
+      if (q.receivedTo) and.push({ receivedAt: { lt: new Date(q.receivedTo) } });
+      if (q.cursor) {
+        const c = decodeCursor(q.cursor);
+        and.push({
+          OR: [{ receivedAt: { lt: c.receivedAt } }, { receivedAt: c.receivedAt, code: { lt: c.code } }],
         });
       }
+      const rows = await prisma.dossier.findMany({
+        where: { AND: and },
+        orderBy: [{ receivedAt: 'desc' }, { code: 'desc' }],
+        take: q.limit + 1,
+      });
+      const page = rows.slice(0, q.limit);
+      const last = page[page.length - 1];
+      return {
+        items: page.map(summaryOfRow),
+        nextCursor: rows.length > q.limit && last ? encodeCursor(last) : null,
+      };
     },
   );
 
@@ -141,66 +444,124 @@ export const dossierRoutes: FastifyPluginAsyncZod<DossierRouteDeps> = async (app
     {
       schema: {
         summary: 'A dossier from the read model',
+        description: 'Eventually consistent: a dossier received a moment ago may answer 404 briefly.',
         tags: ['dossiers'],
         params: codeParams,
-        response: { 200: dossierViewSchema, 404: errorSchema },
-      },
-    },
-    async (request) => {
-      const d = await prisma.dossier.findUnique({ where: { code: request.params.code } });
-      if (!d) throw new ApiError(404, 'dossier_not_found', `No dossier ${request.params.code}`);
-      return {
-        code: d.code,
-        workflowId: d.workflowId,
-        procedureCode: d.procedureCode,
-        agencyCode: d.agencyCode,
-        channel: channelSchema.parse(d.channel),
-        applicantName: d.applicantName,
-        status: d.status,
-        receivedAt: vn(d.receivedAt)!,
-        dueAt: vn(d.dueAt),
-        calendarVersion: d.calendarVersion,
-        completedAt: vn(d.completedAt),
-        outcome: d.outcome ? outcomeSchema.parse(d.outcome) : null,
-        lastSeq: d.lastSeq,
-      };
-    },
-  );
-
-  app.post(
-    '/v1/dossiers/:code/complete',
-    {
-      schema: {
-        summary: 'Finish a dossier; classifies it early / on_time / late',
-        tags: ['dossiers'],
-        params: codeParams,
-        body: completeRequestSchema.default({}),
-        response: { 200: dossierViewSchema, 400: errorSchema, 404: errorSchema, 409: errorSchema },
+        response: { 200: dossierViewSchema, ...errors },
       },
     },
     async (request) => {
       const { code } = request.params;
-      const handle = temporal.workflow.getHandle(workflowIdFor(code));
-      const completedAt = new Date(request.body?.completedAt ?? now()).toISOString();
-      try {
-        const snapshot = await handle.executeUpdate(completeUpdate, {
-          args: [{ completedAt, actor: request.body?.actor }],
+      const row = await prisma.dossier.findUnique({ where: { code } });
+      if (!row) throw new ApiError(404, 'dossier_not_found', `No dossier ${code}`);
+      assertCanSee(request, row);
+      const state = await stateOfRow(prisma, row);
+      return viewOfState(state);
+    },
+  );
+
+  app.get(
+    '/v1/dossiers/:code/timeline',
+    {
+      schema: {
+        summary: 'Mẫu 05: the process control slip (time, actor, agency of every transition)',
+        tags: ['dossiers'],
+        params: codeParams,
+        response: { 200: timelineSchema, ...errors },
+      },
+    },
+    async (request) => {
+      const { code } = request.params;
+      assertCanSee(request, await scopeOf(code, false));
+      let source: 'workflow' | 'read_model' = 'workflow';
+      let entries = await handleOf(code)
+        .query(dossierTimelineQuery)
+        .catch((err) => {
+          request.log.debug({ err, dossierCode: code }, 'timeline query failed, using the read model');
+          return undefined;
         });
-        return fromSnapshot(snapshot);
-      } catch (err) {
-        if (err instanceof WorkflowUpdateFailedError) {
-          throw new ApiError(409, 'invalid_transition', err.cause?.message ?? err.message);
-        }
-        if (err instanceof WorkflowNotFoundError) {
-          const closed = await handle.describe().then(
-            () => true,
-            () => false,
-          );
-          if (closed) throw new ApiError(409, 'dossier_closed', `Dossier ${code} is already closed`);
-          throw new ApiError(404, 'dossier_not_found', `No dossier ${code}`);
-        }
-        throw err;
+      if (!entries) {
+        source = 'read_model';
+        const row = await prisma.dossier.findUnique({ where: { code } });
+        if (!row) throw new ApiError(404, 'dossier_not_found', `No dossier ${code}`);
+        entries = (await stateOfRow(prisma, row)).timeline;
       }
+      return { code, source, entries: entries.map(timelineEntryView) };
+    },
+  );
+
+  app.get(
+    '/v1/dossiers/:code/events',
+    {
+      schema: {
+        summary: 'The stored, hash-chained events of a dossier (for auditors)',
+        description:
+          'hash = sha256(prevHash ‖ canonical JSON of `event`), keys sorted; the first prevHash is 64 zeros.',
+        tags: ['dossiers'],
+        params: codeParams,
+        response: { 200: eventLogSchema, ...errors },
+      },
+    },
+    async (request) => {
+      const { code } = request.params;
+      const row = await prisma.dossier.findUnique({
+        where: { code },
+        select: { agencyCode: true, currentAgencyCode: true, participants: true },
+      });
+      if (!row) throw new ApiError(404, 'dossier_not_found', `No dossier ${code}`);
+      assertCanSee(request, { code, ...row });
+      const events = await prisma.dossierEvent.findMany({
+        where: { dossierCode: code },
+        orderBy: { seq: 'asc' },
+      });
+      return {
+        code,
+        events: events.map((e) => ({
+          id: e.id,
+          seq: e.seq,
+          type: e.type,
+          version: e.schemaVersion,
+          occurredAt: vietnamInstantOrNull(e.occurredAt)!,
+          event: e.payload as Record<string, unknown>,
+          prevHash: e.prevHash,
+          hash: e.hash,
+          streamSeq: e.streamSeq.toString(),
+          recordedAt: vietnamInstantOrNull(e.recordedAt)!,
+        })),
+      };
     },
   );
 };
+
+/** The row's folded state; rows projected before `state` existed are re-folded from their events. */
+async function stateOfRow(
+  prisma: PrismaClient,
+  row: { code: string; state: Prisma.JsonValue | null },
+): Promise<DossierState> {
+  if (row.state) return row.state as unknown as DossierState;
+  const state = await foldStoredEvents(prisma, row.code);
+  if (!state) throw new ApiError(404, 'dossier_not_found', `No dossier ${row.code}`);
+  return state;
+}
+
+interface Cursor {
+  receivedAt: Date;
+  code: string;
+}
+
+function encodeCursor(row: { receivedAt: Date; code: string }): string {
+  return Buffer.from(JSON.stringify([row.receivedAt.toISOString(), row.code])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): Cursor {
+  try {
+    const [at, code] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
+    const receivedAt = new Date(at);
+    if (typeof code !== 'string' || Number.isNaN(receivedAt.getTime())) throw new Error('bad cursor');
+    return { receivedAt, code };
+  } catch {
+    throw new ApiError(400, 'invalid_request', 'Invalid cursor: pass nextCursor from the previous page', [
+      { field: 'querystring.cursor', message: 'invalid cursor' },
+    ]);
+  }
+}

@@ -1,0 +1,64 @@
+import { eventIdFor } from '../domain/dossier';
+import type { DossierEvent, DossierEventBody, DossierEventOf, DossierEventType } from '../domain/events';
+import { applyEvent, type DossierState } from '../domain/lifecycle';
+import { events } from './activities';
+import { upsertDossierSearchAttributes } from './search-attributes';
+
+/** A decided event, before its envelope: what a handler or timer wants to happen. */
+export const eventBody = <T extends DossierEventType>(
+  type: T,
+  occurredAt: string,
+  payload: DossierEventOf<T>['payload'],
+): DossierEventBody => ({ type, occurredAt, payload }) as DossierEventBody;
+
+/**
+ * The dossier as the workflow holds it: its state, derived only from the events it emitted,
+ * and an ordered outbox. Events get their sequence number (and `Nats-Msg-Id = <code>:<seq>`)
+ * here, are applied at once and leave one at a time in sequence order.
+ */
+export class Dossier {
+  state: DossierState | undefined;
+  private outbox: Promise<unknown> = Promise.resolve();
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    readonly code: string,
+    readonly workflowId: string,
+    carried?: DossierState,
+  ) {
+    this.state = carried;
+  }
+
+  /** Emits and applies one event; resolves once it is published. */
+  emit(body: DossierEventBody): Promise<void> {
+    const seq = (this.state?.lastSeq ?? 0) + 1;
+    const event = {
+      ...body,
+      id: eventIdFor(this.code, seq),
+      dossierCode: this.code,
+      workflowId: this.workflowId,
+      seq,
+      version: 1,
+    } as DossierEvent;
+    this.state = applyEvent(this.state, event);
+    upsertDossierSearchAttributes(this.state);
+    const published = this.outbox.then(() => events.publishDossierEvent(event));
+    this.outbox = published;
+    return published.then(() => undefined);
+  }
+
+  /** Resolves when every emitted event has been published. */
+  async drained(): Promise<void> {
+    await this.outbox;
+  }
+
+  /**
+   * Runs transitions one after another: a handler that waits for an activity keeps the state
+   * it validated against until it has emitted its event.
+   */
+  serially<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+}
