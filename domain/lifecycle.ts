@@ -179,7 +179,9 @@ export function validateCommand<N extends CommandName>(
   command: Command<N>,
 ): void {
   if (!state) refuse('dossier_not_ready', 'Hồ sơ đang được tiếp nhận, vui lòng thử lại.');
-  if (isTerminal(state.status))
+  // The applicant may still rate the service once the result is returned (đánh giá sau khi nhận kết quả).
+  const ratingAfterReturn = name === 'recordRating' && state.status === 'returned';
+  if (isTerminal(state.status) && !ratingAfterReturn)
     refuse('dossier_closed', `Hồ sơ ${statusLabel[state.status]}, không thể thao tác.`);
   const at = ms(command.at);
   if (Number.isNaN(at)) refuse('invalid_instant', 'Thời điểm không hợp lệ.');
@@ -251,7 +253,7 @@ export function validateCommand<N extends CommandName>(
     case 'recordPayment':
       return;
     case 'recordRating':
-      requireStatus(state, ['result_ready'], 'ghi nhận đánh giá');
+      requireStatus(state, ['result_ready', 'returned'], 'ghi nhận đánh giá');
       if (state.rating) refuse('rating_already_recorded', 'Người dân đã đánh giá hồ sơ này.');
       return;
     default:

@@ -1,4 +1,11 @@
-import { allHandlersFinished, condition, continueAsNew, log, workflowInfo } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  log,
+  patched,
+  workflowInfo,
+} from '@temporalio/workflow';
 import { isTerminal } from '../domain/lifecycle';
 import { deadlines } from './activities';
 import type { DossierSnapshot, DossierWorkflowInput } from './definitions';
@@ -9,10 +16,14 @@ import { nextTimer, timerEvent } from './timers';
 /** Continue-as-new well before Temporal's 51,200-event hard limit. */
 export const DEFAULT_HISTORY_LIMIT = 10_000;
 
+/** How long a returned dossier still takes the applicant's rating before it closes. */
+export const RATING_WINDOW = '30 days';
+
 /*
  * Workflow logic changes from here on go behind `patched('<change-id>')` (old histories in
  * test/histories replay the old branch): in the handlers' decisions (workflows/handlers.ts),
- * the alarms (workflows/timers.ts) and this loop. Nothing is patched yet.
+ * the alarms (workflows/timers.ts) and this loop. Patches so far:
+ * - 'rating-window-after-return': a returned dossier waits RATING_WINDOW for the rating.
  */
 
 /**
@@ -45,6 +56,11 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
       const body = timerEvent(state(), timer);
       if (body) await dossier.emit(body);
     });
+  }
+
+  // Trả kết quả is not the end for the applicant: the rating often comes afterwards.
+  if (state().status === 'returned' && !state().rating && patched('rating-window-after-return')) {
+    await condition(() => state().rating !== undefined, RATING_WINDOW);
   }
 
   // Let running actions finish and every event leave before closing or continuing.

@@ -52,6 +52,35 @@ describe('dossier lifecycle on the time-skipping server', () => {
     expect(h.eventsOf(code).map((e) => e.id)).toEqual([1, 2, 3, 4, 5].map((n) => `${code}:${n}`));
   });
 
+  it('takes the applicant rating after the result is returned, then closes', async () => {
+    const { code, handle } = await h.start({ procedureCode: KET_HON });
+    await h.act(code, 'markResultReady', { resultKind: 'paper' });
+    await h.act(code, 'returnResult', { actor: desk });
+    const described = await handle.describe();
+    expect(described.status.name).toBe('RUNNING');
+    await h.env.sleep('2 days');
+    const rated = await h.act(code, 'recordRating', {
+      score: 5,
+      comment: 'Cán bộ hướng dẫn tận tình',
+      actor: desk,
+    });
+    expect(rated).toMatchObject({ status: 'returned', rating: { score: 5 } });
+    expect(await handle.result()).toMatchObject({ status: 'returned', rating: { score: 5 } });
+    expect(h.typesOf(code).slice(-2)).toEqual(['dossier.result_returned', 'dossier.rating_recorded']);
+  });
+
+  it('closes a returned dossier nobody rated once the rating window has passed', async () => {
+    const { code, handle } = await h.start({ procedureCode: KET_HON });
+    await h.act(code, 'markResultReady', { resultKind: 'paper' });
+    const returned = await h.act(code, 'returnResult', { actor: desk });
+    const final = await handle.result(); // time skips through the 30-day window
+    expect(final).toMatchObject({ status: 'returned', lastSeq: returned.lastSeq });
+    expect(final.rating).toBeUndefined();
+    expect(Date.parse(new Date(await h.env.currentTimeMs()).toISOString())).toBeGreaterThanOrEqual(
+      Date.parse(returned.returnedAt!) + 30 * 86_400_000,
+    );
+  });
+
   it('classifies a result ready on the due day before the due instant as on time', async () => {
     const { code, handle, state } = await h.start({ procedureCode: KHAI_SINH });
     await h.sleepUntil(state.dueAt, -60_000);

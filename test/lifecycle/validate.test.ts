@@ -61,9 +61,10 @@ describe('validateCommand', () => {
     expect(verdict(undefined, 'handOff')).toBe('dossier_not_ready');
   });
 
-  it('refuses every action on a returned, rejected or withdrawn dossier', () => {
+  it('refuses every action on a returned, rejected or withdrawn dossier, except rating a returned one', () => {
     for (const closed of [returned(), rejected(), withdrawn()]) {
       for (const name of ['handOff', 'recordPayment', 'recordRating', 'withdraw', 'issueApology'] as const) {
+        if (name === 'recordRating' && closed.status === 'returned') continue;
         expect(
           verdict(closed, name, {
             amountVnd: 0,
@@ -222,9 +223,11 @@ describe('validateCommand', () => {
       );
       expect(verdict(ready(), 'recordDigitization', { components: [], result: true })).toBe('ok');
     });
-    it('takes the applicant rating once, after the result is ready', () => {
+    it('takes the applicant rating once, after the result is ready or returned', () => {
       expect(verdict(processing(), 'recordRating', { score: 5 })).toBe('invalid_transition');
       expect(verdict(ready(), 'recordRating', { score: 5 })).toBe('ok');
+      expect(verdict(returned(), 'recordRating', { score: 5 })).toBe('ok');
+      expect(verdict(rejected(), 'recordRating', { score: 5 })).toBe('dossier_closed');
       const rated = stateAfter(
         handOff(T1),
         resultReady(T2),

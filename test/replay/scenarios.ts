@@ -13,6 +13,10 @@ import {
   dossierUpdates,
 } from '../../workflows/definitions';
 import type { dossierWorkflow } from '../../workflows/dossier';
+
+/** workflows/dossier.ts RATING_WINDOW, in days. */
+const RATING_WINDOW_DAYS = 30;
+
 import { dossierStartSearchAttributes } from '../../workflows/search-attributes';
 
 /**
@@ -223,6 +227,21 @@ export const scenarios: Scenario[] = [
     },
   },
   {
+    name: 'rating-after-return',
+    description:
+      'Chứng thực bản sao (4 giờ): result returned at the desk, the applicant rates the service two days later (patch rating-window-after-return).',
+    async run(ctx) {
+      const { handle } = await ctx.receive('MAU-CHUNG-THUC-BAN-SAO', 'X-AN-BINH');
+      await processAllSteps(ctx, handle, '30 minutes');
+      await ctx.act(handle, 'markResultReady', { resultKind: 'paper' }, officer());
+      await ctx.act(handle, 'returnResult', {}, desk());
+      await ctx.sleep('2 days');
+      await ctx.act(handle, 'recordRating', { score: 4 }, desk());
+      await ctx.closed(handle);
+      return handle;
+    },
+  },
+  {
     name: 'continue-as-new',
     description:
       'Chứng thực with a tiny history limit: the workflow continues as new mid-process with its state and timers, then finishes in a later run.',
@@ -273,7 +292,13 @@ export function scenarioContext(
     now,
     sleep: (duration) => env.sleep(duration),
     closed: async (handle) => {
-      await plain.workflow.getHandle(handle.workflowId).result();
+      const latest = plain.workflow.getHandle(handle.workflowId);
+      // A returned, unrated dossier waits for the applicant's rating: let that window pass.
+      if ((await latest.describe()).status.name === 'RUNNING') {
+        const state = await latest.query(dossierStateQuery);
+        if (state.status === 'returned' && !state.rating) await env.sleep(`${RATING_WINDOW_DAYS + 1} days`);
+      }
+      await latest.result();
     },
     async receive(procedureCode, agencyCode, extra = {}) {
       const current = await env.currentTimeMs();
