@@ -397,8 +397,13 @@ describe('reads without the workflow', () => {
 
     // Another agency's auditor does not learn it exists.
     const stranger = await world.as('auditor', world.otherAgency);
-    for (const read of [stranger.timeline(code), stranger.events(code), stranger.get(code)]) {
-      expect(await failure(read)).toMatchObject({ status: 404, code: 'dossier_not_found' });
+    // One call at a time: a rejection must have its handler before it settles.
+    for (const read of [
+      () => stranger.timeline(code),
+      () => stranger.events(code),
+      () => stranger.get(code),
+    ]) {
+      expect(await failure(read())).toMatchObject({ status: 404, code: 'dossier_not_found' });
     }
   });
 });
