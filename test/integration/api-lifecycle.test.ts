@@ -262,6 +262,19 @@ describe('a dossier from receipt to the returned result', () => {
 });
 
 describe('refused actions', () => {
+  it('refuses a handoff to an agency that does not exist with 422 unknown_reference, before the workflow', async () => {
+    const code = uniqueCode('NOAG');
+    const received = await desk.receive(world.intake(code, { receivedAt: RECEIVED }));
+    const err = await failure(
+      officer.handOff(code, { at: '2030-03-04T09:00:00+07:00', toAgencyCode: 'KHONG-TON-TAI' }),
+    );
+    expect(err).toMatchObject({ status: 422, code: 'unknown_reference' });
+    const state = await world.services
+      .temporal!.workflow.getHandle(workflowIdFor(code))
+      .query('dossierState');
+    expect(state).toMatchObject({ status: 'received', lastSeq: received.lastSeq });
+  });
+
   it('answers an invalid transition with 409 and its code, and emits nothing', async () => {
     const code = uniqueCode('INV');
     await desk.receive(world.intake(code, { receivedAt: RECEIVED }));

@@ -318,6 +318,15 @@ export const dossierRoutes: FastifyPluginAsyncZod<DossierRouteDeps> = async (app
     const command = { ...normaliseCommand(body, at), actor: actorOf(principal) } as Command<N>;
     const handle = handleOf(code);
     return withKey(request, reply, async (key) => {
+      // Liên thông to a named agency: an unknown one is refused here, before the workflow.
+      const toAgencyCode = name === 'handOff' ? (body.toAgencyCode as string | undefined) : undefined;
+      if (
+        toAgencyCode &&
+        !(await prisma.agency.findUnique({ where: { code: toAgencyCode }, select: { code: true } }))
+      ) {
+        const details = [{ field: 'body.toAgencyCode', message: `unknown agency ${toAgencyCode}` }];
+        throw new ApiError(422, 'unknown_reference', details[0]!.message, details);
+      }
       try {
         const state = await handle.executeUpdate(dossierUpdates[name] as (typeof dossierUpdates)[N], {
           args: [command] as never,
