@@ -99,6 +99,8 @@ export const dossierSupplementReceivedV1 = event('dossier.supplement_received', 
   originalDueAt: instant.optional(),
   /** The open step's budget, moved by the pause. */
   stepDueAt: instant.optional(),
+  /** Calendar version the resumed clock was computed with (the one in force at resumption). */
+  calendarVersion: z.string().optional(),
   actor: actorSchema,
 });
 
@@ -117,6 +119,7 @@ export const dossierApologyIssuedV1 = event('dossier.apology_issued', {
   dueAt: instant,
   warningAt: instant,
   signedBy: z.string().optional(),
+  calendarVersion: z.string().optional(),
   actor: actorSchema,
 });
 

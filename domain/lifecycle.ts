@@ -392,6 +392,8 @@ function transition(prev: DossierState | undefined, event: DossierEvent): Dossie
         // The clock moved: warn again before the new due instant.
         dueSoon: prev.dueSoon && ms(p.warningAt) <= ms(at),
         steps,
+        // A recomputation uses the calendar in force at that moment, and says which.
+        calendarVersion: p.calendarVersion ?? prev.calendarVersion,
       };
     }
     case 'dossier.delay_reported': {
@@ -420,6 +422,7 @@ function transition(prev: DossierState | undefined, event: DossierEvent): Dossie
         dueAt: p.dueAt,
         warningAt: p.warningAt,
         dueSoon: prev.dueSoon && ms(p.warningAt) <= ms(at),
+        calendarVersion: p.calendarVersion ?? prev.calendarVersion,
       };
     }
     case 'dossier.due_soon':

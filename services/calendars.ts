@@ -119,8 +119,9 @@ export function createCalendarStore(prisma: PrismaClient) {
     },
 
     /**
-     * Publishes a new national version from an announcement. Open dossiers keep the version
-     * they were computed with; recomputing them is a separate, explicit operation.
+     * Publishes a new national version from an announcement. Due instants already computed stay
+     * as they are (each records its version); a clock recomputed later (supplement received,
+     * apology) uses the version in force then and records it in its event.
      */
     async publish(amendment: CalendarAmendment, publishedBy: string): Promise<WorkingCalendar> {
       if (

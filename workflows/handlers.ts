@@ -86,6 +86,7 @@ const decide: { [N in CommandName]: Decide<N> } = {
       warningAt: clock.warningAt,
       originalDueAt: clock.originalDueAt,
       ...(stepDueAt !== undefined && { stepDueAt }),
+      calendarVersion: clock.calendarVersion,
       actor: c.actor,
     });
   },
@@ -116,6 +117,7 @@ const decide: { [N in CommandName]: Decide<N> } = {
       dueAt: extended.dueAt,
       warningAt: extended.warningAt,
       ...(c.signedBy !== undefined && { signedBy: c.signedBy }),
+      calendarVersion: extended.calendarVersion,
       actor: c.actor,
     });
   },

@@ -114,6 +114,26 @@ describe('applyEvent', () => {
     expect(resumed.steps[0]!.stepDueAt).toBe('2026-11-06T01:00:00.000Z');
   });
 
+  it('records the calendar version a resumed clock was computed with', () => {
+    const paused = stateAfter(handOff(T1), supplementRequested(T2));
+    const received = paused.calendarVersion;
+    const resumed = applyEvent(
+      paused,
+      envelope(
+        paused,
+        body('dossier.supplement_received', T3, {
+          pausedFrom: T2,
+          dueAt: '2026-11-11T01:00:00.000Z',
+          warningAt: '2026-11-10T01:00:00.000Z',
+          calendarVersion: 'vn-2026.2',
+          actor: desk,
+        }),
+      ),
+    );
+    expect(received).not.toBe('vn-2026.2');
+    expect(resumed.calendarVersion).toBe('vn-2026.2');
+  });
+
   it('returns a dossier paused at the desk to received when the supplement arrives', () => {
     const paused = stateAfter(supplementRequested(T1));
     const resumed = applyEvent(
