@@ -10,6 +10,9 @@ import type { Nats } from './nats';
 
 export type ProjectionResult = 'applied' | 'duplicate' | 'out_of_order';
 
+/** Redeliveries (about a second apart) before a missing predecessor is reported as a gap. */
+const GAP_ALERT_DELIVERIES = 60;
+
 type DossierColumns = Omit<
   Prisma.DossierUncheckedCreateInput,
   'code' | 'workflowId' | 'lastSeq' | 'lastHash' | 'updatedAt' | 'events'
@@ -180,7 +183,14 @@ export async function startProjector({
     try {
       const result = await projectEvent(prisma, event, m.seq);
       if (result === 'out_of_order') {
-        log.warn(ctx, 'event ahead of its predecessor, redelivering later');
+        // Normally the predecessor is just behind (redelivery). Still missing after a minute of
+        // retries means a gap in the log: an operator must look (the read model is stuck there).
+        const deliveries = m.info.deliveryCount;
+        if (deliveries >= GAP_ALERT_DELIVERIES && deliveries % GAP_ALERT_DELIVERIES === 0) {
+          log.error({ ...ctx, seq: event.seq, deliveries }, 'event gap: predecessor still missing');
+        } else {
+          log.warn({ ...ctx, deliveries }, 'event ahead of its predecessor, redelivering later');
+        }
         m.nak(1000);
         return;
       }
