@@ -1,6 +1,14 @@
 import type { z } from 'zod';
+import type { CatalogueFormat, CatalogueInput } from '../../domain/catalogue';
 import { type CommandName, type commandBodySchemas, commandNames, commandPaths } from '../../domain/commands';
 import type { intakeRequestSchema } from '../../domain/dossier';
+import type {
+  AgencyView,
+  CatalogueImportResult,
+  Page,
+  ProcedureGroupView,
+  ProcedureView,
+} from './catalogue-views';
 import type {
   DossierList,
   DossierListQuery,
@@ -27,7 +35,24 @@ export type IntakeInput = z.input<typeof intakeRequestSchema>;
 /** Body of `POST /v1/dossiers/{code}/<action>`. */
 export type CommandInput<N extends CommandName> = z.input<(typeof commandBodySchemas)[N]>;
 
-export type { DossierList, DossierListQuery, DossierSummary, DossierView, EventLog, Timeline };
+export type {
+  AgencyView,
+  CatalogueImportResult,
+  DossierList,
+  DossierListQuery,
+  DossierSummary,
+  DossierView,
+  EventLog,
+  Page,
+  ProcedureGroupView,
+  ProcedureView,
+  Timeline,
+};
+
+export interface PageQuery {
+  limit?: number;
+  cursor?: string;
+}
 
 export interface CallOptions {
   /** Sent as `Idempotency-Key`: a retry with the same key and body gets the first answer. */
@@ -69,12 +94,33 @@ export interface MotcuaClient extends MotcuaActions {
   timeline(code: string, options?: Pick<CallOptions, 'signal'>): Promise<Timeline>;
   /** The stored hash-chained events (auditors). */
   events(code: string, options?: Pick<CallOptions, 'signal'>): Promise<EventLog>;
+  /** Danh mục thủ tục: one page, filtered by agency (can receive or takes part), level or group. */
+  procedures(
+    query?: PageQuery & { agency?: string; level?: string; group?: string },
+    options?: Pick<CallOptions, 'signal'>,
+  ): Promise<Page<ProcedureView>>;
+  procedure(code: string, options?: Pick<CallOptions, 'signal'>): Promise<ProcedureView>;
+  /** Nhóm thủ tục liên thông. */
+  procedureGroups(options?: Pick<CallOptions, 'signal'>): Promise<{ items: ProcedureGroupView[] }>;
+  agencies(
+    query?: PageQuery & { level?: string; parent?: string },
+    options?: Pick<CallOptions, 'signal'>,
+  ): Promise<Page<AgencyView>>;
+  /**
+   * Imports a catalogue (admin): a JSON object, or CSV text (`format: 'csv'`). All or nothing;
+   * `dryRun` reports what would change.
+   */
+  importCatalogue(
+    catalogue: CatalogueInput | string,
+    options?: { format?: CatalogueFormat; dryRun?: boolean; signal?: AbortSignal },
+  ): Promise<CatalogueImportResult>;
   /** Any other endpoint (calendar, admin…), with the same authentication and error handling. */
   request<T = unknown>(
     method: string,
     path: string,
     init?: {
       body?: unknown;
+      raw?: { contentType: string; text: string };
       query?: Record<string, QueryValue>;
       idempotencyKey?: string;
       signal?: AbortSignal;
@@ -113,6 +159,8 @@ export function createMotcuaClient(options: MotcuaClientOptions): MotcuaClient {
     path: string,
     init: {
       body?: unknown;
+      /** Sent as is with its content type (e.g. CSV) instead of JSON. */
+      raw?: { contentType: string; text: string };
       query?: Record<string, QueryValue>;
       idempotencyKey?: string;
       signal?: AbortSignal;
@@ -122,12 +170,17 @@ export function createMotcuaClient(options: MotcuaClientOptions): MotcuaClient {
       authorization: `Bearer ${options.token}`,
       accept: 'application/json',
     };
-    if (init.body !== undefined) headers['content-type'] = 'application/json';
+    if (init.raw) headers['content-type'] = init.raw.contentType;
+    else if (init.body !== undefined) headers['content-type'] = 'application/json';
     if (init.idempotencyKey !== undefined) headers['idempotency-key'] = init.idempotencyKey;
     const res = await doFetch(`${baseUrl}${path}${queryString(init.query)}`, {
       method,
       headers,
-      ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+      ...(init.raw
+        ? { body: init.raw.text }
+        : init.body === undefined
+          ? {}
+          : { body: JSON.stringify(init.body) }),
       ...(init.signal ? { signal: init.signal } : {}),
     });
     const text = await res.text();
@@ -181,6 +234,27 @@ export function createMotcuaClient(options: MotcuaClientOptions): MotcuaClient {
       } while (cursor);
     },
     timeline: (code, call = {}) => request<Timeline>('GET', `${dossierPath(code)}/timeline`, call),
+    procedures: (query = {}, call = {}) =>
+      request<Page<ProcedureView>>('GET', '/v1/procedures', { query: { ...query }, ...call }),
+    procedure: (code, call = {}) =>
+      request<ProcedureView>('GET', `/v1/procedures/${encodeURIComponent(code)}`, call),
+    procedureGroups: (call = {}) =>
+      request<{ items: ProcedureGroupView[] }>('GET', '/v1/procedure-groups', call),
+    agencies: (query = {}, call = {}) =>
+      request<Page<AgencyView>>('GET', '/v1/agencies', { query: { ...query }, ...call }),
+    importCatalogue: (catalogue, { format, dryRun, signal } = {}) =>
+      request<CatalogueImportResult>('POST', '/v1/admin/catalogue', {
+        ...(typeof catalogue === 'string'
+          ? {
+              raw: {
+                contentType: format === 'json' ? 'application/json' : 'text/csv; charset=utf-8',
+                text: catalogue,
+              },
+            }
+          : { body: catalogue }),
+        query: { ...(format ? { format } : {}), ...(dryRun !== undefined ? { dryRun } : {}) },
+        ...(signal ? { signal } : {}),
+      }),
     events: (code, call = {}) => request<EventLog>('GET', `${dossierPath(code)}/events`, call),
     request,
   };

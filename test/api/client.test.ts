@@ -126,6 +126,48 @@ describe('the typed client', () => {
   });
 });
 
+describe('the typed client: catalogue', () => {
+  it('reads procedures and agencies with their filters and pages', async () => {
+    const { calls, fetch } = recordingFetch({ status: 200, body: { items: [], nextCursor: null } });
+    const client = createMotcuaClient({ baseUrl: 'http://api.test', token: 't', fetch });
+    await client.procedures({ agency: 'X-AN-BINH', limit: 10 });
+    await client.agencies({ parent: 'T-MAU', cursor: 'abc' });
+    await client.procedure('MAU-DANG-KY-KET-HON');
+    await client.procedureGroups();
+    expect(calls.map((c) => `${c.method} ${c.url}`)).toEqual([
+      'GET http://api.test/v1/procedures?agency=X-AN-BINH&limit=10',
+      'GET http://api.test/v1/agencies?parent=T-MAU&cursor=abc',
+      'GET http://api.test/v1/procedures/MAU-DANG-KY-KET-HON',
+      'GET http://api.test/v1/procedure-groups',
+    ]);
+  });
+
+  it('imports a CSV catalogue as text/csv and a JSON one as JSON, with dryRun in the query', async () => {
+    const sent: { url: string; contentType: string; body: string }[] = [];
+    const fetch = (async (url: string, init: RequestInit) => {
+      const headers = init.headers as Record<string, string>;
+      sent.push({ url, contentType: headers['content-type']!, body: String(init.body) });
+      return new Response(JSON.stringify({ dryRun: true }), { status: 200 });
+    }) as unknown as typeof globalThis.fetch;
+    const client = createMotcuaClient({ baseUrl: 'http://api.test', token: 't', fetch });
+    const csv = 'code,name\nP-1,Thủ tục mẫu\n';
+    await client.importCatalogue(csv, { format: 'csv', dryRun: true });
+    await client.importCatalogue({ procedures: [] } as never);
+    expect(sent).toEqual([
+      {
+        url: 'http://api.test/v1/admin/catalogue?format=csv&dryRun=true',
+        contentType: 'text/csv; charset=utf-8',
+        body: csv,
+      },
+      {
+        url: 'http://api.test/v1/admin/catalogue',
+        contentType: 'application/json',
+        body: '{"procedures":[]}',
+      },
+    ]);
+  });
+});
+
 describe('the client module', () => {
   // Follows runtime (non-type) imports from a file; the client must not reach server code.
   function runtimeImports(file: string, seen = new Set<string>()): Set<string> {

@@ -11,6 +11,7 @@ import {
   sampleProcedureGroups,
   sampleProcedures,
 } from '../../domain/reference';
+import { createMotcuaClient, MotcuaApiError } from '../../services/api/client';
 import { type RunningServices, startServices } from '../../services/app';
 import { projectRoot } from '../../services/config';
 import { seedSampleReferenceData, upsertReferenceData } from '../../services/reference';
@@ -348,6 +349,32 @@ describe('catalogue API', () => {
     expect(await services.prisma.procedure.findUnique({ where: { code } })).toMatchObject({
       sameDayCutoff: '15:00',
     });
+  });
+
+  it('is usable through the typed client: CSV import, then the procedure by code and by agency', async () => {
+    const client = createMotcuaClient({ baseUrl: services.apiUrl!, token: ADMIN });
+    const code = uniqueCode('CLICSV');
+    const csv = `code,name,level,deadlineWorkingHours,sameDayCutoff,steps\n${code},Chứng thực chữ ký,commune,4,15:00,a:A:officer:-:4\n`;
+    const dry = await client.importCatalogue(csv, { format: 'csv', dryRun: true });
+    expect(dry).toMatchObject({ dryRun: true, format: 'csv', summary: { procedures: { created: [code] } } });
+    await expect(client.procedure(code)).rejects.toMatchObject({ status: 404 });
+    await client.importCatalogue(csv, { format: 'csv' });
+    expect(await client.procedure(code)).toMatchObject({
+      code,
+      deadlineWorkingHours: 4,
+      sameDayCutoff: '15:00',
+    });
+    const codes: string[] = [];
+    for (let cursor: string | undefined; ; ) {
+      const page = await client.procedures({ level: 'commune', limit: 50, ...(cursor ? { cursor } : {}) });
+      codes.push(...page.items.map((p) => p.code));
+      if (!page.nextCursor) break;
+      cursor = page.nextCursor;
+    }
+    expect(codes).toContain(code);
+    const bad = await client.importCatalogue('code,name\n', { format: 'csv' }).catch((e: unknown) => e);
+    expect(bad).toBeInstanceOf(MotcuaApiError);
+    expect(bad).toMatchObject({ status: 400, code: 'invalid_catalogue' });
   });
 
   it('answers a bad catalogue with 400 invalid_catalogue naming each row and field, and changes nothing', async () => {
