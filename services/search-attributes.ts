@@ -20,18 +20,27 @@ export interface SearchAttributeStatus {
 }
 
 /**
- * Registers the dossier search attributes on a Temporal namespace where missing (a cluster that
- * is not the dev server: `motcua dev` and the tests register them themselves). Workflows upsert
+ * Registers the dossier search attributes on a Temporal namespace where missing. Workflows upsert
  * them on every transition and a server refuses unregistered ones, failing the workflow task.
  */
-export async function ensureDossierSearchAttributes(
+export function ensureDossierSearchAttributes(
   connection: Connection,
   namespace: string,
   opts: { dryRun?: boolean } = {},
 ): Promise<SearchAttributeStatus[]> {
+  return ensureSearchAttributes(connection, namespace, dossierSearchAttributes, opts);
+}
+
+/** Adds the `wanted` attributes a namespace lacks (not with dryRun); reports each one's status. */
+export async function ensureSearchAttributes(
+  connection: Connection,
+  namespace: string,
+  wanted: Record<string, SearchAttributeKind>,
+  opts: { dryRun?: boolean } = {},
+): Promise<SearchAttributeStatus[]> {
   const existing = await connection.operatorService.listSearchAttributes({ namespace });
   const known: Record<string, number> = { ...existing.systemAttributes, ...existing.customAttributes };
-  const statuses: SearchAttributeStatus[] = Object.entries(dossierSearchAttributes).map(([name, kind]) => {
+  const statuses: SearchAttributeStatus[] = Object.entries(wanted).map(([name, kind]) => {
     const current = known[name];
     if (current === undefined) return { name, kind, present: false };
     if (current !== INDEXED_VALUE_TYPE[kind])

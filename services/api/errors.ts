@@ -84,14 +84,9 @@ export function unavailableDependency(err: unknown): 'PostgreSQL' | 'Temporal' |
   ) {
     return 'PostgreSQL';
   }
+  if (e?.name === 'ConnectionError') return 'Temporal';
   // @temporalio/client wraps gRPC UNAVAILABLE (14) / DEADLINE_EXCEEDED (4) in ServiceError.
   const grpc = (e?.cause ?? e) as { code?: unknown };
-  if (
-    (e?.name === 'ServiceError' || e?.name === 'ConnectionError') &&
-    (grpc.code === 14 || grpc.code === 4)
-  ) {
-    return 'Temporal';
-  }
-  if (e?.name === 'ConnectionError') return 'Temporal';
+  if (e?.name === 'ServiceError' && (grpc.code === 14 || grpc.code === 4)) return 'Temporal';
   return undefined;
 }

@@ -2,7 +2,8 @@ import { chmod, copyFile, mkdir, readdir, rename, rm, stat, writeFile } from 'no
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Connection } from '@temporalio/client';
-import { INDEXED_VALUE_TYPE, type SearchAttributeKind } from '../../domain/search-attributes';
+import type { SearchAttributeKind } from '../../domain/search-attributes';
+import { ensureSearchAttributes as registerSearchAttributes } from '../search-attributes';
 import { type Provisioner, resolveBinary } from './binaries';
 import { type InfraContext, type InfraOptions, infraContext, layout } from './context';
 import { type GuardedProcess, spawnGuarded, tcpProbe, waitUntilHealthy } from './process';
@@ -301,19 +302,8 @@ async function ensureSearchAttributes(
   ctx: InfraContext,
 ): Promise<void> {
   if (Object.keys(wanted).length === 0) return;
-  await withConnection(address, async (c) => {
-    const existing = await c.operatorService.listSearchAttributes({ namespace });
-    const known = { ...existing.systemAttributes, ...existing.customAttributes };
-    const missing = Object.fromEntries(
-      Object.entries(wanted)
-        .filter(([name]) => !(name in known))
-        .map(([name, kind]) => [name, INDEXED_VALUE_TYPE[kind]]),
-    );
-    if (Object.keys(missing).length === 0) return;
-    ctx.logger.info({ namespace, searchAttributes: Object.keys(missing) }, 'registering search attributes');
-    await c.operatorService.addSearchAttributes({
-      namespace,
-      searchAttributes: missing as Record<string, never>,
-    });
-  });
+  const statuses = await withConnection(address, (c) => registerSearchAttributes(c, namespace, wanted));
+  const added = statuses.filter((s) => !s.present).map((s) => s.name);
+  if (added.length > 0)
+    ctx.logger.info({ namespace, searchAttributes: added }, 'registered search attributes');
 }
