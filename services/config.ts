@@ -10,6 +10,8 @@ const port = z.coerce.number().int().min(0).max(65535);
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** `pretty`: short coloured lines for a person at a terminal (`motcua dev` on a TTY); JSON otherwise. */
+  LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
   /** Cache, data and logs of the embedded stack (git-ignored). */
   MOTCUA_HOME: z.string().min(1).default(path.join(projectRoot, '.motcua')),
   /** External PostgreSQL; when unset `motcua dev` and the tests start embedded PostgreSQL. */
