@@ -83,6 +83,23 @@ describe('Mẫu 04 apology letter', () => {
   });
 });
 
+describe('Vietnamese coverage', () => {
+  // Every vowel with every tone, đ, and the letters with horn and breve, in both cases.
+  const vowels = ['a', 'ă', 'â', 'e', 'ê', 'i', 'o', 'ô', 'ơ', 'u', 'ư', 'y'];
+  const tones = ['', '\u0300', '\u0301', '\u0309', '\u0303', '\u0323'];
+  const lower = vowels.flatMap((v) => tones.map((t) => `${v}${t}`.normalize('NFC'))).join('') + 'đ';
+  const alphabet = `${lower} ${lower.toLocaleUpperCase('vi')}`;
+
+  it('draws every precomposed Vietnamese letter with a real glyph that extracts as itself', async () => {
+    expect([...alphabet.replace(' ', '')].length).toBe(146);
+    const { bytes } = await renderLetter(apology({ reason: alphabet, applicant: { name: alphabet } }));
+    const { text } = await extractPdf(bytes);
+    // A letter missing from the font would have been printed as "?".
+    expect(text).not.toContain('?');
+    expectFields(text, [`Kính gửi: Ông/Bà ${alphabet}`, `Lý do: ${alphabet}`]);
+  });
+});
+
 describe('deterministic bytes (content addressed)', () => {
   it('renders the same content to the same bytes, dated by the content, not the clock', async () => {
     const a = await renderLetter(apology());
