@@ -87,7 +87,7 @@ describe('Vietnamese coverage', () => {
   // Every vowel with every tone, đ, and the letters with horn and breve, in both cases.
   const vowels = ['a', 'ă', 'â', 'e', 'ê', 'i', 'o', 'ô', 'ơ', 'u', 'ư', 'y'];
   const tones = ['', '\u0300', '\u0301', '\u0309', '\u0303', '\u0323'];
-  const lower = vowels.flatMap((v) => tones.map((t) => `${v}${t}`.normalize('NFC'))).join('') + 'đ';
+  const lower = `${vowels.flatMap((v) => tones.map((t) => `${v}${t}`.normalize('NFC'))).join('')}đ`;
   const alphabet = `${lower} ${lower.toLocaleUpperCase('vi')}`;
 
   it('draws every precomposed Vietnamese letter with a real glyph that extracts as itself', async () => {
