@@ -316,85 +316,97 @@ class Layout {
    */
   private flow(p: Paragraph, opts: { align: 'justify' | 'center' | 'left'; indent: number; after: number }) {
     const doc = this.doc;
-    type Word = { text: string; font: FontName; width: number };
-    const words: Word[] = [];
-    let glue = false; // whether the next word continues the previous one (no space between)
     const measure = (text: string, font: FontName) => {
       this.set(font, BODY_SIZE);
       return doc.widthOfString(text);
     };
+    // Words separated by spaces; a word may span runs ("nhân" bold + "," regular): fragments.
+    type Fragment = { text: string; font: FontName; width: number };
+    type Word = { fragments: Fragment[]; width: number };
+    const words: Word[] = [];
+    let open: Word | undefined;
     for (const run of p) {
       const font: FontName = run.strong ? 'bold' : 'regular';
-      const text = this.safe(run.text);
-      const parts = text.split(' ');
-      parts.forEach((part, i) => {
-        if (i > 0) glue = false;
-        if (part === '') return;
-        const last = words[words.length - 1];
-        if (glue && last) {
-          // Same word continued in another font, e.g. "nhân" + "," after a bold run.
-          words.push({ text: part, font, width: measure(part, font) });
-          (words[words.length - 1] as Word & { glued?: boolean }).glued = true;
-        } else {
-          words.push({ text: part, font, width: measure(part, font) });
-        }
-        glue = true;
-      });
-      if (text.endsWith(' ')) glue = false;
+      this.safe(run.text)
+        .split(' ')
+        .forEach((part, i) => {
+          if (i > 0) open = undefined;
+          if (part === '') return;
+          const fragment = { text: part, font, width: measure(part, font) };
+          if (open) {
+            open.fragments.push(fragment);
+            open.width += fragment.width;
+          } else {
+            open = { fragments: [fragment], width: fragment.width };
+            words.push(open);
+          }
+        });
     }
     const space = measure(' ', 'regular');
     const lineHeight = doc.currentLineHeight(true) + LINE_GAP;
-    type Line = { words: (Word & { glued?: boolean })[]; width: number; available: number };
+    type Line = { words: Word[]; width: number; available: number };
     const lines: Line[] = [];
-    let current: Line = { words: [], width: 0, available: this.width - opts.indent };
-    const push = () => {
-      lines.push(current);
-      current = { words: [], width: 0, available: this.width };
+    let line: Line = { words: [], width: 0, available: this.width - opts.indent };
+    const add = (w: Word) => {
+      line.width += (line.words.length ? space : 0) + w.width;
+      line.words.push(w);
     };
-    for (const w of words as (Word & { glued?: boolean })[]) {
-      const sep = current.words.length && !w.glued ? space : 0;
-      if (current.words.length && current.width + sep + w.width > current.available) push();
-      // A word wider than a whole line is cut into pieces that fit.
-      if (w.width > current.available) {
+    const breakLine = () => {
+      lines.push(line);
+      line = { words: [], width: 0, available: this.width };
+    };
+    for (const word of words) {
+      if (line.words.length && line.width + space + word.width > line.available) breakLine();
+      if (word.width <= line.available) {
+        add(word);
+        continue;
+      }
+      // A word wider than a whole line (it starts one) is cut, character by character,
+      // into line-wide pieces; the last piece stays on the line for the next words.
+      let cut: Word = { fragments: [], width: 0 };
+      for (const fragment of word.fragments) {
         let piece = '';
-        for (const ch of w.text) {
-          if (piece && measure(piece + ch, w.font) > current.available) {
-            current.words.push({ text: piece, font: w.font, width: measure(piece, w.font) });
-            current.width = current.available;
-            push();
-            piece = '';
+        const flush = () => {
+          if (!piece) return;
+          const width = measure(piece, fragment.font);
+          cut.fragments.push({ text: piece, font: fragment.font, width });
+          cut.width += width;
+          piece = '';
+        };
+        for (const ch of fragment.text) {
+          if ((piece || cut.width) && cut.width + measure(piece + ch, fragment.font) > line.available) {
+            flush();
+            add(cut);
+            breakLine();
+            cut = { fragments: [], width: 0 };
           }
           piece += ch;
         }
-        const rest = { text: piece, font: w.font, width: measure(piece, w.font) };
-        current.words.push(rest);
-        current.width += rest.width;
-        continue;
+        flush();
       }
-      current.width += (current.words.length && !w.glued ? space : 0) + w.width;
-      current.words.push(current.words.length ? w : { ...w, glued: false });
+      add(cut);
     }
-    if (current.words.length) push();
+    if (line.words.length) breakLine();
 
     let y = doc.y;
-    lines.forEach((line, li) => {
+    lines.forEach((l, li) => {
       if (y + lineHeight > this.bottom) {
         doc.addPage();
         y = MARGINS.top;
       }
-      const offset = li === 0 ? opts.indent : 0;
-      const gaps = line.words.filter((w, i) => i > 0 && !w.glued).length;
-      const slack = line.available - line.width;
-      const isLast = li === lines.length - 1;
-      let x = this.left + offset;
+      const gaps = l.words.length - 1;
+      const slack = l.available - l.width;
+      let x = this.left + (li === 0 ? opts.indent : 0);
       let extra = 0;
       if (opts.align === 'center') x += slack / 2;
-      else if (opts.align === 'justify' && !isLast && gaps > 0) extra = slack / gaps;
-      line.words.forEach((w, i) => {
-        if (i > 0 && !w.glued) x += space + extra;
-        this.set(w.font, BODY_SIZE);
-        doc.text(w.text, x, y, { lineBreak: false });
-        x += w.width;
+      else if (opts.align === 'justify' && li < lines.length - 1 && gaps > 0) extra = slack / gaps;
+      l.words.forEach((w, i) => {
+        if (i > 0) x += space + extra;
+        for (const f of w.fragments) {
+          this.set(f.font, BODY_SIZE);
+          doc.text(f.text, x, y, { lineBreak: false });
+          x += f.width;
+        }
       });
       y += lineHeight;
     });

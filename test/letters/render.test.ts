@@ -146,6 +146,13 @@ describe('hostile and oversized input', () => {
     ]);
   });
 
+  it('cuts an unbroken bold field that spans runs without losing or reordering characters', async () => {
+    const procedureName = `Thủ-tục-${'Đăng-ký-hộ-kinh-doanh-'.repeat(40)}cuối`;
+    const { bytes } = await renderLetter(apology({ procedureName }));
+    const { text } = await extractPdf(bytes);
+    expectFields(text, [`${procedureName} của Ông/Bà; mã hồ sơ: H15.22-261120-0007`]);
+  });
+
   it('prints a character the font lacks as “?” instead of dropping it', async () => {
     const { bytes } = await renderLetter(apology({ applicant: { name: 'Lê Văn Ất 😀' } }));
     const { text } = await extractPdf(bytes);
