@@ -52,6 +52,11 @@ const FONT_FILES = {
 } as const;
 type FontName = keyof typeof FONT_FILES;
 
+/**
+ * The font files are read once; each document parses its own fontkit fonts from the bytes.
+ * Do not share parsed fontkit fonts between documents: pdfkit then writes wrong Unicode maps
+ * (text extraction returns control characters), which the determinism test catches.
+ */
 let fontCache: Record<FontName, Buffer> | undefined;
 function fonts(): Record<FontName, Buffer> {
   if (!fontCache) {
