@@ -125,7 +125,7 @@ export function receiptContent(
 
 /** Mẫu 05 from the dossier's timeline, as of `printedAt`. */
 export function controlSlipContent(
-  dossier: DossierFacts & Pick<DossierState, 'dueAt' | 'timeline'>,
+  dossier: DossierFacts & Pick<DossierState, 'dueAt' | 'timeline' | 'agencyCode' | 'steps'>,
   names: Names & { agencyName?: (code: string) => string | undefined },
   printedAt: string,
 ): ControlSlipContent {
@@ -142,6 +142,10 @@ export function controlSlipContent(
       ...(e.note ? { note: e.note } : {}),
     };
   });
+  // The agency of the first step processes the dossier; the other steps' agencies coordinate.
+  const stepAgencies = [...new Set(dossier.steps.map((s) => s.agencyCode))];
+  const processing = stepAgencies[0] ?? dossier.agencyCode;
+  const nameOf = (code: string) => names.agencyName?.(code) ?? code;
   return {
     kind: 'control_slip',
     formId: form.id as ControlSlipContent['formId'],
@@ -156,6 +160,8 @@ export function controlSlipContent(
     signer: names.signer,
     receivedAt: dossier.receivedAt,
     dueAt: dossier.dueAt,
+    processingAgencyName: nameOf(processing),
+    coordinatingAgencyNames: stepAgencies.filter((c) => c !== processing).map(nameOf),
     entries,
   };
 }

@@ -104,6 +104,10 @@ export const controlSlipContentSchema = z.object({
   ...common,
   receivedAt: instant,
   dueAt: instant,
+  /** Cơ quan (bộ phận) giải quyết hồ sơ. */
+  processingAgencyName: line(300).optional(),
+  /** Cơ quan phối hợp giải quyết hồ sơ (inter-agency procedures). */
+  coordinatingAgencyNames: z.array(line(300)).max(50).default([]),
   entries: z.array(controlSlipEntrySchema).max(2000),
 });
 export type ControlSlipContent = z.infer<typeof controlSlipContentSchema>;

@@ -101,6 +101,18 @@ export function controlSlipSummary(c: ControlSlipContent): Paragraph[] {
   return [
     [t('Người nộp hồ sơ: '), b(plainText(c.applicant.name))],
     [t('Thủ tục hành chính: '), b(plainText(c.procedureName))],
+    ...(c.processingAgencyName
+      ? [[t('Cơ quan (bộ phận) giải quyết hồ sơ: '), b(plainText(c.processingAgencyName))]]
+      : []),
+    ...(c.coordinatingAgencyNames.length
+      ? [
+          [
+            t(
+              `Cơ quan phối hợp giải quyết hồ sơ: ${c.coordinatingAgencyNames.map((n) => plainText(n)).join('; ')}`,
+            ),
+          ],
+        ]
+      : []),
     [t(`Thời điểm tiếp nhận: ${vnDateTime(c.receivedAt)}`)],
     [t(`Thời hạn trả kết quả: ${vnDateTime(c.dueAt)}`)],
   ];

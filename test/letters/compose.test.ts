@@ -91,6 +91,9 @@ describe('letters composed from a dossier', () => {
       expect(squash(text)).toContain(squash(label));
     }
     expect(squash(text)).toContain(squash('Trần Văn Bình (Chuyên viên)'));
+    expect(c).toMatchObject({ processingAgencyName: 'UBND xã An Bình', coordinatingAgencyNames: ['T-MAU'] });
+    expect(squash(text)).toContain(squash('Cơ quan (bộ phận) giải quyết hồ sơ: UBND xã An Bình'));
+    expect(squash(text)).toContain(squash('Cơ quan phối hợp giải quyết hồ sơ: T-MAU'));
   });
 
   it('refuses a new appointment that is not after the original one or the letter', () => {

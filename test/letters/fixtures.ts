@@ -69,6 +69,8 @@ export function controlSlip(overrides: Partial<Record<string, unknown>> = {}): L
     procedureName: 'Cấp giấy chứng nhận quyền sử dụng đất lần đầu cho hộ gia đình, cá nhân',
     receivedAt: '2026-11-16T01:40:00Z',
     dueAt: '2026-11-27T09:30:00Z',
+    processingAgencyName: 'Phòng Tài nguyên và Môi trường',
+    coordinatingAgencyNames: ['Sở Xây dựng tỉnh Đắk Lắk'],
     entries: [
       {
         seq: 1,

@@ -105,7 +105,10 @@ describe('deterministic bytes (content addressed)', () => {
     const a = await renderLetter(apology());
     await new Promise((r) => setTimeout(r, 1100));
     // Fonts are shared between documents: rendering other letters in between changes nothing.
-    await Promise.all([renderLetter(controlSlip()), renderLetter(receipt({ applicant: { name: 'Ặ Ẵ ỹ ự' } }))]);
+    await Promise.all([
+      renderLetter(controlSlip()),
+      renderLetter(receipt({ applicant: { name: 'Ặ Ẵ ỹ ự' } })),
+    ]);
     const b = await renderLetter(apology());
     expect(b.sha256).toBe(a.sha256);
     expect(a.sha256).toBe(sha256Hex(a.bytes));
@@ -194,6 +197,8 @@ describe('Mẫu 05 control slip from the same renderer', () => {
     const { text } = await extractPdf(bytes);
     expectFields(text, [
       'PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ',
+      'Cơ quan (bộ phận) giải quyết hồ sơ: Phòng Tài nguyên và Môi trường',
+      'Cơ quan phối hợp giải quyết hồ sơ: Sở Xây dựng tỉnh Đắk Lắk',
       'Thời gian',
       'Người thực hiện',
       '08:40 16/11/2026',
