@@ -51,6 +51,9 @@ export class LetterAlreadyIssuedError extends Error {
   }
 }
 
+/** Rendering the final PDF happens inside the transaction: allow more than Prisma's 5 s. */
+const ISSUE_TRANSACTION = { maxWait: 10_000, timeout: 30_000 };
+
 export interface IssuedNumber {
   letterId: string;
   agencyCode: string;
@@ -84,5 +87,5 @@ export async function issueWithNumber<T = void>(
     });
     const result = finalize ? await finalize(tx, issued) : undefined;
     return { ...issued, result };
-  });
+  }, ISSUE_TRANSACTION);
 }
