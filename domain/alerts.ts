@@ -204,7 +204,7 @@ export function holdingAgencyAfter(event: DossierEvent, previous: string | undef
 }
 
 /** Escalation policy: working hours before an unacknowledged alert goes one level up, per kind. */
-export const escalationPolicySchema = z.record(alertKindSchema, z.number().positive().max(10_000));
+export const escalationPolicySchema = z.partialRecord(alertKindSchema, z.number().positive().max(10_000));
 export type EscalationPolicy = z.infer<typeof escalationPolicySchema>;
 export const DEFAULT_ESCALATION_WORKING_HOURS = 4;
 

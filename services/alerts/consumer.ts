@@ -78,7 +78,8 @@ export async function startAlertsConsumer(deps: AlertsConsumerDeps): Promise<Run
       ack_wait: nanos(30_000),
       max_ack_pending: 1000,
       backoff: BACKOFF_MS.map((ms) => nanos(ms)),
-      max_deliver: -1,
+      // Never give up on an event: after the backoff list, every minute until it goes through.
+      max_deliver: 100_000,
     });
     log.info('durable consumer created');
   }

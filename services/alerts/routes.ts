@@ -6,7 +6,7 @@ import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ALL_AGENCIES } from '../../domain/access';
-import { ALERT_SUBJECT_PREFIX, alertKindSchema, supervisorAlertKinds } from '../../domain/alerts';
+import { ALERT_SUBJECT_PREFIX } from '../../domain/alerts';
 import { agencyCodeSchema } from '../../domain/dossier';
 import { alertSettledSignal, escalationWorkflowId } from '../../workflows/alerts';
 import { principalOf, requireRole, visibleAgencyCodes } from '../api/auth';
@@ -16,6 +16,13 @@ import type { Prisma, PrismaClient } from '../db';
 import { ensureAlertStream, type Nats } from '../nats';
 import { type AlertMessage, alertView, publishAlert } from './publish';
 import { type AlertRow, acknowledgeAlert } from './store';
+import {
+  alertListQuerySchema,
+  alertListSchema,
+  alertSubscriptionBodySchema,
+  alertSubscriptionViewSchema,
+  alertViewSchema,
+} from './views';
 
 export interface AlertRouteDeps {
   config: Pick<Config, 'NATS_ALERT_STREAM' | 'NATS_DUPLICATE_WINDOW_HOURS'>;
@@ -26,36 +33,6 @@ export interface AlertRouteDeps {
 
 const errorSchema = z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() });
 const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema };
-
-const alertViewSchema = z.object({
-  id: z.string(),
-  kind: alertKindSchema,
-  label: z.string().describe('Vietnamese name of the kind'),
-  audience: z.enum(['supervisor', 'operator']),
-  dossierCode: z.string().nullable(),
-  agencyCode: z.string().nullable().describe('agency that must act'),
-  targetAgencyCode: z.string().nullable().describe('agency whose supervisors the alert has reached'),
-  level: z.number().int().describe('0 at the agency, +1 per escalation'),
-  raisedAt: z.string(),
-  acknowledgedAt: z.string().nullable(),
-  acknowledgedBy: z.string().nullable(),
-  closedAt: z.string().nullable(),
-  closedReason: z.string().nullable(),
-  escalations: z.unknown(),
-  details: z.unknown(),
-});
-
-const listQuery = z
-  .object({
-    agency: agencyCodeSchema.optional().describe('the agency that must act, or the one the alert reached'),
-    kind: alertKindSchema.optional(),
-    state: z.enum(['open', 'acknowledged', 'closed']).optional(),
-    dossier: z.string().max(100).optional(),
-    audience: z.enum(['supervisor', 'operator']).default('supervisor'),
-    limit: z.coerce.number().int().min(1).max(200).default(50),
-    cursor: z.string().max(512).optional(),
-  })
-  .strict();
 
 /** Which alerts the caller sees: supervisor alerts of its agencies; operator alerts for admins. */
 async function alertVisibility(
@@ -110,6 +87,11 @@ export const alertRoutes: FastifyPluginAsyncZod<AlertRouteDeps> = async (
   { config, prisma, temporal, nats },
 ) => {
   if (nats) await ensureAlertStream(nats.jsm, config);
+  // Live streams never end by themselves: end them when the API shuts down.
+  const streams = new Set<() => void>();
+  app.addHook('preClose', async () => {
+    for (const end of streams) end();
+  });
   app.get(
     '/v1/alerts',
     {
@@ -120,7 +102,7 @@ export const alertRoutes: FastifyPluginAsyncZod<AlertRouteDeps> = async (
           "agency's; `audience=operator` (event path problems) is for admins. Keyset pages: pass `nextCursor` " +
           'back as `cursor`.',
         tags: ['alerts'],
-        querystring: listQuery,
+        querystring: alertListQuerySchema,
         response: {
           200: z.object({ items: z.array(alertViewSchema), nextCursor: z.string().nullable() }),
           ...errors,
@@ -215,7 +197,7 @@ export const alertRoutes: FastifyPluginAsyncZod<AlertRouteDeps> = async (
       const resumeFrom = Number(typeof header === 'string' ? header : request.query.lastEventId);
       const startSeq = Number.isSafeInteger(resumeFrom) && resumeFrom > 0 ? resumeFrom + 1 : undefined;
       const consumer = await nats.js.consumers.get(config.NATS_ALERT_STREAM, {
-        filter_subjects: [`${ALERT_SUBJECT_PREFIX}.>`],
+        filter_subjects: `${ALERT_SUBJECT_PREFIX}.>`,
         ...(startSeq
           ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: startSeq }
           : { deliver_policy: DeliverPolicy.New }),
@@ -235,6 +217,7 @@ export const alertRoutes: FastifyPluginAsyncZod<AlertRouteDeps> = async (
         clearInterval(heartbeat);
         void messages.close();
       };
+      streams.add(close);
       request.raw.on('close', close);
       try {
         for await (const m of messages) {
@@ -248,6 +231,7 @@ export const alertRoutes: FastifyPluginAsyncZod<AlertRouteDeps> = async (
           res.write(`id: ${m.seq}\nevent: ${alert.change}\ndata: ${JSON.stringify(alert)}\n\n`);
         }
       } finally {
+        streams.delete(close);
         clearInterval(heartbeat);
         res.end();
       }
@@ -255,32 +239,6 @@ export const alertRoutes: FastifyPluginAsyncZod<AlertRouteDeps> = async (
   );
 
   // ── Subscriptions (admin): who hears about alerts beyond the API ─────────────────────────
-  const subscriptionBody = z
-    .object({
-      agencyCode: agencyCodeSchema,
-      kinds: z.array(z.enum(supervisorAlertKinds)).max(supervisorAlertKinds.length).default([]),
-      channel: z.enum(['email', 'webhook']),
-      target: z.string().min(3).max(500),
-      includeSubtree: z.boolean().default(true),
-    })
-    .strict()
-    .superRefine((b, ctx) => {
-      const ok =
-        b.channel === 'email'
-          ? z.email().safeParse(b.target).success
-          : /^https?:\/\//.test(b.target) && z.url().safeParse(b.target).success;
-      if (!ok) ctx.addIssue({ code: 'custom', path: ['target'], message: `not a valid ${b.channel} target` });
-    });
-  const subscriptionView = z.object({
-    id: z.string(),
-    agencyCode: z.string(),
-    kinds: z.array(z.string()),
-    channel: z.string(),
-    target: z.string(),
-    includeSubtree: z.boolean(),
-    createdAt: z.string(),
-    disabledAt: z.string().nullable(),
-  });
   const viewOf = (s: Prisma.AlertSubscriptionGetPayload<object>) => ({
     id: s.id,
     agencyCode: s.agencyCode,
@@ -300,9 +258,9 @@ export const alertRoutes: FastifyPluginAsyncZod<AlertRouteDeps> = async (
         summary: 'Subscribe an email address or a webhook to an agency’s alerts (admin)',
         description: 'Webhooks get a signing secret, shown in this answer only (HMAC-SHA256, see README).',
         tags: ['admin', 'alerts'],
-        body: subscriptionBody,
+        body: alertSubscriptionBodySchema,
         response: {
-          201: subscriptionView.extend({ secret: z.string().nullable() }),
+          201: alertSubscriptionViewSchema.extend({ secret: z.string().nullable() }),
           ...errors,
           422: errorSchema,
         },
@@ -329,7 +287,7 @@ export const alertRoutes: FastifyPluginAsyncZod<AlertRouteDeps> = async (
         summary: 'List alert subscriptions (admin)',
         tags: ['admin', 'alerts'],
         querystring: z.object({ agency: agencyCodeSchema.optional() }).strict(),
-        response: { 200: z.object({ items: z.array(subscriptionView) }), ...errors },
+        response: { 200: z.object({ items: z.array(alertSubscriptionViewSchema) }), ...errors },
       },
     },
     async (request) => {
@@ -349,7 +307,7 @@ export const alertRoutes: FastifyPluginAsyncZod<AlertRouteDeps> = async (
         summary: 'Disable an alert subscription (admin)',
         tags: ['admin', 'alerts'],
         params: z.object({ id: z.string().uuid() }),
-        response: { 200: subscriptionView, ...errors },
+        response: { 200: alertSubscriptionViewSchema, ...errors },
       },
     },
     async (request) => {
