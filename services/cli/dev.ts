@@ -46,7 +46,12 @@ export function devCommand(): Command {
         NATS_URL: stack.natsUrl,
       });
       await prepareDatabase(config.DATABASE_URL!, logger);
-      const services = await startServices(config, logger, { worker: true, projector: true, api: true });
+      const services = await startServices(config, logger, {
+        worker: true,
+        projector: true,
+        alerts: true,
+        api: true,
+      });
       lifecycle.add('services', () => services.stop());
       if (opts.sample) await seedSampleReferenceData(services.prisma);
       // Other CLI commands on this machine find the dev database by themselves (motcua keys create…).
