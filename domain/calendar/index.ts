@@ -10,10 +10,14 @@ export {
   defaultCalendar,
   listDays,
   withAgencyOverride,
+  workingMinutesPerDay,
 } from './calendar';
 export { NATIONAL_CALENDAR_VERSION, OFFICIAL_YEARS } from './data/vn-official';
 export {
+  type CompletionVerdicts,
   classify,
+  classifyByDay,
+  classifyCompletion,
   computeDue,
   computeDueNaive,
   type ExtendedDueResult,
@@ -38,6 +42,7 @@ export { epochDayFromIso, formatVietnamInstant, isoDateOf, parseInstant } from '
 export type {
   AgencyOverride,
   CalendarDay,
+  ClassificationGranularity,
   DayKind,
   DueRequest,
   DueResult,

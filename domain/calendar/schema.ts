@@ -75,13 +75,15 @@ export const DueRequestSchema = z
     received: DateSchema,
     workingDays: z.number().positive().finite().optional(),
     workingHours: z.number().positive().finite().optional(),
+    calendarDays: z.number().int().positive().optional(),
     pauses: z.array(PauseSchema).optional(),
     sameDayCutoff: HhmmSchema.optional(),
     warningWorkingMinutes: z.number().nonnegative().finite().optional(),
   })
-  .refine((r) => (r.workingDays === undefined) !== (r.workingHours === undefined), {
-    message: 'exactly one of workingDays and workingHours is required',
-  });
+  .refine(
+    (r) => [r.workingDays, r.workingHours, r.calendarDays].filter((v) => v !== undefined).length === 1,
+    { message: 'exactly one of workingDays, workingHours and calendarDays is required' },
+  );
 
 export const DueResultJsonSchema = z.object({
   due: z.string(),
