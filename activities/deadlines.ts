@@ -9,11 +9,12 @@ import {
   type WorkingCalendar,
   workingMinutesPerDay,
 } from '../domain/calendar';
-import { buildDueRequest, deadlineOf, recomputeClock } from '../domain/deadline';
+import { buildDueRequest, recomputeClock } from '../domain/deadline';
 import type { PlannedStep } from '../domain/events';
 import { planSteps, procedureStepSchema } from '../domain/reference';
 import { type PinnedRules, ruleSetInForce } from '../domain/rulesets';
 import type { PrismaClient } from '../services/db';
+import { procedureRulesAt as rulesAt } from '../services/reference';
 
 export interface DeadlineDeps {
   prisma: PrismaClient;
@@ -102,28 +103,9 @@ function calendarCall<T>(fn: () => T): T {
 }
 
 export function createDeadlineActivities({ prisma, calendarFor, classificationGranularity }: DeadlineDeps) {
-  /**
-   * The procedure's rules in force at an instant: its newest catalogue version effective then (the
-   * first version for an earlier instant; the procedure row when it has no versions).
-   */
-  const procedureRulesAt = async (procedureCode: string, at: Date) => {
-    const procedure = await prisma.procedure.findUnique({ where: { code: procedureCode } });
-    if (!procedure) nonRetryable('unknown_procedure', `unknown procedure '${procedureCode}'`);
-    const version =
-      (await prisma.procedureVersion.findFirst({
-        where: { procedureCode, effectiveFrom: { lte: at } },
-        orderBy: [{ effectiveFrom: 'desc' }, { version: 'desc' }],
-      })) ??
-      (await prisma.procedureVersion.findFirst({ where: { procedureCode }, orderBy: { version: 'asc' } }));
-    const rules = version ?? procedure;
-    return {
-      procedure,
-      version: version?.version,
-      deadline: deadlineOf(rules),
-      rawSteps: rules.steps,
-      deadlineColumns: rules,
-    };
-  };
+  const procedureRulesAt = async (procedureCode: string, at: Date) =>
+    (await rulesAt(prisma, procedureCode, at)) ??
+    nonRetryable('unknown_procedure', `unknown procedure '${procedureCode}'`);
 
   const knownAgency = async (agencyCode: string) => {
     if ((await prisma.agency.count({ where: { code: agencyCode } })) !== 1) {
@@ -138,11 +120,11 @@ export function createDeadlineActivities({ prisma, calendarFor, classificationGr
      */
     async planDossier(input: PlanDossierInput): Promise<DossierPlan> {
       const received = new Date(input.receivedAt);
-      const { procedure, version, deadline, rawSteps, deadlineColumns } = await procedureRulesAt(
+      const { procedure, version, deadline, steps, deadlineColumns } = await procedureRulesAt(
         input.procedureCode,
         received,
       );
-      const parsed = z.array(procedureStepSchema).safeParse(rawSteps);
+      const parsed = z.array(procedureStepSchema).safeParse(steps);
       if (!parsed.success) {
         nonRetryable(
           'invalid_procedure_steps',

@@ -5,6 +5,7 @@ import {
   checkCatalogue,
   type KnownReferences,
 } from '../domain/catalogue';
+import { deadlineOf } from '../domain/deadline';
 import {
   type Agency,
   type AgencyInput,
@@ -356,6 +357,35 @@ export function procedureFromRow(row: {
     groupCode: row.groupCode,
     isSample: row.isSample,
   });
+}
+
+/**
+ * A procedure's rules in force at an instant: its newest catalogue version effective then (the
+ * first version for an earlier instant; the procedure row itself when it has no versions).
+ * Undefined for an unknown procedure. What a dossier received at `at` pins.
+ */
+export async function procedureRulesAt(db: Db, procedureCode: string, at: Date) {
+  const procedure = await db.procedure.findUnique({ where: { code: procedureCode } });
+  if (!procedure) return undefined;
+  const version =
+    (await db.procedureVersion.findFirst({
+      where: { procedureCode, effectiveFrom: { lte: at } },
+      orderBy: [{ effectiveFrom: 'desc' }, { version: 'desc' }],
+    })) ?? (await db.procedureVersion.findFirst({ where: { procedureCode }, orderBy: { version: 'asc' } }));
+  const rules = version ?? procedure;
+  return {
+    procedure,
+    /** Undefined when the procedure has no versions. */
+    version: version?.version,
+    deadline: deadlineOf(rules),
+    deadlineColumns: {
+      deadlineWorkingDays: rules.deadlineWorkingDays,
+      deadlineWorkingHours: rules.deadlineWorkingHours,
+      deadlineCalendarDays: rules.deadlineCalendarDays,
+    },
+    /** As stored (JSON): validate before use. */
+    steps: rules.steps,
+  };
 }
 
 /** A procedure as the API and CLI show it. */

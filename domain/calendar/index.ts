@@ -31,6 +31,7 @@ export { hungKingsDay, type LunarDate, lunarToEpochDay, lunarYearName, tetDay, t
 export { statutoryYear } from './rules';
 export {
   AgencyOverrideSchema,
+  CalendarAmendmentSchema,
   CalendarDaySchema,
   DueRequestSchema,
   DueResultJsonSchema,
