@@ -164,9 +164,9 @@ export function catalogueCommand(opts: CatalogueCommandOptions = {}): Command {
         p.code,
         p.level,
         p.deadlineWorkingDays !== null
-          ? `${p.deadlineWorkingDays} ngày làm việc`
+          ? `${p.deadlineWorkingDays} ngày`
           : p.deadlineCalendarDays !== null
-            ? `${p.deadlineCalendarDays} ngày`
+            ? `${p.deadlineCalendarDays} ngày (theo lịch)`
             : `${p.deadlineWorkingHours} giờ`,
         `${p.steps.length} bước${p.interAgency ? ' (liên thông)' : ''}`,
         p.feeVnd === null ? '—' : p.feeVnd === 0 ? 'miễn phí' : `${p.feeVnd.toLocaleString('vi-VN')} đ`,

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { CommanderError } from 'commander';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDeadlineActivities } from '../../activities/deadlines';
 import {
   amendCalendar,
   type CalendarAmendment,
@@ -22,7 +23,7 @@ import { type CalendarStore, createCalendarStore } from '../../services/calendar
 import { calendarCommand } from '../../services/cli/calendar';
 import { createPrisma, type PrismaClient, prepareDatabase } from '../../services/db';
 import { dossierColumns } from '../../services/projector';
-import { seedSampleReferenceData } from '../../services/reference';
+import { importCatalogue, procedureRulesAt, seedSampleReferenceData } from '../../services/reference';
 import { testConfig, testLogger } from './helpers';
 
 // Calendar publications change the national calendar for everything using the database: these
@@ -241,5 +242,71 @@ describe('impact of a calendar version on open dossiers', () => {
       expect((await call('POST', '/v1/admin/calendars/impact', amendment)).status).toBe(409);
       expect((await call('GET', '/v1/admin/calendars/khong-co/impact')).status).toBe(404);
     });
+
+    it("computes GET /v1/calendar/due?procedure= with the procedure's cut-off, like a dossier's appointment", async () => {
+      // Chứng thực: 4 working hours, received after the 15:00 cut-off → counted from the next day.
+      const receivedAt = '2026-11-23T15:30:00+07:00';
+      const res = await call(
+        'GET',
+        `/v1/calendar/due?received=${encodeURIComponent(receivedAt)}&procedure=MAU-CHUNG-THUC-BAN-SAO&agency=X-AN-BINH`,
+      );
+      expect(res.status).toBe(200);
+      const due = (await res.json()) as { due: string; deadline: unknown };
+      expect(due).toMatchObject({
+        due: '2026-11-24T11:30:00+07:00',
+        deadline: { amount: 4, unit: 'working_hours', sameDayCutoff: '15:00' },
+      });
+      const plan = await createDeadlineActivities({
+        prisma,
+        calendarFor: (agency) => store.forAgency(agency),
+      }).planDossier({ procedureCode: 'MAU-CHUNG-THUC-BAN-SAO', agencyCode: 'X-AN-BINH', receivedAt });
+      expect(Date.parse(plan.dueAt)).toBe(Date.parse(due.due));
+      // Without the procedure the cut-off is given explicitly, or not at all.
+      const plain = await call(
+        'GET',
+        `/v1/calendar/due?received=${encodeURIComponent(receivedAt)}&workingHours=4&cutoff=15:00`,
+      );
+      expect(((await plain.json()) as { due: string }).due).toBe('2026-11-24T11:30:00+07:00');
+      const ambiguous = await call(
+        'GET',
+        `/v1/calendar/due?received=${encodeURIComponent(receivedAt)}&procedure=MAU-CHUNG-THUC-BAN-SAO&workingDays=1`,
+      );
+      expect(ambiguous.status).toBe(400);
+      const unknown = await call(
+        'GET',
+        `/v1/calendar/due?received=${encodeURIComponent(receivedAt)}&procedure=KHONG-CO`,
+      );
+      expect(unknown.status).toBe(404);
+    });
+  });
+});
+
+describe('catalogue versions with an effective date', () => {
+  it('keeps the version in force for receipts before a future effective date', async () => {
+    const file = (deadlineWorkingDays: number, effectiveFrom?: string) =>
+      JSON.stringify({
+        ...(effectiveFrom && { effectiveFrom }),
+        procedures: [
+          {
+            code: 'PIN-HIEU-LUC',
+            name: 'Thủ tục thử nghiệm hiệu lực',
+            level: 'commune',
+            deadlineWorkingDays,
+          },
+        ],
+      });
+    expect((await importCatalogue(prisma, file(3), 'json')).ok).toBe(true);
+    expect((await importCatalogue(prisma, file(7, '2099-01-01'), 'json')).ok).toBe(true);
+    // Importing the same file again adds no version.
+    expect((await importCatalogue(prisma, file(7, '2099-01-01'), 'json')).ok).toBe(true);
+    expect(await prisma.procedureVersion.count({ where: { procedureCode: 'PIN-HIEU-LUC' } })).toBe(2);
+    expect(await procedureRulesAt(prisma, 'PIN-HIEU-LUC', new Date())).toMatchObject({
+      version: 1,
+      deadline: { amount: 3, unit: 'working_days' },
+    });
+    expect(
+      await procedureRulesAt(prisma, 'PIN-HIEU-LUC', new Date('2099-01-01T00:00:00+07:00')),
+    ).toMatchObject({ version: 2, deadline: { amount: 7 } });
+    expect(await procedureRulesAt(prisma, 'KHONG-CO', new Date())).toBeUndefined();
   });
 });
