@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { dossierEventSchema } from '../../domain/events';
 import { applyEvent } from '../../domain/lifecycle';
 import { ruleSetInForce } from '../../domain/rulesets';
+import { viewOfState } from '../../services/api/views';
+import { dossierColumns } from '../../services/projector';
 import { DUE_AT, envelope, RECEIVED_AT, received, resultReady } from '../lifecycle/fixtures';
 
 const rules = {
@@ -43,5 +45,44 @@ describe('both verdicts in the state', () => {
       outcomeByDay: 'on_time',
     });
     expect(DUE_AT).toBe('2026-11-09T01:00:00.000Z');
+  });
+});
+
+describe('the read model and the API view keep both verdicts and the pinned rules', () => {
+  it('projects outcome, outcome_by_instant and outcome_by_day, and shows the rules', () => {
+    const base = received();
+    const withRules = dossierEventSchema.parse({ ...base, payload: { ...base.payload, rules } });
+    const state = applyEvent(undefined, withRules);
+    const ready = applyEvent(
+      state,
+      envelope(state, {
+        type: 'dossier.result_ready',
+        occurredAt: '2026-11-09T08:00:00.000Z',
+        payload: {
+          resultKind: 'paper',
+          completedAt: '2026-11-09T08:00:00.000Z',
+          dueAt: DUE_AT,
+          originalDueAt: DUE_AT,
+          outcome: 'on_time',
+          outcomeByInstant: 'late',
+          outcomeByDay: 'on_time',
+          granularity: 'day',
+          actor: base.payload.actor!,
+        },
+      }),
+    );
+    expect(dossierColumns(ready)).toMatchObject({
+      outcome: 'on_time',
+      outcomeByInstant: 'late',
+      outcomeByDay: 'on_time',
+    });
+    expect(viewOfState(ready)).toMatchObject({
+      outcome: 'on_time',
+      outcomeByInstant: 'late',
+      outcomeByDay: 'on_time',
+      rules: { deadline: { amount: 5, unit: 'working_days' }, procedureVersion: 2 },
+    });
+    expect(viewOfState(state).rules).toEqual(rules);
+    expect(viewOfState(applyEvent(undefined, received())).rules).toBeNull();
   });
 });
