@@ -115,8 +115,9 @@ export function createDeadlineActivities({ prisma, calendarFor, classificationGr
 
   return {
     /**
-     * Tiếp nhận: the legal deadline as absolute instants (recorded in workflow history) and the
-     * procedure's steps resolved to agencies (`agencyCode: null` = the receiving agency).
+     * Tiếp nhận: the legal deadline as absolute instants (recorded in workflow history), the
+     * procedure's steps resolved to agencies (`agencyCode: null` = the receiving agency) and the
+     * rules the dossier pins: all from the catalogue version in force at the receipt.
      */
     async planDossier(input: PlanDossierInput): Promise<DossierPlan> {
       const received = new Date(input.receivedAt);

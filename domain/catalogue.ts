@@ -95,7 +95,7 @@ export const catalogueFileSchema = z
     source: z.string().max(500).optional(),
     /**
      * Ngày hiệu lực: from when the procedures' deadlines, cut-offs and steps apply to new receipts
-     * (local date YYYY-MM-DD or an ISO instant; default: the moment of the import). Each import
+     * (local date YYYY-MM-DD or an ISO instant; default and earliest: the moment of the import). Each import
      * adds a procedure version; dossiers already received keep the rules pinned at their receipt.
      */
     effectiveFrom: z.union([z.iso.date(), z.iso.datetime({ offset: true })]).optional(),

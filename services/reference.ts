@@ -316,10 +316,16 @@ export async function importCatalogue(
   }, TX_OPTIONS);
 }
 
-/** A local date (YYYY-MM-DD) starts at local midnight (UTC+7); no date = the moment of the import. */
+/**
+ * A local date (YYYY-MM-DD) starts at local midnight (UTC+7); no date = the moment of the import.
+ * Never earlier than the import: dossiers already received keep the rules they were received
+ * under, so a version cannot reach back before it was imported.
+ */
 function effectiveFromOf(value: string | undefined): Date {
-  if (value === undefined) return new Date();
-  return new Date(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00+07:00` : value);
+  const now = Date.now();
+  if (value === undefined) return new Date(now);
+  const given = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00+07:00` : value);
+  return new Date(Math.max(given, now));
 }
 
 function catalogueToReference(c: Catalogue) {

@@ -49,7 +49,8 @@ describe('rules pinned at receipt', () => {
       procedureVersion: 1,
       ruleSet: { id: 'nd-118-2025', classificationGranularity: 'instant' },
     });
-    expect(h.only(code, 'dossier.received')[0]!.payload.rules).toEqual(state.rules);
+    const [receivedEvent] = await h.waitForEvent(code, 'dossier.received');
+    expect(receivedEvent!.payload.rules).toEqual(state.rules);
 
     // The province publishes a new deadline while the dossier is open.
     const second = await importCatalogue(h.prisma, catalogue(10, await h.now()), 'json');
@@ -94,7 +95,8 @@ describe('rules pinned at receipt', () => {
       outcomeByInstant: 'early',
       outcomeByDay: 'early',
     });
-    expect(h.only(code, 'dossier.result_ready')[0]!.payload).toMatchObject({
+    const [resultEvent] = await h.waitForEvent(code, 'dossier.result_ready');
+    expect(resultEvent!.payload).toMatchObject({
       outcome: 'early',
       outcomeByInstant: 'early',
       outcomeByDay: 'early',
