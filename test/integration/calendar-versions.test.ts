@@ -310,3 +310,25 @@ describe('catalogue versions with an effective date', () => {
     expect(await procedureRulesAt(prisma, 'KHONG-CO', new Date())).toBeUndefined();
   });
 });
+
+describe('the rule-set a receipt pins', () => {
+  it('pins Decree 61/2018 to a receipt before 1/7/2025, Decree 118/2025 after, with the granularity chosen', async () => {
+    const activities = createDeadlineActivities({
+      prisma,
+      calendarFor: (agency) => store.forAgency(agency),
+      classificationGranularity: 'day',
+    });
+    const plan = (receivedAt: string) =>
+      activities.planDossier({ procedureCode: 'MAU-DANG-KY-KET-HON', agencyCode: 'X-AN-BINH', receivedAt });
+    expect((await plan('2025-06-30T16:00:00+07:00')).rules.ruleSet).toMatchObject({
+      id: 'nd-61-2018',
+      apologyForm: { title: 'Phiếu xin lỗi và hẹn lại ngày trả kết quả' },
+      classificationGranularity: 'day',
+    });
+    expect((await plan('2025-07-01T08:00:00+07:00')).rules).toMatchObject({
+      deadline: { amount: 5, unit: 'working_days' },
+      procedureVersion: 1,
+      ruleSet: { id: 'nd-118-2025', classificationGranularity: 'day' },
+    });
+  });
+});
