@@ -213,12 +213,13 @@ export function createDeadlineActivities({ prisma, calendarFor, classificationGr
       await knownAgency(input.agencyCode);
       const calendar = await calendarFor(input.agencyCode);
       const due = calendarCall(() =>
-        computeDue(calendar, {
-          received: new Date(input.from),
-          workingHours: input.budgetWorkingHours,
-          pauses: toPauses(input.pauses),
-          warningWorkingMinutes: 0,
-        }),
+        computeDue(
+          calendar,
+          buildDueRequest({ amount: input.budgetWorkingHours, unit: 'working_hours' }, new Date(input.from), {
+            pauses: toPauses(input.pauses),
+            warningWorkingMinutes: 0,
+          }),
+        ),
       );
       return iso(due.due);
     },

@@ -238,9 +238,7 @@ export function resolveCalendar(cal: WorkingCalendar): ResolvedCalendar {
       weekdayPattern[w] = patterns.length - 1;
     }
   }
-  let dayMs = 0;
-  const def = patterns[1]!;
-  for (let i = 0; i < def.length; i += 2) dayMs += def[i + 1]! - def[i]!;
+  const dayMs = workingMinutesPerDay(h) * MINUTE_MS;
 
   const yearCache = new Map<number, { schedule: YearSchedule; kinds: Map<number, DayKind> }>();
   const yearData = (year: number) => {
