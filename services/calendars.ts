@@ -82,7 +82,7 @@ export function createCalendarStore(prisma: PrismaClient) {
     let base = row.baseVersion
       ? await prisma.calendarVersion.findUnique({ where: { version: row.baseVersion } })
       : null;
-    for (let hops = 0; base && !base.publishedBy.startsWith('bundled data') && hops < 1000; hops++) {
+    for (let hops = 0; base && base.publishedBy !== BUNDLED_PUBLISHER && hops < 1000; hops++) {
       base = base.baseVersion
         ? await prisma.calendarVersion.findUnique({ where: { version: base.baseVersion } })
         : null;
@@ -129,7 +129,7 @@ export function createCalendarStore(prisma: PrismaClient) {
           ],
           skipDuplicates: true,
         });
-        if (!inForce || inForce.publishedBy.startsWith('bundled data')) return;
+        if (!inForce || inForce.publishedBy === BUNDLED_PUBLISHER) return;
         const amended = await amendedYears(inForce);
         const rebased = createCalendar({
           version: `${bundled.version}+${inForce.version}`,

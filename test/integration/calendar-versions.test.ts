@@ -137,6 +137,12 @@ describe('a newer bundled calendar and the amendments admins published', () => {
     expect(listDays(inForce, 2030).map((d) => d.date)).toContain('2030-03-05');
     const versions = (await store.versions()).map((v) => v.version);
     expect(versions.slice(0, 3)).toEqual(['vn-2099.1+vn-test-admin.1', 'vn-2099.1', 'vn-test-admin.1']);
+
+    // And the release after that still keeps them (the carried-over version counts as the admin's).
+    await store.ensureBundled(createCalendar({ version: 'vn-2099.2', years: structuredClone(newer.years) }));
+    const later = await store.national();
+    expect(later.version).toBe('vn-2099.2+vn-2099.1+vn-test-admin.1');
+    expect(listDays(later, 2026).map((d) => d.date)).toContain('2026-12-15');
   });
 });
 
