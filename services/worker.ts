@@ -11,7 +11,8 @@ import { installTemporalLogging } from './temporal';
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
 export interface WorkerDeps {
-  config: Pick<Config, 'TEMPORAL_ADDRESS' | 'TEMPORAL_NAMESPACE' | 'TEMPORAL_TASK_QUEUE'>;
+  config: Pick<Config, 'TEMPORAL_ADDRESS' | 'TEMPORAL_NAMESPACE' | 'TEMPORAL_TASK_QUEUE'> &
+    Partial<Pick<Config, 'MOTCUA_CLASSIFICATION_GRANULARITY'>>;
   logger: Logger;
   prisma: PrismaClient;
   nats: Nats;
@@ -44,6 +45,9 @@ export async function createDossierWorker({
         prisma,
         js: nats.js,
         calendarFor: (agencyCode) => calendars.forAgency(agencyCode),
+        ...(config.MOTCUA_CLASSIFICATION_GRANULARITY && {
+          classificationGranularity: config.MOTCUA_CLASSIFICATION_GRANULARITY,
+        }),
       }),
     ),
   });
