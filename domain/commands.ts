@@ -35,6 +35,8 @@ export const commandBodySchemas = {
       faultParty: faultPartySchema,
       newDueAt: instantSchema,
       signedBy: text(200).optional(),
+      /** The Mẫu 04 letter this apology issues (set by `POST /v1/letters/{id}/issue`). */
+      letterId: text(100).optional(),
     })
     .strict(),
   markResultReady: z.object({ ...at, resultKind: resultKindSchema }).strict(),

@@ -32,6 +32,8 @@ export const intakeRequestSchema = z
     applicant: z.object({
       name: z.string().trim().min(1).max(200),
       phone: z.string().max(30).optional(),
+      /** Where applicant notices go (received, supplement needed, delayed, result ready). */
+      email: z.email().max(200).optional(),
     }),
     receivedAt: instantSchema,
   })

@@ -128,6 +128,8 @@ export const dossierApologyIssuedV1 = event('dossier.apology_issued', {
   signedBy: z.string().optional(),
   calendarVersion: z.string().optional(),
   actor: actorSchema,
+  /** The letter (services/letters) that carries this apology; absent for the bare action. */
+  letterId: z.string().optional(),
 });
 
 // Timers: the apology deadline, the due instant, a step budget.

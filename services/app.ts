@@ -5,6 +5,7 @@ import { type RunningAlertsConsumer, startAlertsConsumer } from './alerts/consum
 import { buildApi } from './api/server';
 import type { Config } from './config';
 import { createPrisma, type PrismaClient } from './db';
+import { type RunningLettersConsumer, startLettersConsumer } from './letters/consumer';
 import type { Logger } from './logger';
 import { connectNats, type Nats } from './nats';
 import { type RunningProjector, startProjector } from './projector';
@@ -15,7 +16,7 @@ export interface Roles {
   worker?: boolean;
   api?: boolean;
   projector?: boolean;
-  /** Alerts consumer and notification dispatcher (`motcua alerts`). */
+  /** Alerts consumer, letters consumer (draft apologies, applicant notices) and their dispatchers (`motcua alerts`). */
   alerts?: boolean;
 }
 
@@ -29,6 +30,7 @@ export interface RunningServices {
   apiUrl?: string;
   projector?: RunningProjector;
   alerts?: RunningAlertsConsumer;
+  letters?: RunningLettersConsumer;
   stop(): Promise<void>;
 }
 
@@ -75,6 +77,13 @@ export async function startServices(
       nats,
       temporal: running.temporal!,
     });
+    running.letters = await startLettersConsumer({
+      config,
+      logger: logger.child({ role: 'letters' }),
+      prisma,
+      nats,
+      temporal: running.temporal!,
+    });
   }
   if (roles.api) {
     running.api = await buildApi({
@@ -90,6 +99,7 @@ export async function startServices(
   running.stop = async () => {
     await running.api?.close();
     await running.alerts?.stop();
+    await running.letters?.stop();
     await running.temporal?.connection.close();
     if (running.worker) {
       if (running.worker.getState() === 'RUNNING') running.worker.shutdown();

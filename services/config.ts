@@ -57,6 +57,16 @@ const envSchema = z.object({
   ALERT_EMAIL_FROM: z.string().default('motcua <canh-bao@motcua.local>'),
   /** Public base URL of the dashboard/API, for links in alert emails. */
   PUBLIC_BASE_URL: z.string().url().optional(),
+  /**
+   * New appointment proposed in a draft apology (Mẫu 04) when no date was reported: unset, the
+   * dossier's original deadline length again from the event; a number, that many working days.
+   */
+  LETTER_PROPOSED_EXTENSION_WORKING_DAYS: z.coerce.number().positive().optional(),
+  /** Sender of applicant notices (email). */
+  NOTICE_EMAIL_FROM: z.string().default('motcua <thong-bao@motcua.local>'),
+  /** Portal webhook receiving every applicant notice (signed like alert webhooks); off when unset. */
+  NOTICE_WEBHOOK_URL: z.string().url().optional(),
+  NOTICE_WEBHOOK_SECRET: z.string().min(16).optional(),
   /** JetStream duplicate window; wider than Temporal's activity retry tail. */
   NATS_DUPLICATE_WINDOW_HOURS: z.coerce.number().positive().default(48),
   API_HOST: z.string().min(1).default('127.0.0.1'),

@@ -121,6 +121,7 @@ const decide: { [N in CommandName]: Decide<N> } = {
       ...(c.signedBy !== undefined && { signedBy: c.signedBy }),
       calendarVersion: extended.calendarVersion,
       actor: c.actor,
+      ...(c.letterId !== undefined && { letterId: c.letterId }),
     });
   },
 

@@ -12,6 +12,7 @@ import { alertRoutes } from '../alerts/routes';
 import { createCalendarStore } from '../calendars';
 import type { Config } from '../config';
 import type { PrismaClient } from '../db';
+import { letterRoutes } from '../letters/routes';
 import type { Logger } from '../logger';
 import type { Nats } from '../nats';
 import { procedureRulesAt } from '../reference';
@@ -72,6 +73,11 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     prisma: deps.prisma,
     temporal: deps.temporal,
     ...(deps.nats && { nats: deps.nats }),
+  });
+  await app.register(letterRoutes, {
+    prisma: deps.prisma,
+    temporal: deps.temporal,
+    ...(deps.now && { now: deps.now }),
   });
   return app;
 }

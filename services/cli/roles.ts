@@ -53,7 +53,7 @@ export function roleCommands(): Command[] {
       .action(() => runRole('projector')),
     new Command('alerts')
       .description(
-        'Run the alerts consumer: dossier events → supervisor alerts (PostgreSQL, NATS alerts.<agency>.<kind>), escalation clocks, email and webhook deliveries (env: NATS_*, TEMPORAL_*, DATABASE_URL, SMTP_URL)',
+        'Run the alerts consumer: dossier events → supervisor alerts (PostgreSQL, NATS alerts.<agency>.<kind>), escalation clocks, email and webhook deliveries; and the letters consumer: draft apology letters (Mẫu 04) and applicant notices (env: NATS_*, TEMPORAL_*, DATABASE_URL, SMTP_URL, NOTICE_*)',
       )
       .action(() => runRole('alerts')),
   ];

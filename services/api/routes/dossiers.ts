@@ -272,7 +272,15 @@ export const dossierRoutes: FastifyPluginAsyncZod<DossierRouteDeps> = async (app
             taskQueue: config.TEMPORAL_TASK_QUEUE,
             ...dossierStartPolicy,
             typedSearchAttributes: dossierStartSearchAttributes(input),
-            ...(mark ? { memo: { idempotencyKey: mark } } : {}),
+            ...(mark || body.applicant.email
+              ? {
+                  memo: {
+                    ...(mark && { idempotencyKey: mark }),
+                    // Read by the applicant notices (services/letters/notices.ts); kept out of events.
+                    ...(body.applicant.email && { applicantEmail: body.applicant.email }),
+                  },
+                }
+              : {}),
             args: [input],
           });
           log.info('dossier workflow started');

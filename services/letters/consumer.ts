@@ -1,0 +1,168 @@
+import { AckPolicy, type ConsumerMessages, DeliverPolicy, type JsMsg } from '@nats-io/jetstream';
+import { nanos } from '@nats-io/nats-core';
+import type { Client } from '@temporalio/client';
+import { type DossierEvent, dossierEventSchema } from '../../domain/events';
+import { createCalendarStore } from '../calendars';
+import type { Config } from '../config';
+import type { PrismaClient } from '../db';
+import type { Logger } from '../logger';
+import type { Nats } from '../nats';
+import { draftApology, type LetterDeps, recordApologyLetter } from './apology';
+import {
+  createNoticeProviders,
+  NOTICE_KINDS,
+  type NoticeProviders,
+  queueNotices,
+  startNoticeDispatcher,
+} from './notices';
+
+export interface LettersConsumerDeps {
+  config: Pick<
+    Config,
+    | 'NATS_STREAM'
+    | 'LETTER_PROPOSED_EXTENSION_WORKING_DAYS'
+    | 'SMTP_URL'
+    | 'NOTICE_EMAIL_FROM'
+    | 'NOTICE_WEBHOOK_URL'
+    | 'NOTICE_WEBHOOK_SECRET'
+    | 'PUBLIC_BASE_URL'
+  >;
+  logger: Logger;
+  prisma: PrismaClient;
+  nats: Nats;
+  temporal: Client;
+  durableName?: string;
+  /** Tests replace the channels' providers. */
+  providers?: NoticeProviders;
+  /** Off for a second consumer that only replays (its dispatcher would compete for nothing). */
+  dispatch?: boolean;
+}
+
+export interface RunningLettersConsumer {
+  done: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Redelivery delays after a failure (JetStream `backoff`), then the last one repeats. */
+const BACKOFF_MS = [1_000, 2_000, 5_000, 10_000, 30_000, 60_000];
+
+/**
+ * Letters consumer (runs in the `motcua alerts` process): DOSSIER_EVENTS → draft apology letters
+ * (delay reported, due soon or overdue without an apology), the issued letter of an apology made
+ * with the bare action, and the applicant notices outbox. Every effect is idempotent (one
+ * apology letter per dossier, one notice per event and channel), so redelivery changes nothing.
+ */
+export async function startLettersConsumer(deps: LettersConsumerDeps): Promise<RunningLettersConsumer> {
+  const { config, prisma, nats, temporal, durableName = 'letters' } = deps;
+  const log = deps.logger.child({ consumer: durableName });
+  try {
+    await nats.jsm.consumers.info(config.NATS_STREAM, durableName);
+  } catch {
+    await nats.jsm.consumers.add(config.NATS_STREAM, {
+      durable_name: durableName,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      ack_wait: nanos(60_000),
+      max_ack_pending: 1000,
+      backoff: BACKOFF_MS.map((ms) => nanos(ms)),
+      // Never give up on an event: after the backoff list, every minute until it goes through.
+      max_deliver: 100_000,
+    });
+    log.info('durable consumer created');
+  }
+  const consumer = await nats.js.consumers.get(config.NATS_STREAM, durableName);
+  const calendars = createCalendarStore(prisma);
+  const letterDeps: LetterDeps = {
+    prisma,
+    temporal,
+    calendarFor: (agencyCode) => calendars.forAgency(agencyCode),
+    config,
+  };
+  const dispatcher =
+    deps.dispatch === false
+      ? undefined
+      : startNoticeDispatcher({
+          prisma,
+          providers: deps.providers ?? createNoticeProviders(config),
+          logger: log,
+        });
+
+  const apply = async (event: DossierEvent) => {
+    const ctx = { dossierCode: event.dossierCode, eventId: event.id };
+    let letterId: string | undefined;
+    switch (event.type) {
+      case 'dossier.delay_reported':
+      case 'dossier.due_soon':
+      case 'dossier.overdue': {
+        const draft = await draftApology(letterDeps, event);
+        if (draft?.created) log.info({ ...ctx, letterId: draft.letterId }, 'draft apology letter made');
+        break;
+      }
+      case 'dossier.apology_issued':
+        letterId = await recordApologyLetter(letterDeps, event);
+        break;
+      default:
+        break;
+    }
+    if (NOTICE_KINDS[event.type]) {
+      const queued = await queueNotices({ prisma, temporal, config }, event, letterId ? { letterId } : {});
+      if (queued > 0) {
+        dispatcher?.poke();
+        log.info({ ...ctx, queued }, 'applicant notices queued');
+      }
+    }
+  };
+
+  const handle = async (m: JsMsg) => {
+    const parsed = dossierEventSchema.safeParse(safeJson(m));
+    if (!parsed.success) {
+      // The projector quarantines what it cannot read and alerts operators.
+      log.warn({ streamSeq: m.seq, subject: m.subject }, 'unreadable dossier event skipped');
+      m.ack();
+      return;
+    }
+    const event = parsed.data;
+    try {
+      await apply(event);
+      await m.ackAck();
+    } catch (err) {
+      log.warn(
+        { dossierCode: event.dossierCode, eventId: event.id, err },
+        'letters handling failed, redelivering',
+      );
+      m.nak(1_000);
+    }
+  };
+
+  let messages: ConsumerMessages | undefined;
+  let stopping = false;
+  const done = (async () => {
+    while (!stopping) {
+      try {
+        messages = await consumer.consume({ max_messages: 64 });
+        for await (const m of messages) await handle(m);
+      } catch (err) {
+        if (stopping) break;
+        log.error({ err }, 'consume loop failed, restarting');
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
+  })();
+  return {
+    done,
+    stop: async () => {
+      stopping = true;
+      await messages?.close();
+      await done;
+      await dispatcher?.stop();
+    },
+  };
+}
+
+function safeJson(m: JsMsg): unknown {
+  try {
+    return m.json();
+  } catch {
+    return undefined;
+  }
+}
