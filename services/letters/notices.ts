@@ -184,8 +184,13 @@ export async function queueNotices(
   // Not projected yet: the consumer redelivers shortly.
   if (!received) throw new Error(`dossier ${event.dossierCode} not in the read model yet`);
   const letter = opts.letterId
-    ? await prisma.letter.findUnique({ where: { id: opts.letterId }, select: { id: true, number: true } })
+    ? await prisma.letter.findUnique({
+        where: { id: opts.letterId },
+        select: { id: true, number: true, status: true },
+      })
     : undefined;
+  // The issuing transaction commits just after the workflow's event: wait for its number.
+  if (letter && letter.status !== 'issued') throw new Error(`letter ${letter.id} not issued yet`);
   const [agency, procedure] = await Promise.all([
     letterAgency(prisma, received.agencyCode),
     procedureName(prisma, received.procedureCode),

@@ -1,0 +1,421 @@
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { simpleParser } from 'mailparser';
+import { SMTPServer } from 'smtp-server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Role } from '../../domain/commands';
+import { workflowIdFor } from '../../domain/dossier';
+import { vnDate, vnDateTime } from '../../domain/letters';
+import { webhookSignature } from '../../services/alerts/dispatch';
+import { startLettersConsumer } from '../../services/letters/consumer';
+import type { LetterView } from '../../services/letters/routes';
+import { dossierStateQuery } from '../../workflows/definitions';
+import { extractPdf, squash } from '../letters/pdf-text';
+import { type ApiWorld, startApiWorld } from './api-fixtures';
+import { createTestKey } from './auth-helpers';
+import { eventually, testConfig, testLogger, uniqueCode } from './helpers';
+import { receiveOverdueDossier } from './letter-helpers';
+
+// Late processing reaches the applicant: overdue → draft Mẫu 04 → issued by a supervisor →
+// PDF, the one new appointment in the workflow, and notices by email and webhook.
+interface Mail {
+  to: string;
+  subject: string;
+  text: string;
+  messageId: string;
+  attachments: { filename: string; contentType: string; content: Buffer }[];
+}
+const mails: Mail[] = [];
+const hooks: { headers: Record<string, string | string[] | undefined>; body: string }[] = [];
+/** The portal webhook is down for its first N requests. */
+let hookFailuresLeft = 1;
+let hookFailures = 0;
+let smtp: SMTPServer;
+let hookServer: Server;
+let w: ApiWorld;
+const WEBHOOK_SECRET = 'cong-dich-vu-cong-secret-0123456789';
+const DESK_NAME = 'Bộ phận Một cửa UBND xã Đắk Lắk';
+const APPLICANT = 'Đặng Thị Ngọc Hằng';
+let procedureName = '';
+
+beforeAll(async () => {
+  smtp = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    onData(stream, _session, done) {
+      simpleParser(stream)
+        .then((m) => {
+          mails.push({
+            to: (Array.isArray(m.to) ? m.to[0] : m.to)?.text ?? '',
+            subject: m.subject ?? '',
+            text: m.text ?? '',
+            messageId: m.messageId ?? '',
+            attachments: m.attachments.map((a) => ({
+              filename: a.filename ?? '',
+              contentType: a.contentType,
+              content: a.content,
+            })),
+          });
+          done();
+        })
+        .catch(done);
+    },
+  });
+  smtp.listen(0, '127.0.0.1');
+  await once(smtp.server, 'listening');
+  const smtpPort = (smtp.server.address() as AddressInfo).port;
+  hookServer = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => {
+      body += c;
+    });
+    req.on('end', () => {
+      if (hookFailuresLeft > 0) {
+        hookFailuresLeft -= 1;
+        hookFailures += 1;
+        res.writeHead(503).end();
+        return;
+      }
+      hooks.push({ headers: req.headers, body });
+      res.writeHead(204).end();
+    });
+  });
+  hookServer.listen(0, '127.0.0.1');
+  await once(hookServer, 'listening');
+  const hookPort = (hookServer.address() as AddressInfo).port;
+
+  w = await startApiWorld('letters', {
+    alerts: true,
+    config: {
+      SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+      NOTICE_EMAIL_FROM: 'motcua <thong-bao@motcua.test>',
+      NOTICE_WEBHOOK_URL: `http://127.0.0.1:${hookPort}/cong-dvc`,
+      NOTICE_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    },
+  });
+  await w.services.prisma.agency.update({ where: { code: w.agency }, data: { name: DESK_NAME } });
+  const procedure = await w.services.prisma.procedure.findUniqueOrThrow({
+    where: { code: 'MAU-DANG-KY-KET-HON' },
+  });
+  procedureName = procedure.name;
+});
+
+afterAll(async () => {
+  await w?.stop();
+  await new Promise<void>((r) => smtp?.close(() => r()));
+  hookServer?.close();
+});
+
+async function call<T>(role: Role, method: string, path: string, body?: unknown) {
+  const key = await createTestKey(w.services.prisma, { role, agencyCode: role === 'admin' ? '*' : w.agency });
+  const res = await fetch(`${w.services.apiUrl}${path}`, {
+    method,
+    headers: { ...key.headers, ...(body !== undefined && { 'content-type': 'application/json' }) },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+  });
+  const type = res.headers.get('content-type') ?? '';
+  const payload = type.includes('json') ? await res.json() : new Uint8Array(await res.arrayBuffer());
+  return { status: res.status, type, body: payload as T };
+}
+
+const lettersOf = async (code: string) =>
+  (await call<{ items: LetterView[] }>('supervisor', 'GET', `/v1/dossiers/${code}/letters`)).body.items;
+
+const apologyOf = (code: string, status?: 'draft' | 'issued') =>
+  eventually(async () =>
+    (await lettersOf(code)).find((l) => l.kind === 'apology' && (!status || l.status === status)),
+  );
+
+const stateOf = (code: string) =>
+  w.services.temporal!.workflow.getHandle(workflowIdFor(code)).query(dossierStateQuery);
+
+function expectFields(text: string, fields: string[]) {
+  const flat = squash(text);
+  for (const field of fields) expect(flat, `missing “${field}”`).toContain(squash(field));
+}
+
+/** A new appointment ten days from now at 09:00 Vietnam time. */
+function newAppointment(): string {
+  const day = new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10);
+  return `${day}T09:00:00+07:00`;
+}
+
+describe('an overdue dossier without an apology', () => {
+  let code: string;
+  let draft: LetterView;
+  let issued: LetterView;
+  const reason = 'Cán bộ thụ lý phải xác minh thêm tại thôn Đắk Rơ Wừng; kết quả xác minh chưa được gửi về.';
+  const newDueAt = newAppointment();
+
+  it('gets a draft apology letter from the desk that held it, with a proposed new appointment', async () => {
+    code = await receiveOverdueDossier(w, {
+      applicant: { name: APPLICANT, email: 'ngoc-hang@dan.test' },
+    });
+    draft = await apologyOf(code, 'draft');
+    const state = await stateOf(code);
+    expect(draft).toMatchObject({
+      dossierCode: code,
+      status: 'draft',
+      formId: 'tt03-2025/mau-04',
+      ruleSet: 'tt03-2025',
+      number: null,
+      // Never handed off: the desk held it when it went late.
+      faultParty: 'desk',
+      issuingAgencyCode: w.agency,
+    });
+    // The original deadline's length again, from the overdue event (after the current due instant).
+    expect(Date.parse(draft.proposedDueAt!)).toBeGreaterThan(Date.parse(state.dueAt));
+    const pdf = await call<Uint8Array>('supervisor', 'GET', `/v1/letters/${draft.id}/pdf`);
+    expect(pdf.type).toBe('application/pdf');
+    expectFields((await extractPdf(pdf.body)).text, ['DỰ THẢO', APPLICANT, code]);
+  });
+
+  it('is issued by the supervisor: numbered, final PDF with every field, the workflow moves the appointment once', async () => {
+    const res = await call<LetterView>('supervisor', 'POST', `/v1/letters/${draft.id}/issue`, {
+      reason,
+      newDueAt,
+      signer: { title: 'Giám đốc', name: 'Trần Thị Bích Ngọc' },
+    });
+    expect(res.status).toBe(200);
+    issued = res.body;
+    expect(issued).toMatchObject({ id: draft.id, status: 'issued', number: 1, reason });
+    expect(Date.parse(issued.newDueAt!)).toBe(Date.parse(newDueAt));
+
+    const state = await stateOf(code);
+    expect(Date.parse(state.dueAt)).toBe(Date.parse(newDueAt));
+    expect(state.apology).toMatchObject({ reason, faultParty: 'desk', signedBy: 'Trần Thị Bích Ngọc' });
+    const originalDueAt = state.originalDueAt;
+
+    const pdf = await call<Uint8Array>('supervisor', 'GET', `/v1/letters/${issued.id}/pdf`);
+    expect(pdf.status).toBe(200);
+    expect(pdf.type).toBe('application/pdf');
+    const { text, sizes } = await extractPdf(pdf.body);
+    expectFields(text, [
+      'CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM',
+      'Độc lập - Tự do - Hạnh phúc',
+      DESK_NAME.toLocaleUpperCase('vi'),
+      `Số: 1/PXL-${w.agency}`,
+      `Đắk Lắk, ${vnDate(issued.issuedAt!)}`,
+      'VĂN BẢN XIN LỖI VÀ ĐỀ NGHỊ GIA HẠN THỜI GIAN GIẢI QUYẾT',
+      `Kính gửi: Ông/Bà ${APPLICANT}`,
+      code,
+      procedureName,
+      `thời điểm tiếp nhận: ${vnDateTime(state.receivedAt)}`,
+      `Thời gian hẹn trả kết quả giải quyết hồ sơ: ${vnDateTime(originalDueAt)}`,
+      `Lý do: ${reason}`,
+      `gia hạn thời gian giải quyết hồ sơ đến ${vnDateTime(newDueAt)}`,
+      'GIÁM ĐỐC',
+      'Trần Thị Bích Ngọc',
+    ]);
+    expect(squash(text)).not.toContain(squash('DỰ THẢO'));
+    for (const ch of ['ắ', 'ặ', 'ễ', 'ượ', 'Đ']) expect(text).toContain(ch);
+    expect(sizes).toEqual([[595.28, 841.89]]);
+
+    // The event names the letter.
+    const event = await eventually(() =>
+      w.services.prisma.dossierEvent.findFirst({
+        where: { dossierCode: code, type: 'dossier.apology_issued' },
+      }),
+    );
+    expect((event.payload as { payload: { letterId?: string } }).payload.letterId).toBe(issued.id);
+  });
+
+  it('answers 409 to a second issue, and to the bare action once the apology exists, changing nothing', async () => {
+    const before = await stateOf(code);
+    const again = await call<{ code: string }>('supervisor', 'POST', `/v1/letters/${issued.id}/issue`, {});
+    expect(again.status).toBe(409);
+    expect(again.body.code).toBe('letter_already_issued');
+    const bare = await call<{ code: string }>('supervisor', 'POST', `/v1/dossiers/${code}/issue-apology`, {
+      reason: 'Lần hai',
+      faultParty: 'desk',
+      newDueAt: new Date(Date.parse(newDueAt) + 86_400_000).toISOString(),
+    });
+    expect(bare.status).toBe(409);
+    expect(bare.body.code).toBe('apology_already_issued');
+    const after = await stateOf(code);
+    expect(after.dueAt).toBe(before.dueAt);
+    expect(after.lastSeq).toBe(before.lastSeq);
+    const letters = await lettersOf(code);
+    expect(letters.filter((l) => l.kind === 'apology')).toHaveLength(1);
+    expect(
+      (
+        await w.services.prisma.letterNumberSequence.findUnique({
+          where: { agencyCode_year: { agencyCode: w.agency, year: issued.year! } },
+        })
+      )?.next,
+    ).toBe(2);
+  });
+
+  it('still classifies late when the result comes before the new appointment', async () => {
+    const admin = await w.as('admin', '*');
+    const view = await admin.markResultReady(code, { resultKind: 'electronic' });
+    expect(view.outcome).toBe('late');
+  });
+
+  it('told the applicant by email: received with the appointment, the apology with its PDF, the result', async () => {
+    const forCode = () => mails.filter((m) => m.subject.includes(code));
+    const byEmail = await eventually(async () => (forCode().length >= 3 ? forCode() : undefined));
+    const received = byEmail.find((m) => m.subject === `Hồ sơ ${code} đã được tiếp nhận`)!;
+    expect(received.to).toBe('ngoc-hang@dan.test');
+    expect(received.text).toContain(`Kính gửi Ông/Bà ${APPLICANT},`);
+    expect(received.text).toContain('Ngày hẹn trả kết quả:');
+    const delayed = byEmail.find((m) => m.subject.startsWith('Thư xin lỗi và hẹn lại ngày trả kết quả'))!;
+    expect(delayed.text).toContain(`Ngày hẹn trả kết quả mới: ${vnDateTime(newDueAt)}.`);
+    expect(delayed.text).toContain('Văn bản xin lỗi số 1 được gửi kèm thư này.');
+    expect(delayed.attachments).toHaveLength(1);
+    expect(delayed.attachments[0]!.contentType).toBe('application/pdf');
+    expectFields((await extractPdf(new Uint8Array(delayed.attachments[0]!.content))).text, [reason]);
+    expect(byEmail.some((m) => m.subject === `Hồ sơ ${code} đã có kết quả`)).toBe(true);
+  });
+
+  it('told the portal webhook too, signed, even though it was down at first', async () => {
+    const forCode = () => hooks.filter((h) => h.body.includes(code));
+    const got = await eventually(async () => (forCode().length >= 3 ? forCode() : undefined), 30_000);
+    expect(hookFailures).toBeGreaterThanOrEqual(1);
+    for (const h of got) {
+      const ts = h.headers['motcua-timestamp'] as string;
+      expect(h.headers['motcua-signature']).toBe(webhookSignature(WEBHOOK_SECRET, ts, h.body));
+    }
+    const kinds = got.map((h) => (JSON.parse(h.body) as { kind: string }).kind).sort();
+    expect(kinds).toEqual(['delayed', 'received', 'result_ready']);
+    // Each notice once, though the first attempt failed.
+    const ids = got.map((h) => h.headers['motcua-notice-id']);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+});
+
+describe('the bare issue-apology action', () => {
+  it('issues the dossier’s apology letter too, numbered, with what the action said', async () => {
+    const code = await receiveOverdueDossier(w, { applicant: { name: 'Lê Văn Tưởng' } });
+    const draft = await apologyOf(code, 'draft');
+    const newDueAt = newAppointment();
+    const officer = await w.as('supervisor');
+    await officer.issueApology(code, {
+      reason: 'Hệ thống chữ ký số gặp sự cố.',
+      faultParty: 'processing_agency',
+      newDueAt,
+      signedBy: 'Phạm Quốc Việt',
+    });
+    const letter = await apologyOf(code, 'issued');
+    expect(letter).toMatchObject({
+      id: draft.id,
+      reason: 'Hệ thống chữ ký số gặp sự cố.',
+      faultParty: 'processing_agency',
+      signerName: 'Phạm Quốc Việt',
+    });
+    expect(letter.number).toBeGreaterThan(0);
+    const pdf = await call<Uint8Array>('supervisor', 'GET', `/v1/letters/${letter.id}/pdf`);
+    expectFields((await extractPdf(pdf.body)).text, [
+      'Lê Văn Tưởng',
+      'Hệ thống chữ ký số gặp sự cố.',
+      vnDateTime(newDueAt),
+    ]);
+  });
+});
+
+describe('a reported delay', () => {
+  it('drafts the letter with the reported date and the reported party, before any timer', async () => {
+    const code = uniqueCode('LD');
+    const desk = await w.as('intake');
+    await desk.receive(w.intake(code, { receivedAt: new Date().toISOString() }));
+    const state = await stateOf(code);
+    const proposedDueAt = new Date(Date.parse(state.dueAt) + 3 * 86_400_000).toISOString();
+    const supervisor = await w.as('supervisor');
+    await supervisor.reportDelay(code, {
+      reason: 'Chờ ý kiến của Sở Tư pháp.',
+      proposedDueAt,
+      faultParty: 'processing_agency',
+    });
+    const draft = await apologyOf(code, 'draft');
+    expect(draft).toMatchObject({ faultParty: 'processing_agency', reason: 'Chờ ý kiến của Sở Tư pháp.' });
+    expect(Date.parse(draft.proposedDueAt!)).toBe(Date.parse(proposedDueAt));
+  });
+});
+
+describe('Mẫu 01 and Mẫu 05 for each dossier', () => {
+  it('serves the receipt (stored once) and the control slip from the same renderer', async () => {
+    const code = await receiveOverdueDossier(w, { applicant: { name: 'Vũ Thị Ượng' } });
+    await eventually(() => w.services.prisma.dossier.findUnique({ where: { code } }));
+    const first = await call<Uint8Array>('intake', 'GET', `/v1/dossiers/${code}/receipt.pdf`);
+    expect(first.status).toBe(200);
+    expect(first.type).toBe('application/pdf');
+    expectFields((await extractPdf(first.body)).text, [
+      'GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ',
+      'Vũ Thị Ượng',
+      code,
+    ]);
+    const second = await call<Uint8Array>('intake', 'GET', `/v1/dossiers/${code}/receipt.pdf`);
+    expect(Buffer.from(second.body).equals(Buffer.from(first.body))).toBe(true);
+    expect((await lettersOf(code)).filter((l) => l.kind === 'receipt')).toHaveLength(1);
+    const slip = await call<Uint8Array>('intake', 'GET', `/v1/dossiers/${code}/control-slip.pdf`);
+    expect(slip.type).toBe('application/pdf');
+    expectFields((await extractPdf(slip.body)).text, [
+      'PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ',
+      'Tiếp nhận hồ sơ',
+    ]);
+  });
+
+  it('hides a dossier’s letters from another agency', async () => {
+    const code = await receiveOverdueDossier(w);
+    const draft = await apologyOf(code, 'draft');
+    const key = await createTestKey(w.services.prisma, { role: 'supervisor', agencyCode: w.otherAgency });
+    const res = await fetch(`${w.services.apiUrl}/v1/letters/${draft.id}/pdf`, { headers: key.headers });
+    expect(res.status).toBe(404);
+    const issue = await fetch(`${w.services.apiUrl}/v1/letters/${draft.id}/issue`, {
+      method: 'POST',
+      headers: { ...key.headers, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(issue.status).toBe(404);
+    const officer = await createTestKey(w.services.prisma, { role: 'officer', agencyCode: w.agency });
+    const byOfficer = await fetch(`${w.services.apiUrl}/v1/letters/${draft.id}/issue`, {
+      method: 'POST',
+      headers: { ...officer.headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ signer: { title: 'Giám đốc', name: 'Ai Đó' } }),
+    });
+    expect(byOfficer.status).toBe(403);
+    expect((await apologyOf(code, 'draft')).status).toBe('draft');
+  });
+});
+
+describe('redelivery', () => {
+  it('replaying the whole stream into a second letters consumer makes no second letter or notice', async () => {
+    const prisma = w.services.prisma;
+    // This file's dossiers (other files share the database).
+    const codes = (
+      await prisma.dossier.findMany({ where: { agencyCode: w.agency }, select: { code: true } })
+    ).map((d) => d.code);
+    expect(codes.length).toBeGreaterThan(3);
+    const countLetters = () => prisma.letter.count({ where: { dossierCode: { in: codes } } });
+    const countNotices = () => prisma.applicantNotice.count({ where: { dossierCode: { in: codes } } });
+    const mailsBefore = mails.length;
+    const [lettersBefore, noticesBefore] = await Promise.all([countLetters(), countNotices()]);
+    const durableName = `letters-replay-${process.pid}`;
+    const replay = await startLettersConsumer({
+      config: testConfig(),
+      logger: testLogger(),
+      prisma,
+      nats: w.services.nats,
+      temporal: w.services.temporal!,
+      durableName,
+      dispatch: false,
+    });
+    try {
+      const stream = testConfig().NATS_STREAM;
+      await eventually(async () => {
+        const info = await w.services.nats.jsm.consumers.info(stream, durableName);
+        return info.num_pending === 0 && info.num_ack_pending === 0 && info.delivered.stream_seq > 0
+          ? true
+          : undefined;
+      }, 60_000);
+    } finally {
+      await replay.stop();
+      await w.services.nats.jsm.consumers.delete(testConfig().NATS_STREAM, durableName).catch(() => {});
+    }
+    expect(await countLetters()).toBe(lettersBefore);
+    expect(await countNotices()).toBe(noticesBefore);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(mails.length).toBe(mailsBefore);
+  });
+});
