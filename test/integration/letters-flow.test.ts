@@ -171,6 +171,24 @@ describe('an overdue dossier without an apology', () => {
     expectFields((await extractPdf(pdf.body)).text, ['DỰ THẢO', APPLICANT, code]);
   });
 
+  it('refuses a new appointment before the original one (422) and issues nothing', async () => {
+    const res = await call<{ code: string; message: string }>(
+      'supervisor',
+      'POST',
+      `/v1/letters/${draft.id}/issue`,
+      {
+        newDueAt: '2026-11-05T09:00:00+07:00',
+        signer: { title: 'Giám đốc', name: 'Trần Thị Bích Ngọc' },
+      },
+    );
+    expect(res.status).toBe(422);
+    expect(res.body.code).toBe('invalid_due_date');
+    expect(res.body.message).toContain('Ngày hẹn trả kết quả mới phải sau ngày hẹn ban đầu.');
+    const letter = await call<LetterView>('supervisor', 'GET', `/v1/letters/${draft.id}`);
+    expect(letter.body).toMatchObject({ status: 'draft', number: null });
+    expect((await stateOf(code)).apology).toBeUndefined();
+  });
+
   it('is issued by the supervisor: numbered, final PDF with every field, the workflow moves the appointment once', async () => {
     const res = await call<LetterView>('supervisor', 'POST', `/v1/letters/${draft.id}/issue`, {
       reason,
@@ -311,6 +329,39 @@ describe('the bare issue-apology action', () => {
       'Hệ thống chữ ký số gặp sự cố.',
       vnDateTime(newDueAt),
     ]);
+  });
+});
+
+describe('a dossier received before 1 July 2025', () => {
+  it('gets the Circular 01/2018 form: PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ', async () => {
+    const code = await receiveOverdueDossier(w, { receivedAt: '2025-06-16T08:00:00+07:00' });
+    const draft = await apologyOf(code, 'draft');
+    expect(draft).toMatchObject({ formId: 'tt01-2018/mau-04', ruleSet: 'tt01-2018' });
+    const pdf = await call<Uint8Array>('supervisor', 'GET', `/v1/letters/${draft.id}/pdf`);
+    expectFields((await extractPdf(pdf.body)).text, ['PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ']);
+  });
+});
+
+describe('a supplement request', () => {
+  it('tells the applicant every item to bring', async () => {
+    const code = uniqueCode('LS');
+    await (await w.as('intake')).receive(
+      w.intake(code, {
+        receivedAt: new Date().toISOString(),
+        applicant: { name: 'Hoàng Đức Lượng', email: 'duc-luong@dan.test' },
+      }),
+    );
+    const officer = await w.as('officer');
+    await officer.requestSupplement(code, {
+      reason: 'Thiếu giấy xác nhận tình trạng hôn nhân.',
+      items: ['Giấy xác nhận tình trạng hôn nhân', 'Bản sao căn cước của người đăng ký'],
+    });
+    const mail = await eventually(async () =>
+      mails.find((m) => m.subject === `Hồ sơ ${code} cần bổ sung, hoàn thiện`),
+    );
+    expect(mail.to).toBe('duc-luong@dan.test');
+    expect(mail.text).toContain('- Giấy xác nhận tình trạng hôn nhân\n- Bản sao căn cước của người đăng ký');
+    expect(mail.text).toContain('Kính gửi Ông/Bà Hoàng Đức Lượng,');
   });
 });
 
