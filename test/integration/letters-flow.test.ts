@@ -342,6 +342,25 @@ describe('a dossier received before 1 July 2025', () => {
   });
 });
 
+describe('the applicant email at intake', () => {
+  it('is optional, and an invalid one answers 400 with nothing started', async () => {
+    const code = uniqueCode('LE');
+    const key = await createTestKey(w.services.prisma, { role: 'intake', agencyCode: w.agency });
+    const res = await fetch(`${w.services.apiUrl}/v1/dossiers`, {
+      method: 'POST',
+      headers: { ...key.headers, 'content-type': 'application/json' },
+      body: JSON.stringify(w.intake(code, { applicant: { name: 'Ngô Thị Lựu', email: 'không-phải-email' } })),
+    });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { code: string }).code).toBe('invalid_request');
+    const describe = await w.services
+      .temporal!.workflow.getHandle(workflowIdFor(code))
+      .describe()
+      .catch(() => undefined);
+    expect(describe).toBeUndefined();
+  });
+});
+
 describe('a supplement request', () => {
   it('tells the applicant every item to bring', async () => {
     const code = uniqueCode('LS');
