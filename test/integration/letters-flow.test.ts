@@ -34,6 +34,7 @@ let hookFailures = 0;
 let smtp: SMTPServer;
 let hookServer: Server;
 let w: ApiWorld;
+let worldConfig: Record<string, string>;
 const WEBHOOK_SECRET = 'cong-dich-vu-cong-secret-0123456789';
 const DESK_NAME = 'Bộ phận Một cửa UBND xã Đắk Lắk';
 const APPLICANT = 'Đặng Thị Ngọc Hằng';
@@ -85,15 +86,13 @@ beforeAll(async () => {
   await once(hookServer, 'listening');
   const hookPort = (hookServer.address() as AddressInfo).port;
 
-  w = await startApiWorld('letters', {
-    alerts: true,
-    config: {
-      SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
-      NOTICE_EMAIL_FROM: 'motcua <thong-bao@motcua.test>',
-      NOTICE_WEBHOOK_URL: `http://127.0.0.1:${hookPort}/cong-dvc`,
-      NOTICE_WEBHOOK_SECRET: WEBHOOK_SECRET,
-    },
-  });
+  worldConfig = {
+    SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+    NOTICE_EMAIL_FROM: 'motcua <thong-bao@motcua.test>',
+    NOTICE_WEBHOOK_URL: `http://127.0.0.1:${hookPort}/cong-dvc`,
+    NOTICE_WEBHOOK_SECRET: WEBHOOK_SECRET,
+  };
+  w = await startApiWorld('letters', { alerts: true, config: worldConfig });
   await w.services.prisma.agency.update({ where: { code: w.agency }, data: { name: DESK_NAME } });
   const procedure = await w.services.prisma.procedure.findUniqueOrThrow({
     where: { code: 'MAU-DANG-KY-KET-HON' },
@@ -446,6 +445,34 @@ describe('Mẫu 01 and Mẫu 05 for each dossier', () => {
     });
     expect(byOfficer.status).toBe(403);
     expect((await apologyOf(code, 'draft')).status).toBe('draft');
+  });
+});
+
+describe('a letters process that stops mid-flight', () => {
+  it('picks up after restart from its durable consumer: the draft and each notice once', async () => {
+    await w.services.letters!.stop();
+    const code = await receiveOverdueDossier(w, {
+      applicant: { name: 'Trịnh Văn Đức', email: 'van-duc@dan.test' },
+    });
+    // Nothing happens while it is down.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await w.services.prisma.letter.count({ where: { dossierCode: code } })).toBe(0);
+    w.services.letters = await startLettersConsumer({
+      config: testConfig(worldConfig),
+      logger: testLogger(),
+      prisma: w.services.prisma,
+      nats: w.services.nats,
+      temporal: w.services.temporal!,
+    });
+    const draft = await apologyOf(code, 'draft');
+    expect(draft.status).toBe('draft');
+    const received = await eventually(async () =>
+      mails.find((m) => m.subject === `Hồ sơ ${code} đã được tiếp nhận`),
+    );
+    expect(received.to).toBe('van-duc@dan.test');
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(mails.filter((m) => m.subject.includes(code))).toHaveLength(1);
+    expect(await w.services.prisma.letter.count({ where: { dossierCode: code } })).toBe(1);
   });
 });
 
