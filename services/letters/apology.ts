@@ -296,6 +296,22 @@ export async function draftApology(
   return { letterId: id, created };
 }
 
+/**
+ * Whether the dossier's recorded apology is this letter's: a retry after a lost commit may go on
+ * (its Update id returns the workflow's first answer) instead of answering 409.
+ */
+async function apologyNamesLetter(prisma: PrismaClient, dossierCode: string, letterId: string) {
+  const event = await prisma.dossierEvent.findFirst({
+    where: {
+      dossierCode,
+      type: 'dossier.apology_issued',
+      payload: { path: ['payload', 'letterId'], equals: letterId },
+    },
+    select: { id: true },
+  });
+  return event !== null;
+}
+
 /** What a supervisor may change when issuing. */
 export interface IssueEdits {
   reason?: string;
@@ -354,7 +370,7 @@ export async function issueApologyLetter(
   }
   const state = await dossierStateOf(deps, letter.dossierCode);
   if (!state) throw new LetterIssueRefused(404, 'dossier_not_found', `No dossier ${letter.dossierCode}`);
-  if (state.apology) {
+  if (state.apology && !(await apologyNamesLetter(prisma, letter.dossierCode, letterId))) {
     throw new LetterIssueRefused(
       409,
       'apology_already_issued',
@@ -438,6 +454,9 @@ export async function issueApologyLetter(
  * issued from the event: the draft when one exists, with the event's reason, party, new
  * appointment, signer and instant. Redelivery finds it issued and changes nothing.
  */
+/** How long the consumer waits for an issuing transaction to commit after its workflow event. */
+const ISSUE_COMMIT_GRACE_MS = 120_000;
+
 export async function recordApologyLetter(
   deps: LetterDeps,
   event: DossierEventOf<'dossier.apology_issued'>,
@@ -447,9 +466,16 @@ export async function recordApologyLetter(
   if (p.letterId) {
     const named = await prisma.letter.findUnique({
       where: { id: p.letterId },
-      select: { id: true, dossierCode: true, kind: true },
+      select: { id: true, dossierCode: true, kind: true, status: true },
     });
-    if (named && named.dossierCode === event.dossierCode && named.kind === 'apology') return named.id;
+    if (named && named.dossierCode === event.dossierCode && named.kind === 'apology') {
+      if (named.status === 'issued') return named.id;
+      // The issuing transaction commits right after the workflow's event: wait for it. One that
+      // never committed (the API died in between) is issued below from the event itself.
+      if (Date.now() - Date.parse(event.occurredAt) < ISSUE_COMMIT_GRACE_MS) {
+        throw new Error(`letter ${named.id} is being issued`);
+      }
+    }
   }
   const current = await prisma.letter.findFirst({
     where: { dossierCode: event.dossierCode, kind: 'apology' },

@@ -10,7 +10,7 @@ import { vnDate, vnDateTime } from '../../domain/letters';
 import { webhookSignature } from '../../services/alerts/dispatch';
 import { startLettersConsumer } from '../../services/letters/consumer';
 import type { LetterView } from '../../services/letters/routes';
-import { dossierStateQuery } from '../../workflows/definitions';
+import { dossierStateQuery, dossierUpdates } from '../../workflows/definitions';
 import { extractPdf, squash } from '../letters/pdf-text';
 import { type ApiWorld, startApiWorld } from './api-fixtures';
 import { createTestKey } from './auth-helpers';
@@ -328,6 +328,49 @@ describe('the bare issue-apology action', () => {
       'Hệ thống chữ ký số gặp sự cố.',
       vnDateTime(newDueAt),
     ]);
+  });
+});
+
+describe('an issue whose API died after the workflow moved the appointment', () => {
+  it('completes on retry: the letter issued once, the appointment moved once', async () => {
+    const code = await receiveOverdueDossier(w, { applicant: { name: 'Bùi Thị Duyên' } });
+    const draft = await apologyOf(code, 'draft');
+    const newDueAt = newAppointment();
+    const reason = 'Máy chủ gặp sự cố khi ban hành.';
+    // What the first attempt did before dying: the Update (same id), no commit.
+    await w.services
+      .temporal!.workflow.getHandle(workflowIdFor(code))
+      .executeUpdate(dossierUpdates.issueApology, {
+        args: [
+          {
+            at: new Date().toISOString(),
+            actor: { id: 'retry-test', role: 'supervisor', agencyCode: w.agency },
+            reason,
+            faultParty: 'desk',
+            newDueAt,
+            signedBy: 'Trần Thị Bích Ngọc',
+            letterId: draft.id,
+          },
+        ],
+        updateId: `letter-issue-${draft.id}`,
+      });
+    const before = await stateOf(code);
+    await eventually(() =>
+      w.services.prisma.dossierEvent.findFirst({
+        where: { dossierCode: code, type: 'dossier.apology_issued' },
+      }),
+    );
+    const retry = await call<LetterView>('supervisor', 'POST', `/v1/letters/${draft.id}/issue`, {
+      reason,
+      newDueAt,
+      signer: { title: 'Giám đốc', name: 'Trần Thị Bích Ngọc' },
+    });
+    expect(retry.status).toBe(200);
+    expect(retry.body).toMatchObject({ id: draft.id, status: 'issued' });
+    const after = await stateOf(code);
+    expect(after.lastSeq).toBe(before.lastSeq);
+    expect(after.dueAt).toBe(before.dueAt);
+    expect((await lettersOf(code)).filter((l) => l.kind === 'apology')).toHaveLength(1);
   });
 });
 
