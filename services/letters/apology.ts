@@ -29,6 +29,7 @@ import {
   type Signer,
 } from '../../domain/letters';
 import type { DossierState } from '../../domain/lifecycle';
+import type { RuleSet as PinnedRuleSet } from '../../domain/rulesets';
 import { dossierStateQuery, dossierUpdates } from '../../workflows/definitions';
 import type { Config } from '../config';
 import type { Prisma, PrismaClient } from '../db';
@@ -67,34 +68,23 @@ export async function dossierStateOf(
 }
 
 /**
- * The rule-set a dossier was pinned to at receipt (the `pin` track adds it to `dossier.received`),
- * mapped to the letters' rule-sets; undefined when the event carries none.
+ * The letters' rule-set of a legal rule-set pinned at receipt (`dossier.received` `rules.ruleSet`,
+ * domain/rulesets.ts): the circular in force on the day that rule-set took effect, so Decree
+ * 61/2018 gives Circular 01/2018 and Decree 118/2025 gives Circular 03/2025.
  */
 export function pinnedLetterRuleSet(
-  receivedPayload: Record<string, unknown> | undefined,
+  pinned: Pick<PinnedRuleSet, 'id' | 'effectiveFrom'> | undefined,
 ): RuleSet | undefined {
-  if (!receivedPayload) return undefined;
-  for (const field of ['ruleSetId', 'ruleSet', 'pinnedRuleSet', 'rulesetId']) {
-    const value = receivedPayload[field];
-    const id = typeof value === 'string' ? value : (value as { id?: unknown } | undefined)?.id;
-    if (typeof id !== 'string') continue;
-    const exact = ruleSetSchema.safeParse(id);
-    if (exact.success) return exact.data;
-    // Decree 61/2018 (+107/2021) with Circular 01/2018, or Decree 118/2025 with Circular 03/2025.
-    if (/2018|2021|61/.test(id)) return 'tt01-2018';
-    if (/2025|118|367/.test(id)) return 'tt03-2025';
-  }
-  return undefined;
+  if (!pinned) return undefined;
+  const exact = ruleSetSchema.safeParse(pinned.id);
+  if (exact.success) return exact.data;
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(pinned.effectiveFrom)) return undefined;
+  return ruleSetAt(`${pinned.effectiveFrom}T00:00:00+07:00`);
 }
 
-/** The form's rule-set: pinned at receipt when the received event says so, else the one in force then. */
-export async function ruleSetOf(prisma: PrismaClient, state: DossierState): Promise<RuleSet> {
-  const received = await prisma.dossierEvent.findFirst({
-    where: { dossierCode: state.code, type: 'dossier.received' },
-    select: { payload: true },
-  });
-  const payload = (received?.payload as { payload?: Record<string, unknown> } | null)?.payload;
-  return pinnedLetterRuleSet(payload) ?? ruleSetAt(state.receivedAt);
+/** The form's rule-set: the one pinned at receipt when the dossier has one, else the one in force then. */
+export function ruleSetOf(state: DossierState): RuleSet {
+  return pinnedLetterRuleSet(state.rules?.ruleSet) ?? ruleSetAt(state.receivedAt);
 }
 
 /** Letterhead of an agency: its name under its parent's. */
@@ -187,11 +177,11 @@ async function apologyContentFor(
 ): Promise<{ content: ApologyContent; issuingAgencyCode: string; ruleSet: RuleSet }> {
   const { prisma } = deps;
   const issuing = issuingAgencyOf(state, apology.faultParty);
-  const [issuingAgency, desk, procedure, ruleSet] = await Promise.all([
+  const ruleSet = ruleSetOf(state);
+  const [issuingAgency, desk, procedure] = await Promise.all([
     letterAgency(prisma, issuing),
     letterAgency(prisma, state.agencyCode),
     procedureName(prisma, state.procedureCode),
-    ruleSetOf(prisma, state),
   ]);
   const content = draftApologyContent(
     state,

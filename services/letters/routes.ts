@@ -259,10 +259,10 @@ export const letterRoutes: FastifyPluginAsyncZod<LetterRouteDeps> = async (app, 
       const state = await visibleDossier(request, code);
       let row = await prisma.letter.findFirst({ where: { dossierCode: code, kind: 'receipt' } });
       if (!row) {
-        const [desk, procedure, ruleSet] = await Promise.all([
+        const ruleSet = ruleSetOf(state);
+        const [desk, procedure] = await Promise.all([
           letterAgency(prisma, state.agencyCode),
           procedureName(prisma, state.procedureCode),
-          ruleSetOf(prisma, state),
         ]);
         const received = state.timeline.find((e) => e.type === 'dossier.received' || e.type === 'received');
         const content = receiptContent(state, {
@@ -322,10 +322,10 @@ export const letterRoutes: FastifyPluginAsyncZod<LetterRouteDeps> = async (app, 
           ...state.steps.map((s) => s.agencyCode),
         ]),
       ];
-      const [desk, procedure, ruleSet, agencies] = await Promise.all([
+      const ruleSet = ruleSetOf(state);
+      const [desk, procedure, agencies] = await Promise.all([
         letterAgency(prisma, state.agencyCode),
         procedureName(prisma, state.procedureCode),
-        ruleSetOf(prisma, state),
         prisma.agency.findMany({ where: { code: { in: codes } }, select: { code: true, name: true } }),
       ]);
       const names = new Map(agencies.map((a) => [a.code, a.name]));

@@ -2,12 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { defaultCalendar } from '../../domain/calendar';
 import type { DossierEvent } from '../../domain/events';
 import type { DossierState } from '../../domain/lifecycle';
+import { RULE_SETS } from '../../domain/rulesets';
 import {
   faultPartyOf,
   issuingAgencyOf,
   pinnedLetterRuleSet,
   placeOf,
   proposeNewDueAt,
+  ruleSetOf,
 } from '../../services/letters/apology';
 import { noticeText } from '../../services/letters/notices';
 
@@ -114,18 +116,29 @@ describe('who is at fault and who apologises', () => {
 });
 
 describe('letter helpers', () => {
+  it('prints the form of the rule-set pinned at receipt, even when the receipt date says otherwise', () => {
+    const nd61 = RULE_SETS.find((r) => r.id === 'nd-61-2018')!;
+    const pinned = dossier({
+      rules: { deadline: { amount: 5, unit: 'working_days' }, ruleSet: nd61 },
+    } as Partial<DossierState>);
+    expect(ruleSetOf(pinned)).toBe('tt01-2018');
+    expect(ruleSetOf(dossier())).toBe('tt03-2025');
+  });
+
   it('reads the place of the date line from the agency name', () => {
     expect(placeOf('Bộ phận Một cửa UBND xã Đắk Lắk')).toBe('Đắk Lắk');
     expect(placeOf('Ủy ban nhân dân phường Bến Nghé (test)')).toBe('Bến Nghé');
     expect(placeOf('Sở Tư pháp')).toBe('Sở Tư pháp');
   });
 
-  it('maps a rule-set pinned on dossier.received to the letters’ rule-set', () => {
-    expect(pinnedLetterRuleSet({ ruleSetId: 'tt01-2018' })).toBe('tt01-2018');
-    expect(pinnedLetterRuleSet({ ruleSetId: 'nd61-2018' })).toBe('tt01-2018');
-    expect(pinnedLetterRuleSet({ ruleSetId: 'nd118-2025' })).toBe('tt03-2025');
-    expect(pinnedLetterRuleSet({ ruleSet: { id: 'tt03-2025' } })).toBe('tt03-2025');
-    expect(pinnedLetterRuleSet({})).toBeUndefined();
+  it('maps the legal rule-set pinned on dossier.received to the letters’ rule-set', () => {
+    const [nd61, nd118] = [
+      RULE_SETS.find((r) => r.id === 'nd-61-2018')!,
+      RULE_SETS.find((r) => r.id === 'nd-118-2025')!,
+    ];
+    expect(pinnedLetterRuleSet(nd61)).toBe('tt01-2018');
+    expect(pinnedLetterRuleSet(nd118)).toBe('tt03-2025');
+    expect(pinnedLetterRuleSet({ id: 'tt03-2025', effectiveFrom: '' })).toBe('tt03-2025');
     expect(pinnedLetterRuleSet(undefined)).toBeUndefined();
   });
 });
