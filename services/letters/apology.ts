@@ -48,6 +48,9 @@ export interface LetterDeps {
 
 export type LetterRow = Prisma.LetterGetPayload<object>;
 
+/** A condition that clears by itself in a moment (a commit, a projection): redeliver quietly. */
+export class NotReadyYet extends Error {}
+
 /** Placeholder signer name of a draft: the supervisor names the signer when issuing. */
 export const UNSIGNED = '……………………';
 
@@ -463,7 +466,7 @@ export async function recordApologyLetter(
       // The issuing transaction commits right after the workflow's event: wait for it. One that
       // never committed (the API died in between) is issued below from the event itself.
       if (Date.now() - Date.parse(event.occurredAt) < ISSUE_COMMIT_GRACE_MS) {
-        throw new Error(`letter ${named.id} is being issued`);
+        throw new NotReadyYet(`letter ${named.id} is being issued`);
       }
     }
   }

@@ -87,7 +87,7 @@ export async function startLettersConsumer(deps: LettersConsumerDeps): Promise<R
           logger: log,
         });
 
-  const apply = async (event: DossierEvent) => {
+  const apply = async (event: DossierEvent, backfilled: boolean) => {
     const ctx = { dossierCode: event.dossierCode, eventId: event.id };
     let letterId: string | undefined;
     switch (event.type) {
@@ -104,7 +104,8 @@ export async function startLettersConsumer(deps: LettersConsumerDeps): Promise<R
       default:
         break;
     }
-    if (NOTICE_KINDS[event.type]) {
+    // A backfilled (migrated) event happened long ago: the applicant is not told again.
+    if (NOTICE_KINDS[event.type] && !backfilled) {
       const queued = await queueNotices({ prisma, temporal, config }, event, letterId ? { letterId } : {});
       if (queued > 0) {
         dispatcher?.poke();
@@ -114,7 +115,8 @@ export async function startLettersConsumer(deps: LettersConsumerDeps): Promise<R
   };
 
   const handle = async (m: JsMsg) => {
-    const parsed = dossierEventSchema.safeParse(safeJson(m));
+    const raw = safeJson(m);
+    const parsed = dossierEventSchema.safeParse(raw);
     if (!parsed.success) {
       // The projector quarantines what it cannot read and alerts operators.
       log.warn({ streamSeq: m.seq, subject: m.subject }, 'unreadable dossier event skipped');
@@ -123,7 +125,7 @@ export async function startLettersConsumer(deps: LettersConsumerDeps): Promise<R
     }
     const event = parsed.data;
     try {
-      await apply(event);
+      await apply(event, (raw as { backfilled?: unknown }).backfilled === true);
       await m.ackAck();
     } catch (err) {
       log.warn(

@@ -14,7 +14,7 @@ import { DELIVERY_BACKOFF_MS, webhookSignature } from '../alerts/dispatch';
 import type { Config } from '../config';
 import type { Prisma, PrismaClient } from '../db';
 import type { Logger } from '../logger';
-import { letterAgency, procedureName } from './apology';
+import { letterAgency, NotReadyYet, procedureName } from './apology';
 import { loadLetterPdf } from './pdf-store';
 
 export type NoticeKind = 'received' | 'supplement_needed' | 'delayed' | 'result_ready';
@@ -182,7 +182,7 @@ export async function queueNotices(
           procedureCode: dossier.procedureCode,
         };
   // Not projected yet: the consumer redelivers shortly.
-  if (!received) throw new Error(`dossier ${event.dossierCode} not in the read model yet`);
+  if (!received) throw new NotReadyYet(`dossier ${event.dossierCode} not in the read model yet`);
   const letter = opts.letterId
     ? await prisma.letter.findUnique({
         where: { id: opts.letterId },
@@ -190,7 +190,7 @@ export async function queueNotices(
       })
     : undefined;
   // The issuing transaction commits just after the workflow's event: wait for its number.
-  if (letter && letter.status !== 'issued') throw new Error(`letter ${letter.id} not issued yet`);
+  if (letter && letter.status !== 'issued') throw new NotReadyYet(`letter ${letter.id} not issued yet`);
   const [agency, procedure] = await Promise.all([
     letterAgency(prisma, received.agencyCode),
     procedureName(prisma, received.procedureCode),

@@ -491,6 +491,45 @@ describe('Mẫu 01 and Mẫu 05 for each dossier', () => {
   });
 });
 
+describe('backfilled history', () => {
+  it('sends the applicant no notice for a migrated event, but does for a live one', async () => {
+    const received = (code: string, backfilled: boolean) => ({
+      id: `${code}:1`,
+      dossierCode: code,
+      workflowId: workflowIdFor(code),
+      seq: 1,
+      occurredAt: '2026-11-02T01:00:00.000Z',
+      type: 'dossier.received',
+      version: 1,
+      ...(backfilled && { backfilled: true }),
+      payload: {
+        procedureCode: 'MAU-DANG-KY-KET-HON',
+        agencyCode: w.agency,
+        channel: 'direct',
+        applicantName: 'Lý Thị Mười',
+        receivedAt: '2026-11-02T01:00:00.000Z',
+        dueAt: '2026-11-09T01:00:00.000Z',
+        warningAt: '2026-11-06T01:00:00.000Z',
+        calendarVersion: 'test',
+        steps: [],
+      },
+    });
+    const [migrated, live] = [uniqueCode('LB'), uniqueCode('LB')];
+    for (const [code, backfilled] of [
+      [migrated, true],
+      [live, false],
+    ] as const) {
+      await w.services.nats.js.publish('dossier.received', JSON.stringify(received(code, backfilled)), {
+        msgID: `${code}:1`,
+      });
+    }
+    await eventually(() =>
+      w.services.prisma.applicantNotice.findFirst({ where: { dossierCode: live, channel: 'webhook' } }),
+    );
+    expect(await w.services.prisma.applicantNotice.count({ where: { dossierCode: migrated } })).toBe(0);
+  });
+});
+
 describe('a letters process that stops mid-flight', () => {
   it('picks up after restart from its durable consumer: the draft and each notice once', async () => {
     await w.services.letters!.stop();
