@@ -7,7 +7,7 @@ import type { Config } from '../config';
 import type { PrismaClient } from '../db';
 import type { Logger } from '../logger';
 import type { Nats } from '../nats';
-import { draftApology, type LetterDeps, recordApologyLetter } from './apology';
+import { draftApology, type LetterDeps, NotReadyYet, recordApologyLetter } from './apology';
 import {
   createNoticeProviders,
   NOTICE_KINDS,
@@ -128,10 +128,9 @@ export async function startLettersConsumer(deps: LettersConsumerDeps): Promise<R
       await apply(event, (raw as { backfilled?: unknown }).backfilled === true);
       await m.ackAck();
     } catch (err) {
-      log.warn(
-        { dossierCode: event.dossierCode, eventId: event.id, err },
-        'letters handling failed, redelivering',
-      );
+      const ctx = { dossierCode: event.dossierCode, eventId: event.id, err };
+      if (err instanceof NotReadyYet) log.debug(ctx, 'letters handling waits, redelivering');
+      else log.warn(ctx, 'letters handling failed, redelivering');
       m.nak(1_000);
     }
   };
