@@ -90,6 +90,23 @@ export function ruleSetOf(state: DossierState): RuleSet {
   return pinnedLetterRuleSet(state.rules?.ruleSet) ?? ruleSetAt(state.receivedAt);
 }
 
+/**
+ * The dossier as the read model holds it once it has projected `seq` (the event being handled):
+ * the consumer never waits on a workflow query (a worker may be busy or down), and never acts on
+ * a state older than the event. Not projected yet: redelivered in a moment.
+ */
+export async function dossierStateAtSeq(
+  prisma: PrismaClient,
+  code: string,
+  seq: number,
+): Promise<DossierState> {
+  const row = await prisma.dossier.findUnique({ where: { code }, select: { state: true, lastSeq: true } });
+  if (!row || row.lastSeq < seq) throw new NotReadyYet(`dossier ${code} not projected up to ${seq} yet`);
+  const state = row.state ? (row.state as unknown as DossierState) : await foldStoredEvents(prisma, code);
+  if (!state) throw new NotReadyYet(`dossier ${code} has no state yet`);
+  return state;
+}
+
 /** Letterhead of an agency: its name under its parent's. */
 export async function letterAgency(prisma: PrismaClient, code: string): Promise<LetterAgency> {
   const a = await prisma.agency.findUnique({
@@ -266,8 +283,7 @@ export async function draftApology(
     select: { id: true },
   });
   if (existing) return { letterId: existing.id, created: false };
-  const state = await dossierStateOf(deps, event.dossierCode);
-  if (!state) throw new Error(`dossier ${event.dossierCode} has no state yet`);
+  const state = await dossierStateAtSeq(prisma, event.dossierCode, event.seq);
   if (state.apology || state.result || state.rejection || state.withdrawal) return undefined;
   const reported = event.type === 'dossier.delay_reported' ? event.payload : undefined;
   const faultParty = faultPartyOf(state, reported?.faultParty);
@@ -474,8 +490,7 @@ export async function recordApologyLetter(
     where: { dossierCode: event.dossierCode, kind: 'apology' },
   });
   if (current?.status === 'issued') return current.id;
-  const state = await dossierStateOf(deps, event.dossierCode);
-  if (!state) throw new Error(`dossier ${event.dossierCode} has no state yet`);
+  const state = await dossierStateAtSeq(prisma, event.dossierCode, event.seq);
   // The letter describes the dossier before the new appointment.
   const before: DossierState = { ...state, dueAt: p.originalDueAt, originalDueAt: p.originalDueAt };
   const faultParty = p.faultParty as FaultParty;

@@ -121,9 +121,11 @@ async function call<T>(role: Role, method: string, path: string, body?: unknown)
 const lettersOf = async (code: string) =>
   (await call<{ items: LetterView[] }>('supervisor', 'GET', `/v1/dossiers/${code}/letters`)).body.items;
 
+// Generous: in a full run the letters consumer first works through other files' events.
 const apologyOf = (code: string, status?: 'draft' | 'issued') =>
-  eventually(async () =>
-    (await lettersOf(code)).find((l) => l.kind === 'apology' && (!status || l.status === status)),
+  eventually(
+    async () => (await lettersOf(code)).find((l) => l.kind === 'apology' && (!status || l.status === status)),
+    90_000,
   );
 
 const stateOf = (code: string) =>
@@ -272,7 +274,7 @@ describe('an overdue dossier without an apology', () => {
 
   it('told the applicant by email: received with the appointment, the apology with its PDF, the result', async () => {
     const forCode = () => mails.filter((m) => m.subject.includes(code));
-    const byEmail = await eventually(async () => (forCode().length >= 3 ? forCode() : undefined));
+    const byEmail = await eventually(async () => (forCode().length >= 3 ? forCode() : undefined), 60_000);
     const received = byEmail.find((m) => m.subject === `Hồ sơ ${code} đã được tiếp nhận`)!;
     expect(received.to).toBe('ngoc-hang@dan.test');
     expect(received.text).toContain(`Kính gửi Ông/Bà ${APPLICANT},`);
