@@ -28,6 +28,13 @@ const envSchema = z.object({
   API_PORT: port.default(8080),
   /** Bearer token for /v1/admin/* until role-based API keys arrive; admin routes are off when unset. */
   MOTCUA_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /**
+   * How far (minutes) a caller's instant (`at`, intake `receivedAt`) may stray from the system's
+   * time; pinned into each dossier's workflow at its start.
+   */
+  MOTCUA_INSTANT_TOLERANCE_MINUTES: z.coerce.number().int().min(0).max(60_000_000).default(15),
+  /** How far (days) after the current due instant an apology may set the new appointment. */
+  MOTCUA_MAX_APPOINTMENT_EXTENSION_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
   /** Explicit binaries, first in the resolution order of services/infra. */
   MOTCUA_TEMPORAL_BIN: z.string().optional(),
   MOTCUA_TEMPORAL_TEST_SERVER: z.string().optional(),

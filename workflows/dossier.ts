@@ -1,4 +1,5 @@
 import {
+  ApplicationFailure,
   allHandlersFinished,
   condition,
   continueAsNew,
@@ -6,8 +7,11 @@ import {
   patched,
   workflowInfo,
 } from '@temporalio/workflow';
-import { isTerminal } from '../domain/lifecycle';
+import type { DossierEventBody } from '../domain/events';
+import { checkCallerInstant, defaultInstantLimits } from '../domain/instants';
+import { isTerminal, TransitionRejected } from '../domain/lifecycle';
 import { deadlines } from './activities';
+import { BackfillRefused, type DossierPlan, foldBackfill } from './backfill';
 import type { DossierSnapshot, DossierWorkflowInput } from './definitions';
 import { registerHandlers } from './handlers';
 import { Dossier, eventBody } from './outbox';
@@ -24,6 +28,12 @@ export const RATING_WINDOW = '30 days';
  * test/histories replay the old branch): in the handlers' decisions (workflows/handlers.ts),
  * the alarms (workflows/timers.ts) and this loop. Patches so far:
  * - 'rating-window-after-return': a returned dossier waits RATING_WINDOW for the rating.
+ * - 'server-time-decides': a caller's instant counts only within the pinned tolerance of the
+ *   workflow's time; lateness is judged at the later of the two and never undone after overdue.
+ * - 'receipt-instant-checked': a receipt outside the tolerance fails the run before anything is
+ *   recorded (the code stays usable).
+ * - 'event-recorded-at': events carry `recordedAt` and are checked against their schema first.
+ * - 'update-failures-answered': an unexpected error in an action answers the caller, typed.
  */
 
 /**
@@ -32,9 +42,12 @@ export const RATING_WINDOW = '30 days';
  */
 export async function dossierWorkflow(input: DossierWorkflowInput): Promise<DossierSnapshot> {
   const dossier = new Dossier(input.code, workflowInfo().workflowId, input.carriedState);
-  registerHandlers(dossier);
+  registerHandlers(dossier, input.instantLimits);
 
-  if (!dossier.state) await receive(dossier, input);
+  if (!dossier.state) {
+    if (input.backfill) await backfill(dossier, input);
+    else await receive(dossier, input);
+  }
   const state = () => dossier.state!;
 
   const historyLimit = input.historyLimit ?? DEFAULT_HISTORY_LIMIT;
@@ -79,25 +92,57 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
 
 /** Tiếp nhận (Mẫu 01): the appointment and the procedure's steps, resolved outside the workflow. */
 async function receive(dossier: Dossier, input: DossierWorkflowInput): Promise<void> {
+  // The API checked the receipt instant before starting; the workflow's clock is the authority.
+  if (patched('receipt-instant-checked')) {
+    try {
+      const limits = input.instantLimits ?? defaultInstantLimits;
+      checkCallerInstant(input.receivedAt, Date.now(), limits.toleranceMinutes);
+    } catch (err) {
+      if (!(err instanceof TransitionRejected)) throw err;
+      throw ApplicationFailure.create({ type: err.code, message: err.message, nonRetryable: true });
+    }
+  }
   const plan = await deadlines.planDossier({
     procedureCode: input.procedureCode,
     agencyCode: input.agencyCode,
     receivedAt: input.receivedAt,
   });
-  await dossier.emit(
-    eventBody('dossier.received', input.receivedAt, {
-      procedureCode: input.procedureCode,
-      agencyCode: input.agencyCode,
-      channel: input.channel,
-      applicantName: input.applicantName,
-      receivedAt: input.receivedAt,
-      dueAt: plan.dueAt,
-      warningAt: plan.warningAt,
-      calendarVersion: plan.calendarVersion,
-      provisionalCalendar: plan.provisional,
-      steps: input.steps ?? plan.steps,
-      ...(input.actor && { actor: input.actor }),
-    }),
-  );
+  await dossier.emit(receiptOf(input, plan));
   log.info('dossier received', { dossierCode: input.code, dueAt: plan.dueAt });
+}
+
+/** Admin backfill (workflows/backfill.ts): history first, then the dossier lives on. */
+async function backfill(dossier: Dossier, input: DossierWorkflowInput): Promise<void> {
+  dossier.backfilling = true;
+  try {
+    await foldBackfill(dossier, deadlines, input, receiptOf, Date.now());
+  } catch (err) {
+    if (!(err instanceof BackfillRefused)) throw err;
+    throw ApplicationFailure.create({
+      type: err.code,
+      message: `backfill action ${err.index}: ${err.message}`,
+      details: [{ index: err.index, code: err.code }],
+      nonRetryable: true,
+    });
+  } finally {
+    dossier.backfilling = false;
+  }
+  log.info('dossier backfilled', { dossierCode: input.code, events: dossier.state?.lastSeq });
+}
+
+/** The `dossier.received` event of an intake, live or backfilled. */
+export function receiptOf(input: DossierWorkflowInput, plan: DossierPlan): DossierEventBody {
+  return eventBody('dossier.received', input.receivedAt, {
+    procedureCode: input.procedureCode,
+    agencyCode: input.agencyCode,
+    channel: input.channel,
+    applicantName: input.applicantName,
+    receivedAt: input.receivedAt,
+    dueAt: plan.dueAt,
+    warningAt: plan.warningAt,
+    calendarVersion: plan.calendarVersion,
+    provisionalCalendar: plan.provisional,
+    steps: input.steps ?? plan.steps,
+    ...(input.actor && { actor: input.actor }),
+  });
 }

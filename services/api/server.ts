@@ -14,13 +14,15 @@ import type { PrismaClient } from '../db';
 import type { Logger } from '../logger';
 import { registerAuth } from './auth';
 import { registerErrorHandling } from './errors';
+import { backfillRoutes } from './routes/backfill';
 import { calendarRoutes } from './routes/calendar';
 import { catalogueRoutes } from './routes/catalogue';
 import { dossierRoutes } from './routes/dossiers';
 import { keyRoutes } from './routes/keys';
 
 export interface ApiDeps {
-  config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'MOTCUA_ADMIN_TOKEN'>;
+  config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'MOTCUA_ADMIN_TOKEN'> &
+    Partial<Pick<Config, 'MOTCUA_INSTANT_TOLERANCE_MINUTES' | 'MOTCUA_MAX_APPOINTMENT_EXTENSION_DAYS'>>;
   logger: Logger;
   prisma: PrismaClient;
   temporal: Client;
@@ -52,6 +54,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   registerAuth(app, { prisma: deps.prisma, adminToken: deps.config.MOTCUA_ADMIN_TOKEN });
   await app.register(dossierRoutes, deps);
+  await app.register(backfillRoutes, deps);
   await app.register(calendarRoutes, { config: deps.config, calendars: createCalendarStore(deps.prisma) });
   await app.register(keyRoutes, { prisma: deps.prisma });
   await app.register(catalogueRoutes, { prisma: deps.prisma });

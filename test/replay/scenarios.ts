@@ -320,14 +320,16 @@ export function scenarioContext(
         ...dossierStartPolicy,
         typedSearchAttributes: dossierStartSearchAttributes(input),
       });
-      const state = await handle.executeUpdate(appointmentUpdate);
-      return { handle, state };
+      await handle.executeUpdate(appointmentUpdate);
+      return { handle, state: await handle.query(dossierStateQuery) };
     },
     async act(handle, name, body, actor = officer()) {
       const command = { ...body, at: await now(), actor } as Command<typeof name>;
-      return handle.executeUpdate(dossierUpdates[name] as (typeof dossierUpdates)['handOff'], {
+      await handle.executeUpdate(dossierUpdates[name] as (typeof dossierUpdates)['handOff'], {
         args: [command as never],
       });
+      // Updates answer a slim view: the full state (timeline included) by query.
+      return handle.query(dossierStateQuery);
     },
   };
 }
