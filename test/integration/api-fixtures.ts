@@ -21,8 +21,11 @@ export interface ApiWorld {
   stop(): Promise<void>;
 }
 
-export async function startApiWorld(prefix: string): Promise<ApiWorld> {
-  const services = await startServices(testConfig(), testLogger(), {
+export async function startApiWorld(
+  prefix: string,
+  configOverrides: Record<string, string> = {},
+): Promise<ApiWorld> {
+  const services = await startServices(testConfig(configOverrides), testLogger(), {
     worker: true,
     projector: true,
     api: true,
