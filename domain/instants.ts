@@ -35,7 +35,8 @@ export const isInstantInRange = (ms: number): boolean =>
  */
 export const instantSchema = z.iso
   .datetime({ offset: true, message: 'must be ISO 8601 with a UTC offset' })
-  .refine((v) => isInstantInRange(Date.parse(v)), {
+  // A malformed value is reported once, by the format check above.
+  .refine((v) => Number.isNaN(Date.parse(v)) || isInstantInRange(Date.parse(v)), {
     message: `${INSTANT_OUT_OF_RANGE}: must lie between 1900-01-01 and 2199-12-31 (Vietnam time)`,
   });
 

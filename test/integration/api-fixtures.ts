@@ -1,6 +1,7 @@
 import type { Role } from '../../domain/commands';
 import { createMotcuaClient, type IntakeInput, type MotcuaClient } from '../../services/api/client';
 import { type RunningServices, startServices } from '../../services/app';
+import type { WorkerDeps } from '../../services/worker';
 import { createTestKey } from './auth-helpers';
 import { testConfig, testLogger, uniqueCode } from './helpers';
 
@@ -24,12 +25,14 @@ export interface ApiWorld {
 export async function startApiWorld(
   prefix: string,
   configOverrides: Record<string, string> = {},
+  workerOverrides?: WorkerDeps['overrides'],
 ): Promise<ApiWorld> {
-  const services = await startServices(testConfig(configOverrides), testLogger(), {
-    worker: true,
-    projector: true,
-    api: true,
-  });
+  const services = await startServices(
+    testConfig(configOverrides),
+    testLogger(),
+    { worker: true, projector: true, api: true },
+    workerOverrides,
+  );
   const suffix = uniqueCode(prefix).replace(/[^A-Za-z0-9-]/g, '-');
   const agency = `X-${suffix}`;
   const otherAgency = `Y-${suffix}`;

@@ -18,8 +18,23 @@ let supervisor: MotcuaClient;
 let adminToken: string;
 let deskToken: string;
 
+/** Tests break one activity on purpose (a dossier must never wedge on it). */
+const broken: { resumeClock?: boolean } = {};
+
 beforeAll(async () => {
-  world = await startApiWorld('TM', { MOTCUA_INSTANT_TOLERANCE_MINUTES: '15' });
+  world = await startApiWorld(
+    'TM',
+    { MOTCUA_INSTANT_TOLERANCE_MINUTES: '15' },
+    {
+      activities: (real) => ({
+        ...real,
+        async resumeClock(input) {
+          if (broken.resumeClock) return undefined as never; // the decision then reads `undefined.dueAt`
+          return real.resumeClock(input);
+        },
+      }),
+    },
+  );
   desk = await world.as('intake');
   officer = await world.as('officer');
   supervisor = await world.as('supervisor');
@@ -197,5 +212,51 @@ describe('POST /v1/admin/backfill', () => {
       details: { index: 1, code: 'instant_before_last_event' },
     });
     await expectNothingFor(code);
+  });
+});
+
+describe('failures never wedge a dossier nor burn a code', () => {
+  it('answers a failure before the receipt with its reason and leaves the code usable', async () => {
+    const procedureCode = `P-BROKEN-${process.pid}`;
+    await world.services.prisma.procedure.create({
+      data: {
+        code: procedureCode,
+        name: 'Thủ tục hỏng (test)',
+        level: 'commune',
+        deadlineWorkingDays: 3,
+        steps: [{ key: 'a', name: 'A', role: 'nobody', agencyCode: null, budgetWorkingHours: 8 }],
+      },
+    });
+    const code = uniqueCode('TM');
+    const err = await failure(
+      desk.receive(world.intake(code, { procedureCode, receivedAt: iso(Date.now()) })),
+    );
+    expect(err).toMatchObject({ status: 422, code: 'invalid_procedure_steps' });
+    expect(await world.services.prisma.dossier.findUnique({ where: { code } })).toBeNull();
+    await world.services.prisma.procedure.update({
+      where: { code: procedureCode },
+      data: { steps: [{ key: 'a', name: 'A', role: 'officer', agencyCode: null, budgetWorkingHours: 8 }] },
+    });
+    const view = await desk.receive(world.intake(code, { procedureCode, receivedAt: iso(Date.now()) }));
+    expect(view).toMatchObject({ code, status: 'received' });
+  });
+
+  it('answers an unexpected error inside an action with 500 workflow_failure and an operator alert; the dossier goes on', async () => {
+    const code = uniqueCode('TM');
+    await desk.receive(world.intake(code, { receivedAt: iso(Date.now()) }));
+    await officer.requestSupplement(code, { reason: 'Thiếu giấy tờ', items: ['CCCD'] });
+    broken.resumeClock = true;
+    try {
+      expect(await failure(desk.receiveSupplement(code))).toMatchObject({
+        status: 500,
+        code: 'workflow_failure',
+      });
+    } finally {
+      broken.resumeClock = false;
+    }
+    const alerts = await world.services.prisma.alert.findMany({ where: { dossierCode: code } });
+    expect(alerts).toMatchObject([{ kind: 'workflow_failure', audience: 'operator' }]);
+    const resumed = await desk.receiveSupplement(code);
+    expect(resumed.status).toBe('received');
   });
 });

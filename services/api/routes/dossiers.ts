@@ -181,6 +181,22 @@ function precheckInstant(at: string, nowMs: number, limits: InstantLimits, field
   }
 }
 
+/** Why a run failed before its receipt was recorded, as a 4xx (else the Update failure). */
+async function receiptFailureOf(handle: WorkflowHandle, err: WorkflowUpdateFailedError): Promise<unknown> {
+  if ((await handle.describe()).status.name !== 'FAILED') return err;
+  const failure = await handle.result().then(
+    () => undefined,
+    (e: unknown) => e as { cause?: { type?: string | null; message?: string; cause?: unknown } },
+  );
+  let cause = failure?.cause;
+  // An activity's refusal (e.g. the procedure's steps are invalid) is wrapped once more.
+  if (cause && !cause.type && cause.cause) cause = cause.cause as typeof cause;
+  const type = cause?.type ?? undefined;
+  if (!type) return err;
+  const status = Object.hasOwn(rejectionStatus, type) ? rejectionStatus[type as RejectionCode] : 422;
+  return new ApiError(status, type, cause?.message ?? err.message);
+}
+
 /** An Update's slim answer as a full state: the parts it leaves out come from a query. */
 async function fullStateOf(handle: WorkflowHandle, slim: DossierSlim, fallback?: { applicantName: string }) {
   const queried = await handle.query(dossierStateQuery).catch(() => undefined);
@@ -331,6 +347,10 @@ export const dossierRoutes: FastifyPluginAsyncZod<DossierRouteDeps> = async (app
           const state = await handle.executeUpdate(appointmentUpdate);
           return { statusCode: 201, body: viewOfState(await fullStateOf(handle, state, input)) };
         } catch (err) {
+          // The run failed before recording the receipt (e.g. the workflow's clock refused the
+          // instant): answer with its reason; the code stays usable.
+          if (err instanceof WorkflowUpdateFailedError)
+            throw await receiptFailureOf(handleOf(body.code), err);
           if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
           const handle = handleOf(body.code);
           if (mark) {
