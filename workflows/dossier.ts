@@ -87,7 +87,9 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
     dossierCode: input.code,
     historyLength: workflowInfo().historyLength,
   });
-  return continueAsNew<typeof dossierWorkflow>({ ...input, carriedState: state() });
+  // The backfilled history is in the carried state: its actions need not travel along.
+  const { backfill: _recorded, ...carried } = input;
+  return continueAsNew<typeof dossierWorkflow>({ ...carried, carriedState: state() });
 }
 
 /** Tiếp nhận (Mẫu 01): the appointment and the procedure's steps, resolved outside the workflow. */
