@@ -65,10 +65,20 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
     }
     const wait = Date.parse(timer.at) - Date.now();
     if (wait > 0 && (await condition(changed, wait))) continue;
-    await dossier.serially(async () => {
-      const body = timerEvent(state(), timer);
-      if (body) await dossier.emit(body);
-    });
+    const fired = await dossier
+      .serially(async () => {
+        const body = timerEvent(state(), timer);
+        if (body) await dossier.emit(body);
+        return true;
+      })
+      .catch((err: unknown) => {
+        // An alarm whose event fails its schema must not fail the dossier (its code would become
+        // reusable) nor spin: it waits for the next transition, which may re-arm it.
+        if (!(err instanceof ApplicationFailure) || err.type !== 'invalid_event') throw err;
+        log.error('alarm event refused', { dossierCode: input.code, kind: timer.kind, error: err.message });
+        return false;
+      });
+    if (!fired) await condition(changed);
   }
 
   // Trả kết quả is not the end for the applicant: the rating often comes afterwards.
@@ -117,7 +127,9 @@ async function receive(dossier: Dossier, input: DossierWorkflowInput): Promise<v
 async function backfill(dossier: Dossier, input: DossierWorkflowInput): Promise<void> {
   dossier.backfilling = true;
   try {
-    await foldBackfill(dossier, deadlines, input, receiptOf, Date.now());
+    // The API's dry run checked the instants on its clock; allow its skew up to the tolerance.
+    const skew = (input.instantLimits ?? defaultInstantLimits).toleranceMinutes * 60_000;
+    await foldBackfill(dossier, deadlines, input, receiptOf, Date.now() + skew);
   } catch (err) {
     if (!(err instanceof BackfillRefused)) throw err;
     throw ApplicationFailure.create({
