@@ -198,12 +198,16 @@ async function receiptFailureOf(handle: WorkflowHandle, err: WorkflowUpdateFaile
 }
 
 /** An Update's slim answer as a full state: the parts it leaves out come from a query. */
-async function fullStateOf(handle: WorkflowHandle, slim: DossierSlim, fallback?: { applicantName: string }) {
+async function fullStateOf(
+  handle: WorkflowHandle,
+  slim: DossierSlim,
+  applicantName: () => Promise<string | undefined>,
+) {
   const queried = await handle.query(dossierStateQuery).catch(() => undefined);
   if (queried && queried.lastSeq >= slim.lastSeq) return queried;
   return {
     ...slim,
-    applicantName: queried?.applicantName ?? fallback?.applicantName ?? '',
+    applicantName: queried?.applicantName ?? (await applicantName()) ?? '',
     timeline: [],
   } as DossierState;
 }
@@ -345,7 +349,10 @@ export const dossierRoutes: FastifyPluginAsyncZod<DossierRouteDeps> = async (app
           });
           log.info('dossier workflow started');
           const state = await handle.executeUpdate(appointmentUpdate);
-          return { statusCode: 201, body: viewOfState(await fullStateOf(handle, state, input)) };
+          return {
+            statusCode: 201,
+            body: viewOfState(await fullStateOf(handle, state, async () => input.applicantName)),
+          };
         } catch (err) {
           // The run failed before recording the receipt (e.g. the workflow's clock refused the
           // instant): answer with its reason; the code stays usable.
@@ -360,7 +367,11 @@ export const dossierRoutes: FastifyPluginAsyncZod<DossierRouteDeps> = async (app
               // Closed meanwhile (e.g. withdrawn): the appointment is in its final state.
               const state =
                 status.name === 'RUNNING'
-                  ? await fullStateOf(handle, await handle.executeUpdate(appointmentUpdate), input)
+                  ? await fullStateOf(
+                      handle,
+                      await handle.executeUpdate(appointmentUpdate),
+                      async () => input.applicantName,
+                    )
                   : await handle.query(dossierStateQuery);
               return { statusCode: 201, body: viewOfState(state) };
             }
@@ -410,7 +421,18 @@ export const dossierRoutes: FastifyPluginAsyncZod<DossierRouteDeps> = async (app
           ...(key === undefined ? {} : { updateId: updateIdFor(principal.id, key) }),
         });
         request.log.info({ dossierCode: code, command: name, seq: slim.lastSeq }, 'dossier action applied');
-        return { statusCode: 200, body: viewOfState(await fullStateOf(handle, slim)) };
+        return {
+          statusCode: 200,
+          body: viewOfState(
+            await fullStateOf(handle, slim, async () => {
+              const row = await prisma.dossier.findUnique({
+                where: { code },
+                select: { applicantName: true },
+              });
+              return row?.applicantName;
+            }),
+          ),
+        };
       } catch (err) {
         if (err instanceof WorkflowUpdateFailedError) {
           const rejection = rejectionOf(err);
