@@ -17,6 +17,10 @@ const envelope = {
   workflowId: z.string().min(1),
   seq: z.number().int().positive(),
   occurredAt: instant,
+  /** The workflow's own time when it recorded the event (absent on events recorded before it existed). */
+  recordedAt: instant.optional(),
+  /** Recorded by the admin backfill of a dossier migrated from an older system. */
+  backfilled: z.literal(true).optional(),
 };
 
 /** Who did it and for which agency: every transition carries both (Mẫu 05: phiếu kiểm soát). */

@@ -94,6 +94,8 @@ export interface DossierState {
   rating?: { score: number; comment?: string; at: string };
   timeline: TimelineEntry[];
   lastSeq: number;
+  /** Migrated from an older system through the admin backfill (its receipt event says so). */
+  backfilled?: true;
 }
 
 /** A command the dossier cannot take in its current state; `code` is machine-readable. */
@@ -122,7 +124,12 @@ export type RejectionCode =
   | 'apology_already_issued'
   | 'rating_already_recorded'
   | 'invalid_instant'
-  | 'invalid_due_date';
+  | 'invalid_due_date'
+  // Client instants (domain/instants.ts).
+  | 'instant_in_future'
+  | 'instant_before_last_event'
+  | 'backdated_action'
+  | 'instant_out_of_range';
 
 export const rejectionStatus: Record<RejectionCode, 409 | 422> = {
   dossier_closed: 409,
@@ -136,6 +143,10 @@ export const rejectionStatus: Record<RejectionCode, 409 | 422> = {
   rating_already_recorded: 409,
   invalid_instant: 422,
   invalid_due_date: 422,
+  instant_in_future: 422,
+  instant_before_last_event: 422,
+  backdated_action: 422,
+  instant_out_of_range: 422,
 };
 
 export const isTerminal = (status: DossierStatus): boolean => TERMINAL_STATUSES.includes(status);
@@ -354,6 +365,7 @@ function transition(prev: DossierState | undefined, event: DossierEvent): Dossie
       payments: [],
       timeline: [],
       lastSeq: 0,
+      ...(event.backfilled && { backfilled: true as const }),
     };
   }
   if (!prev) throw new Error(`event ${event.type} before dossier.received`);

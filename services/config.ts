@@ -68,6 +68,13 @@ const envSchema = z.object({
    * `day` (a finish on the due day is on time). Unset: the rule-set's default (`instant`).
    */
   MOTCUA_CLASSIFICATION_GRANULARITY: z.enum(['instant', 'day']).optional(),
+  /**
+   * How far (minutes) a caller's instant (`at`, intake `receivedAt`) may stray from the system's
+   * time; pinned into each dossier's workflow at its start.
+   */
+  MOTCUA_INSTANT_TOLERANCE_MINUTES: z.coerce.number().int().min(0).max(60_000_000).default(15),
+  /** How far (days) after the current due instant an apology may set the new appointment. */
+  MOTCUA_MAX_APPOINTMENT_EXTENSION_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
   /** Explicit binaries, first in the resolution order of services/infra. */
   MOTCUA_TEMPORAL_BIN: z.string().optional(),
   MOTCUA_TEMPORAL_TEST_SERVER: z.string().optional(),

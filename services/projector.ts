@@ -53,6 +53,7 @@ export function dossierColumns(state: DossierState): DossierColumns {
     // null: nothing paid (yet); a dossier counts as paid online when any payment was online.
     paidOnline: state.payments.length > 0 ? state.payments.some((p) => p.online) : null,
     ratingScore: state.rating?.score ?? null,
+    backfilled: state.backfilled === true,
     state: state as unknown as Prisma.InputJsonValue,
   };
 }

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { INSTANT_OUT_OF_RANGE } from '../../domain/instants';
 
 /** Every API error body: a machine-readable code, a human-readable message, optional details. */
 export interface ApiErrorBody {
@@ -33,6 +34,14 @@ export function registerErrorHandling(app: FastifyInstance): void {
         field: [where, ...v.instancePath.split('/').filter(Boolean)].join('.'),
         message: v.message,
       }));
+      // Well-formed instants outside the calendar's range (1900–2199): 422, as the workflow answers.
+      if (details.every((d) => d.message?.startsWith(INSTANT_OUT_OF_RANGE))) {
+        return reply.status(422).send({
+          code: INSTANT_OUT_OF_RANGE,
+          message: `Instant out of range (1900–2199): ${details.map((d) => d.field).join(', ')}`,
+          details,
+        });
+      }
       return reply.status(400).send({
         code: 'invalid_request',
         message: `Invalid ${where}: ${details.map((d) => d.field).join(', ')}`,

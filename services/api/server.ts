@@ -17,6 +17,7 @@ import type { Nats } from '../nats';
 import { procedureRulesAt } from '../reference';
 import { registerAuth } from './auth';
 import { registerErrorHandling } from './errors';
+import { backfillRoutes } from './routes/backfill';
 import { calendarRoutes } from './routes/calendar';
 import { catalogueRoutes } from './routes/catalogue';
 import { dossierRoutes } from './routes/dossiers';
@@ -26,7 +27,8 @@ export interface ApiDeps {
   config: Pick<
     Config,
     'TEMPORAL_TASK_QUEUE' | 'MOTCUA_ADMIN_TOKEN' | 'NATS_ALERT_STREAM' | 'NATS_DUPLICATE_WINDOW_HOURS'
-  >;
+  > &
+    Partial<Pick<Config, 'MOTCUA_INSTANT_TOLERANCE_MINUTES' | 'MOTCUA_MAX_APPOINTMENT_EXTENSION_DAYS'>>;
   logger: Logger;
   prisma: PrismaClient;
   temporal: Client;
@@ -60,6 +62,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   registerAuth(app, { prisma: deps.prisma, adminToken: deps.config.MOTCUA_ADMIN_TOKEN });
   await app.register(dossierRoutes, deps);
+  await app.register(backfillRoutes, deps);
   await app.register(calendarRoutes, {
     config: deps.config,
     calendars: createCalendarStore(deps.prisma),

@@ -116,6 +116,8 @@ export const dossierViewSchema = z.object({
     }),
   ),
   rating: z.object({ score: z.number().int(), comment: z.string().nullable(), at: vnInstant }).nullable(),
+  /** Migrated from an older system through the admin backfill (POST /v1/admin/backfill). */
+  backfilled: z.boolean(),
   lastSeq: z.number().int(),
 });
 export type DossierView = z.infer<typeof dossierViewSchema>;
@@ -142,6 +144,7 @@ export const dossierSummarySchema = z.object({
   outcome: z.string().nullable(),
   resultKind: z.string().nullable(),
   returnedAt: vnInstant.nullable(),
+  backfilled: z.boolean(),
   lastSeq: z.number().int(),
 });
 export type DossierSummary = z.infer<typeof dossierSummarySchema>;
@@ -164,6 +167,9 @@ export const dossierListQuerySchema = z
     status: repeatable(dossierStatusSchema).optional().describe('repeatable: any of these statuses'),
     overdue: booleanParam.optional().describe('passed its due instant while pending (stays true once late)'),
     procedure: procedureCodeSchema.optional(),
+    backfilled: booleanParam
+      .optional()
+      .describe('true: only dossiers migrated by the admin backfill; false: only live ones'),
     receivedFrom: instantSchema
       .optional()
       .describe('received at or after this instant (ISO 8601 with offset)'),
@@ -311,6 +317,7 @@ export function viewOfState(s: DossierState): DossierView {
     rating: s.rating
       ? { score: s.rating.score, comment: s.rating.comment ?? null, at: vnRequired(s.rating.at) }
       : null,
+    backfilled: s.backfilled === true,
     lastSeq: s.lastSeq,
   };
 }
@@ -350,6 +357,7 @@ export function summaryOfRow(d: {
   outcome: string | null;
   resultKind: string | null;
   returnedAt: Date | null;
+  backfilled?: boolean;
   lastSeq: number;
 }): DossierSummary {
   return {
@@ -373,6 +381,7 @@ export function summaryOfRow(d: {
     outcome: d.outcome,
     resultKind: d.resultKind,
     returnedAt: vn(d.returnedAt),
+    backfilled: d.backfilled ?? false,
     lastSeq: d.lastSeq,
   };
 }

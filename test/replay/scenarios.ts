@@ -280,6 +280,28 @@ export const scenarios: Scenario[] = [
       return handle;
     },
   },
+  {
+    name: 'backfill',
+    description:
+      'Kết hôn migrated from an older system (patches server-time-decides, event-recorded-at): received three weeks ago, handed off and processed, the result ready after the due instant (overdue recorded before it, late); then returned live.',
+    async run(ctx) {
+      const received = Date.parse(await ctx.now()) - 21 * 86_400_000;
+      const at = (hours: number) => new Date(received + hours * 3_600_000).toISOString();
+      const { handle } = await ctx.receive('MAU-DANG-KY-KET-HON', 'X-AN-BINH', {
+        receivedAt: at(0),
+        backfill: {
+          actions: [
+            { name: 'handOff', command: { at: at(1), actor: desk() } },
+            { name: 'completeStep', command: { at: at(50), actor: officer() } },
+            { name: 'markResultReady', command: { at: at(24 * 10), resultKind: 'paper', actor: officer() } },
+          ],
+        },
+      });
+      await ctx.act(handle, 'returnResult', {}, desk());
+      await ctx.closed(handle);
+      return handle;
+    },
+  },
 ];
 
 const ICT_OFFSET_MS = 7 * 3_600_000;
@@ -344,14 +366,16 @@ export function scenarioContext(
         ...dossierStartPolicy,
         typedSearchAttributes: dossierStartSearchAttributes(input),
       });
-      const state = await handle.executeUpdate(appointmentUpdate);
-      return { handle, state };
+      await handle.executeUpdate(appointmentUpdate);
+      return { handle, state: await handle.query(dossierStateQuery) };
     },
     async act(handle, name, body, actor = officer()) {
       const command = { ...body, at: await now(), actor } as Command<typeof name>;
-      return handle.executeUpdate(dossierUpdates[name] as (typeof dossierUpdates)['handOff'], {
+      await handle.executeUpdate(dossierUpdates[name] as (typeof dossierUpdates)['handOff'], {
         args: [command as never],
       });
+      // Updates answer a slim view: the full state (timeline included) by query.
+      return handle.query(dossierStateQuery);
     },
   };
 }

@@ -22,9 +22,16 @@ import {
   intakeRequestSchema,
   workflowIdFor,
 } from '../../../domain/dossier';
-import { type DossierState, type RejectionCode, rejectionStatus } from '../../../domain/lifecycle';
+import { checkCallerInstant, type InstantLimits } from '../../../domain/instants';
+import {
+  type DossierState,
+  type RejectionCode,
+  rejectionStatus,
+  TransitionRejected,
+} from '../../../domain/lifecycle';
 import {
   appointmentUpdate,
+  type DossierSlim,
   type DossierWorkflowInput,
   dossierStartPolicy,
   dossierStateQuery,
@@ -32,6 +39,7 @@ import {
   dossierUpdates,
 } from '../../../workflows/definitions';
 import { dossierStartSearchAttributes } from '../../../workflows/search-attributes';
+import { raiseOperatorAlert } from '../../alerts/operator';
 import type { Config } from '../../config';
 import type { Prisma, PrismaClient } from '../../db';
 import { foldStoredEvents } from '../../projector';
@@ -68,7 +76,8 @@ import {
 } from '../views';
 
 export interface DossierRouteDeps {
-  config: Pick<Config, 'TEMPORAL_TASK_QUEUE'>;
+  config: Pick<Config, 'TEMPORAL_TASK_QUEUE'> &
+    Partial<Pick<Config, 'MOTCUA_INSTANT_TOLERANCE_MINUTES' | 'MOTCUA_MAX_APPOINTMENT_EXTENSION_DAYS'>>;
   prisma: PrismaClient;
   temporal: Client;
   /** The API's clock, for action instants the caller leaves out. */
@@ -141,12 +150,72 @@ function rejectionOf(err: WorkflowUpdateFailedError): ApiError {
   if (type && Object.hasOwn(rejectionStatus, type)) {
     return new ApiError(rejectionStatus[type as RejectionCode], type, message);
   }
+  if (type && Object.hasOwn(workflowFailureStatus, type)) {
+    return new ApiError(workflowFailureStatus[type]!, type, message);
+  }
   return new ApiError(409, 'invalid_transition', message);
+}
+
+/**
+ * Failures that are the system's, not the caller's: the action was refused without touching the
+ * dossier (the workflow keeps running) and operators are alerted. `invalid_event`: the decided
+ * event failed its schema; `workflow_failure`: an unexpected error inside the action.
+ */
+const workflowFailureStatus: Record<string, 422 | 500> = { invalid_event: 422, workflow_failure: 500 };
+
+/** The workflow-pinned limits of a caller's instants, from the configuration. */
+export function instantLimitsOf(config: DossierRouteDeps['config']): InstantLimits {
+  return {
+    toleranceMinutes: config.MOTCUA_INSTANT_TOLERANCE_MINUTES ?? 15,
+    maxAppointmentExtensionDays: config.MOTCUA_MAX_APPOINTMENT_EXTENSION_DAYS ?? 365,
+  };
+}
+
+/** The API's own quick check of a caller's instant (the workflow's check is the authority). */
+function precheckInstant(at: string, nowMs: number, limits: InstantLimits, field: string): void {
+  try {
+    checkCallerInstant(at, nowMs, limits.toleranceMinutes);
+  } catch (err) {
+    if (!(err instanceof TransitionRejected)) throw err;
+    throw new ApiError(rejectionStatus[err.code], err.code, err.message, [{ field, message: err.message }]);
+  }
+}
+
+/** Why a run failed before its receipt was recorded, as a 4xx (else the Update failure). */
+async function receiptFailureOf(handle: WorkflowHandle, err: WorkflowUpdateFailedError): Promise<unknown> {
+  if ((await handle.describe()).status.name !== 'FAILED') return err;
+  const failure = await handle.result().then(
+    () => undefined,
+    (e: unknown) => e as { cause?: { type?: string | null; message?: string; cause?: unknown } },
+  );
+  let cause = failure?.cause;
+  // An activity's refusal (e.g. the procedure's steps are invalid) is wrapped once more.
+  if (cause && !cause.type && cause.cause) cause = cause.cause as typeof cause;
+  const type = cause?.type ?? undefined;
+  if (!type) return err;
+  const status = Object.hasOwn(rejectionStatus, type) ? rejectionStatus[type as RejectionCode] : 422;
+  return new ApiError(status, type, cause?.message ?? err.message);
+}
+
+/** An Update's slim answer as a full state: the parts it leaves out come from a query. */
+async function fullStateOf(
+  handle: WorkflowHandle,
+  slim: DossierSlim,
+  applicantName: () => Promise<string | undefined>,
+) {
+  const queried = await handle.query(dossierStateQuery).catch(() => undefined);
+  if (queried && queried.lastSeq >= slim.lastSeq) return queried;
+  return {
+    ...slim,
+    applicantName: queried?.applicantName ?? (await applicantName()) ?? '',
+    timeline: [],
+  } as DossierState;
 }
 
 export const dossierRoutes: FastifyPluginAsyncZod<DossierRouteDeps> = async (app, deps) => {
   const { prisma, temporal, config } = deps;
   const now = deps.now ?? (() => new Date());
+  const limits = instantLimitsOf(config);
   const handleOf = (code: string): WorkflowHandle => temporal.workflow.getHandle(workflowIdFor(code));
 
   /** Whether a workflow for this code ever ran (a closed one still describes). */
@@ -253,6 +322,8 @@ export const dossierRoutes: FastifyPluginAsyncZod<DossierRouteDeps> = async (app
         if (unknown.length > 0) {
           throw new ApiError(422, 'unknown_reference', unknown.map((u) => u.message).join('; '), unknown);
         }
+        // Server time decides: a receipt outside the tolerance is refused before anything starts.
+        precheckInstant(body.receivedAt, now().getTime(), limits, 'body.receivedAt');
         const workflowId = workflowIdFor(body.code);
         const log = request.log.child({ dossierCode: body.code, workflowId });
         // Marks the run with the key, so a retry whose first attempt started it (then failed to answer) is ours.
@@ -265,6 +336,7 @@ export const dossierRoutes: FastifyPluginAsyncZod<DossierRouteDeps> = async (app
           applicantName: body.applicant.name,
           receivedAt: toIso(body.receivedAt),
           actor: actorOf(principal),
+          instantLimits: limits,
         };
         try {
           const handle = await temporal.workflow.start('dossierWorkflow', {
@@ -277,8 +349,15 @@ export const dossierRoutes: FastifyPluginAsyncZod<DossierRouteDeps> = async (app
           });
           log.info('dossier workflow started');
           const state = await handle.executeUpdate(appointmentUpdate);
-          return { statusCode: 201, body: viewOfState(state) };
+          return {
+            statusCode: 201,
+            body: viewOfState(await fullStateOf(handle, state, async () => input.applicantName)),
+          };
         } catch (err) {
+          // The run failed before recording the receipt (e.g. the workflow's clock refused the
+          // instant): answer with its reason; the code stays usable.
+          if (err instanceof WorkflowUpdateFailedError)
+            throw await receiptFailureOf(handleOf(body.code), err);
           if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
           const handle = handleOf(body.code);
           if (mark) {
@@ -288,7 +367,11 @@ export const dossierRoutes: FastifyPluginAsyncZod<DossierRouteDeps> = async (app
               // Closed meanwhile (e.g. withdrawn): the appointment is in its final state.
               const state =
                 status.name === 'RUNNING'
-                  ? await handle.executeUpdate(appointmentUpdate)
+                  ? await fullStateOf(
+                      handle,
+                      await handle.executeUpdate(appointmentUpdate),
+                      async () => input.applicantName,
+                    )
                   : await handle.query(dossierStateQuery);
               return { statusCode: 201, body: viewOfState(state) };
             }
@@ -314,10 +397,15 @@ export const dossierRoutes: FastifyPluginAsyncZod<DossierRouteDeps> = async (app
     const scope = await scopeOf(code, true);
     assertCanAct(request, name, scope);
     const principal = principalOf(request);
-    const at = (body.at as string | undefined) ?? now().toISOString();
-    const command = { ...normaliseCommand(body, at), actor: actorOf(principal) } as Command<N>;
+    // Left out, `at` is the workflow's own time when the action arrives; given, it must lie within
+    // the tolerance (checked here on the API's clock, and again by the workflow on its own).
+    const at = body.at as string | undefined;
+    const normalised = normaliseCommand(body, at ?? now().toISOString());
+    if (at === undefined) delete normalised.at;
+    const command = { ...normalised, actor: actorOf(principal) } as Command<N>;
     const handle = handleOf(code);
     return withKey(request, reply, async (key) => {
+      if (at !== undefined) precheckInstant(at, now().getTime(), limits, 'body.at');
       // Liên thông to a named agency: an unknown one is refused here, before the workflow.
       const toAgencyCode = name === 'handOff' ? (body.toAgencyCode as string | undefined) : undefined;
       if (
@@ -328,14 +416,41 @@ export const dossierRoutes: FastifyPluginAsyncZod<DossierRouteDeps> = async (app
         throw new ApiError(422, 'unknown_reference', details[0]!.message, details);
       }
       try {
-        const state = await handle.executeUpdate(dossierUpdates[name] as (typeof dossierUpdates)[N], {
+        const slim = await handle.executeUpdate(dossierUpdates[name] as (typeof dossierUpdates)[N], {
           args: [command] as never,
           ...(key === undefined ? {} : { updateId: updateIdFor(principal.id, key) }),
         });
-        request.log.info({ dossierCode: code, command: name, seq: state.lastSeq }, 'dossier action applied');
-        return { statusCode: 200, body: viewOfState(state) };
+        request.log.info({ dossierCode: code, command: name, seq: slim.lastSeq }, 'dossier action applied');
+        return {
+          statusCode: 200,
+          body: viewOfState(
+            await fullStateOf(handle, slim, async () => {
+              const row = await prisma.dossier.findUnique({
+                where: { code },
+                select: { applicantName: true },
+              });
+              return row?.applicantName;
+            }),
+          ),
+        };
       } catch (err) {
-        if (err instanceof WorkflowUpdateFailedError) throw rejectionOf(err);
+        if (err instanceof WorkflowUpdateFailedError) {
+          const rejection = rejectionOf(err);
+          if (Object.hasOwn(workflowFailureStatus, rejection.code)) {
+            request.log.error(
+              { dossierCode: code, command: name, err: rejection.message },
+              'dossier action failed',
+            );
+            await raiseOperatorAlert(prisma, {
+              kind: 'workflow_failure',
+              sourceId: `${code}:${name}:${key ?? request.id}`,
+              dossierCode: code,
+              agencyCode: scope.agencyCode,
+              details: { command: name, code: rejection.code, message: rejection.message },
+            }).catch((alertErr) => request.log.error({ err: alertErr }, 'operator alert not recorded'));
+          }
+          throw rejection;
+        }
         if (err instanceof WorkflowNotFoundError) {
           if (await workflowExists(code)) {
             throw new ApiError(409, 'dossier_closed', `Hồ sơ ${code} đã kết thúc, không thể thao tác.`);
@@ -425,6 +540,7 @@ export const dossierRoutes: FastifyPluginAsyncZod<DossierRouteDeps> = async (app
       }
       if (q.status?.length) and.push({ status: { in: q.status } });
       if (q.overdue !== undefined) and.push({ overdue: q.overdue });
+      if (q.backfilled !== undefined) and.push({ backfilled: q.backfilled });
       if (q.procedure) and.push({ procedureCode: q.procedure });
       if (q.receivedFrom) and.push({ receivedAt: { gte: new Date(q.receivedFrom) } });
       if (q.receivedTo) and.push({ receivedAt: { lt: new Date(q.receivedTo) } });
