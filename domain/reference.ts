@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { agencyCodeSchema } from './dossier';
 import type { PlannedStep } from './events';
 
 /**
@@ -10,7 +11,8 @@ export type AdministrativeLevel = (typeof administrativeLevels)[number];
 
 /** Administrative levels are data; the hierarchy below them is any depth. */
 export const agencySchema = z.object({
-  code: z.string().min(1),
+  /** A NATS subject token once `.` is mapped (`subjectToken`): no wildcard, no whitespace. */
+  code: agencyCodeSchema,
   name: z.string().min(1),
   level: z.string().min(1),
   parentCode: z.string().min(1).nullable(),

@@ -1,3 +1,4 @@
+import { patched } from '@temporalio/workflow';
 import { eventIdFor } from '../domain/dossier';
 import type { DossierEvent, DossierEventBody, DossierEventOf, DossierEventType } from '../domain/events';
 import { applyEvent, type DossierState } from '../domain/lifecycle';
@@ -42,7 +43,9 @@ export class Dossier {
     } as DossierEvent;
     this.state = applyEvent(this.state, event);
     upsertDossierSearchAttributes(this.state);
-    const published = this.outbox.then(() => events.publishDossierEvent(event));
+    // The subject carries the receiving agency (older histories published without a route).
+    const route = patched('event-subject-agency') ? [{ receivingAgencyCode: this.state.agencyCode }] : [];
+    const published = this.outbox.then(() => events.publishDossierEvent(event, ...route));
     this.outbox = published;
     return published.then(() => undefined);
   }

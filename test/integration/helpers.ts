@@ -12,6 +12,7 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     TEMPORAL_ADDRESS: stack.temporalAddress,
     NATS_URL: stack.natsUrl,
     NATS_STREAM: stack.natsStream,
+    MOTCUA_EVENT_SIGNING_KEYS: stack.eventSigningKeys,
     API_PORT: '0',
     ...overrides,
   });
