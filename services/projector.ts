@@ -396,7 +396,7 @@ export async function startProjector({
           log.debug({ ...ctx, eventId: outcome.event.id, result: outcome.result }, 'event projected');
           return;
         case 'term':
-          m.term(`quarantined: ${outcome.quarantined}`);
+          m.term(); // (no reason text: some servers then ignore the TERM)
           log.error({ ...ctx, reason: outcome.quarantined }, 'event quarantined, operator alert raised');
           return;
         case 'nak':
