@@ -122,17 +122,19 @@ export async function verifyChainAnchors(
       select: { seq: true, payload: true, prevHash: true, hash: true },
     });
     let prev = GENESIS_HASH;
+    let broken = false;
     const hashAt = new Map<number, string>();
     for (const [i, row] of rows.entries()) {
       const recomputed = chainHash(prev, row.payload as never);
       if (row.seq !== i + 1 || row.prevHash !== prev || row.hash !== recomputed) {
         problems.push({ dossierCode: d.code, problem: 'chain_broken', detail: `at seq ${row.seq}` });
+        broken = true;
         break;
       }
       hashAt.set(row.seq, row.hash);
       prev = row.hash;
     }
-    if (d.lastHash !== prev || d.lastSeq !== rows.length)
+    if (!broken && (d.lastHash !== prev || d.lastSeq !== rows.length))
       problems.push({ dossierCode: d.code, problem: 'head_mismatch', detail: `row head seq ${d.lastSeq}` });
     let checkpoint: ChainHead | undefined;
     try {
