@@ -446,3 +446,47 @@ function isConsumerNotFound(err: unknown): boolean {
   const e = err as { api_error?: { err_code?: number }; message?: string };
   return e?.api_error?.err_code === 10014 || /consumer not found/i.test(e?.message ?? '');
 }
+
+/**
+ * Re-projects quarantined events of our own workers (signature valid) in order, e.g. after the
+ * upgrade that reads a newer event version: each one that now applies (or was already there) is
+ * marked resolved, so the dossier's held events follow. Forged or unsigned messages stay.
+ */
+export async function releaseQuarantined(
+  prisma: PrismaClient,
+  keys: SigningKeys,
+  opts: { dossierCode?: string } = {},
+): Promise<{ released: string[]; remaining: number }> {
+  const rows = await prisma.eventQuarantine.findMany({
+    where: {
+      resolvedAt: null,
+      authentic: true,
+      ...(opts.dossierCode ? { dossierCode: opts.dossierCode } : {}),
+    },
+    orderBy: [{ dossierCode: 'asc' }, { seq: 'asc' }, { streamSeq: 'asc' }],
+  });
+  const released: string[] = [];
+  for (const row of rows) {
+    const data = Buffer.from(row.raw);
+    const headers = row.headers as Record<string, string[]>;
+    if (!verifyEvent(keys, row.subject, data, headerValue(headers, SIGNATURE_HEADER)).ok) continue;
+    let parsed: ReturnType<typeof dossierEventSchema.safeParse>;
+    try {
+      parsed = dossierEventSchema.safeParse(JSON.parse(data.toString('utf8')));
+    } catch {
+      continue;
+    }
+    if (!parsed.success) continue;
+    const result = await projectEvent(prisma, storableJson(parsed.data), Number(row.streamSeq));
+    if (result === 'out_of_order') continue;
+    await prisma.eventQuarantine.update({
+      where: { stream_streamSeq: { stream: row.stream, streamSeq: row.streamSeq } },
+      data: { resolvedAt: new Date(), resolution: 'projected' },
+    });
+    released.push(parsed.data.id);
+  }
+  const remaining = await prisma.eventQuarantine.count({
+    where: { resolvedAt: null, ...(opts.dossierCode ? { dossierCode: opts.dossierCode } : {}) },
+  });
+  return { released, remaining };
+}

@@ -6,6 +6,7 @@ import { type CalendarCommandOptions, calendarCommand } from './calendar';
 import { catalogueCommand } from './catalogue';
 import { dbCommand } from './db';
 import { devCommand } from './dev';
+import { eventsCommand } from './events';
 import { keysCommand } from './keys';
 import { roleCommands } from './roles';
 import { searchAttributesCommand } from './search-attributes';
@@ -48,6 +49,7 @@ export function buildProgram(): Command {
   program.addCommand(calendarCommand(databaseCalendars()));
   program.addCommand(catalogueCommand());
   program.addCommand(dbCommand());
+  program.addCommand(eventsCommand());
   program.addCommand(keysCommand());
   program.addCommand(searchAttributesCommand());
   program.addCommand(testCommand());

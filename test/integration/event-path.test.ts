@@ -14,6 +14,7 @@ import {
   PROJECTOR_MAX_DELIVER,
   processMessage,
   type RunningProjector,
+  releaseQuarantined,
   startProjector,
 } from '../../services/projector';
 import { received as receivedFixture, resultReady as resultReadyBody } from '../lifecycle/fixtures';
@@ -209,6 +210,16 @@ describe('the projector never jams on an event it cannot read', () => {
       quarantined: 'gap',
     });
     expect(await quarantined({ dossierCode: code })).toMatchObject([{ reason: 'gap', seq: 2 }]);
+
+    // The missing receipt turns up; the operator releases the quarantined event (`motcua events release`).
+    await publish(received(code));
+    await eventually(() => dossier(code));
+    expect(await releaseQuarantined(prisma, keys, { dossierCode: code })).toEqual({
+      released: [event.id],
+      remaining: 0,
+    });
+    expect(await dossier(code)).toMatchObject({ lastSeq: 2, status: 'result_ready' });
+    expect(await quarantined({ dossierCode: code })).toMatchObject([{ resolution: 'projected' }]);
   });
 });
 
