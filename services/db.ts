@@ -31,7 +31,10 @@ export async function applyMigrations(databaseUrl: string, logger?: Logger): Pro
   await client.connect();
   try {
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATE_ADVISORY_LOCK]);
-    await client.query(`CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
+    // Only when missing: the app's role (no CREATE on the schema) runs this too when nothing is pending.
+    const table = await client.query(`SELECT to_regclass('"_prisma_migrations"') IS NOT NULL AS present`);
+    if (!table.rows[0].present)
+      await client.query(`CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
       "id" VARCHAR(36) PRIMARY KEY NOT NULL,
       "checksum" VARCHAR(64) NOT NULL,
       "finished_at" TIMESTAMPTZ,

@@ -4,7 +4,7 @@ import { eventIdFor } from '../../domain/dossier';
 import type { DossierEvent } from '../../domain/events';
 import { checkpointStream, checkpointSubject, verifyChainAnchors } from '../../services/checkpoints';
 import { eventSigningKeys } from '../../services/config';
-import { createPrisma, createScratchDatabase, type PrismaClient } from '../../services/db';
+import { createPrisma, createScratchDatabase, type PrismaClient, prepareDatabase } from '../../services/db';
 import { publishSignedEvent } from '../../services/event-publisher';
 import { chainHash, GENESIS_HASH } from '../../services/eventlog';
 import { connectNats, type Nats } from '../../services/nats';
@@ -101,6 +101,10 @@ describe('the app runs as a database role that cannot rewrite the event log', ()
     );
     await expect(sql(app, 'DELETE FROM dossier_event WHERE false')).rejects.toThrow(/permission denied/);
     await expect(sql(app, 'CREATE TABLE sneaky (x int)')).rejects.toThrow(/permission denied/);
+  });
+
+  it('starts as that role against an up-to-date schema (migrations ran as the owner)', async () => {
+    expect(await prepareDatabase(config.DATABASE_URL!)).toEqual([]);
   });
 
   it('stops even the owner from truncating the event log (statement trigger)', async () => {
