@@ -1,6 +1,5 @@
 import { AckPolicy, type ConsumerMessages, DeliverPolicy, type JsMsg } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/nats-core';
-import { z } from 'zod';
 import { type DossierEvent, dossierEventSchema } from '../domain/events';
 import { applyEvent, type DossierState } from '../domain/lifecycle';
 import { raiseOperatorAlert } from './alerts/operator';
@@ -16,7 +15,8 @@ import {
   type StreamMessage,
   storableJson,
 } from './event-quarantine';
-import { SIGNATURE_HEADER, type SigningKeys, verifyEvent } from './event-signature';
+import { readSignedEvent } from './event-reader';
+import type { SigningKeys } from './event-signature';
 import { chainHash, GENESIS_HASH } from './eventlog';
 import type { Logger } from './logger';
 import type { Nats } from './nats';
@@ -153,6 +153,9 @@ export async function projectEvent(
  */
 export const PROJECTOR_BACKOFF_MS = [5_000, 10_000, 30_000, 60_000, 120_000, 300_000];
 export const PROJECTOR_MAX_DELIVER = 20;
+/** The redelivery delay after delivery n (1-based), as the consumer's `backoff` schedule says. */
+export const backoffFor = (deliveryCount: number): number =>
+  PROJECTOR_BACKOFF_MS[Math.min(Math.max(deliveryCount, 1), PROJECTOR_BACKOFF_MS.length) - 1]!;
 /** Deliveries after which a still-missing predecessor is an `event_gap` alert (about 45 s). */
 const GAP_ALERT_DELIVERIES = 4;
 /**
@@ -208,33 +211,17 @@ export async function processMessage(
     return { action: 'term', quarantined: entry.reason };
   };
 
-  const text = Buffer.from(msg.data).toString('utf8');
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  const envelope = readEnvelope(json);
-  const signature = verifyEvent(keys, msg.subject, msg.data, headerValue(msg.headers, SIGNATURE_HEADER));
-  if (!signature.ok) {
+  const read = readSignedEvent(keys, msg);
+  if (!read.ok) {
     return quarantine({
-      reason: signature.reason,
-      detail: signature.keyId ? `key ${signature.keyId}` : undefined,
-      ...envelope,
-      authentic: false,
+      reason: read.reason,
+      detail: read.detail,
+      ...read.envelope,
+      authentic: read.reason === 'unreadable',
     });
   }
-  const parsed = dossierEventSchema.safeParse(json);
-  if (!parsed.success) {
-    return quarantine({
-      reason: 'unreadable',
-      detail: json === undefined ? 'not JSON' : z.prettifyError(parsed.error),
-      ...envelope,
-      authentic: true,
-    });
-  }
-  let event = parsed.data;
+  const envelope = read.envelope;
+  let event = read.event;
   if (hasUnstorableText(event)) {
     await quarantineMessage(prisma, msg, {
       reason: 'unstorable_text',
@@ -284,25 +271,6 @@ export async function processMessage(
     });
   }
   return { action: 'nak', reason: 'out_of_order' };
-}
-
-function headerValue(headers: Record<string, string[]>, name: string): string | undefined {
-  const key = Object.keys(headers).find((k) => k.toLowerCase() === name.toLowerCase());
-  return key ? headers[key]?.[0] : undefined;
-}
-
-/** The envelope fields of whatever was received, for the quarantine record. */
-function readEnvelope(json: unknown): { eventId?: string; dossierCode?: string; seq?: number } {
-  if (json === null || typeof json !== 'object') return {};
-  const o = json as Record<string, unknown>;
-  return {
-    eventId: typeof o.id === 'string' ? o.id.slice(0, 200) : undefined,
-    dossierCode: typeof o.dossierCode === 'string' ? o.dossierCode.slice(0, 200) : undefined,
-    seq:
-      Number.isSafeInteger(o.seq) && (o.seq as number) > 0 && (o.seq as number) < 2 ** 31
-        ? (o.seq as number)
-        : undefined,
-  };
 }
 
 async function databaseAnswers(prisma: PrismaClient): Promise<boolean> {
@@ -386,7 +354,7 @@ export async function startProjector({
       } catch (err) {
         // The quarantine or alert write failed: the database is in trouble, not the message.
         log.error({ streamSeq: m.seq, err }, 'could not record the message, redelivering later');
-        m.nak();
+        m.nak(backoffFor(msg.deliveryCount));
         return;
       }
       const ctx = { streamSeq: m.seq, subject: m.subject, deliveries: msg.deliveryCount };
@@ -396,12 +364,13 @@ export async function startProjector({
           log.debug({ ...ctx, eventId: outcome.event.id, result: outcome.result }, 'event projected');
           return;
         case 'term':
-          m.term(); // (no reason text: some servers then ignore the TERM)
+          m.term(); // no reason text: servers before 2.10 ignore a TERM that has one
           log.error({ ...ctx, reason: outcome.quarantined }, 'event quarantined, operator alert raised');
           return;
         case 'nak':
-          // No delay given: JetStream applies the consumer's backoff for this delivery.
-          m.nak();
+          // The delay of the consumer's backoff for this delivery, given explicitly: servers before
+          // 2.10 apply `backoff` to ack timeouts only and redeliver a bare nak at once.
+          m.nak(backoffFor(msg.deliveryCount));
           if (outcome.reason === 'out_of_order' && msg.deliveryCount >= GAP_ALERT_DELIVERIES)
             log.error(ctx, 'event gap: predecessor still missing');
           else log.warn({ ...ctx, reason: outcome.reason }, 'event not projected yet, redelivering later');
@@ -467,23 +436,19 @@ export async function releaseQuarantined(
   });
   const released: string[] = [];
   for (const row of rows) {
-    const data = Buffer.from(row.raw);
-    const headers = row.headers as Record<string, string[]>;
-    if (!verifyEvent(keys, row.subject, data, headerValue(headers, SIGNATURE_HEADER)).ok) continue;
-    let parsed: ReturnType<typeof dossierEventSchema.safeParse>;
-    try {
-      parsed = dossierEventSchema.safeParse(JSON.parse(data.toString('utf8')));
-    } catch {
-      continue;
-    }
-    if (!parsed.success) continue;
-    const result = await projectEvent(prisma, storableJson(parsed.data), Number(row.streamSeq));
+    const read = readSignedEvent(keys, {
+      subject: row.subject,
+      data: Buffer.from(row.raw),
+      headers: row.headers as Record<string, string[]>,
+    });
+    if (!read.ok) continue;
+    const result = await projectEvent(prisma, storableJson(read.event), Number(row.streamSeq));
     if (result === 'out_of_order') continue;
     await prisma.eventQuarantine.update({
       where: { stream_streamSeq: { stream: row.stream, streamSeq: row.streamSeq } },
       data: { resolvedAt: new Date(), resolution: 'projected' },
     });
-    released.push(parsed.data.id);
+    released.push(read.event.id);
   }
   const remaining = await prisma.eventQuarantine.count({
     where: { resolvedAt: null, ...(opts.dossierCode ? { dossierCode: opts.dossierCode } : {}) },
