@@ -1,3 +1,4 @@
+import { agencyOfSubject } from '../domain/events';
 import { raiseOperatorAlert } from './alerts/operator';
 import type { PrismaClient } from './db';
 
@@ -71,6 +72,7 @@ export async function quarantineMessage(
     kind: gap ? 'event_gap' : 'event_quarantined',
     sourceId: `${msg.stream}:${msg.streamSeq}`,
     dossierCode: entry.authentic ? entry.dossierCode : undefined,
+    agencyCode: entry.authentic ? agencyOfSubject(msg.subject) : undefined,
     details: {
       reason: entry.reason,
       detail: entry.detail === undefined ? undefined : storable(entry.detail).slice(0, 500),

@@ -47,10 +47,15 @@ export async function createDossierWorker({
         prisma,
         js: nats.js,
         signingKeys: eventSigningKeys(config),
-        receivingAgencyOf: async (code) =>
-          (await prisma.dossier.findUnique({ where: { code }, select: { agencyCode: true } }))?.agencyCode,
+        receivingAgencyOf: receivingAgencyFromReadModel(prisma),
         calendarFor: (agencyCode) => calendars.forAgency(agencyCode),
       }),
     ),
   });
+}
+
+/** For events of workflows that predate routed subjects: the receiving agency the read model knows. */
+export function receivingAgencyFromReadModel(prisma: PrismaClient) {
+  return async (code: string): Promise<string | undefined> =>
+    (await prisma.dossier.findUnique({ where: { code }, select: { agencyCode: true } }))?.agencyCode;
 }

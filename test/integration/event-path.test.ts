@@ -17,6 +17,7 @@ import {
   releaseQuarantined,
   startProjector,
 } from '../../services/projector';
+import { receivingAgencyFromReadModel } from '../../services/worker';
 import { received as receivedFixture, resultReady as resultReadyBody } from '../lifecycle/fixtures';
 import { eventually, testConfig, testLogger, uniqueCode } from './helpers';
 
@@ -301,6 +302,25 @@ describe('subjects carry the receiving agency', () => {
     const msg = (seq: number) => nats.jsm.streams.getMessage(config.NATS_STREAM, { seq });
     expect((await msg(first.streamSeq))?.subject).toBe('dossier.T-MAU.received');
     expect((await msg(second.streamSeq))?.subject).toBe('dossier.T-MAU.result_ready');
+  });
+
+  it('routes an event of a workflow that predates routed subjects by the read model, else on the legacy subject', async () => {
+    const code = uniqueCode('OLD');
+    const activity = createEventActivities({
+      js: nats.js,
+      signingKeys: keys,
+      receivingAgencyOf: receivingAgencyFromReadModel(prisma),
+    }).publishDossierEvent;
+    const run = (event: DossierEvent) =>
+      new MockActivityEnvironment().run(activity, event) as Promise<Published>;
+    const unknown = await run(later(uniqueCode('NONE'), 2)); // no row: nothing to route by
+    await run(received(code, 'T-MAU'));
+    await eventually(() => dossier(code));
+    const routed = await run(later(code, 2));
+    const msg = (seq: number) => nats.jsm.streams.getMessage(config.NATS_STREAM, { seq });
+    expect((await msg(unknown.streamSeq))?.subject).toBe('dossier.result_ready');
+    expect((await msg(routed.streamSeq))?.subject).toBe('dossier.T-MAU.result_ready');
+    await nats.jsm.streams.deleteMessage(config.NATS_STREAM, unknown.streamSeq); // it would wait for its receipt
   });
 
   it('still projects events on the legacy dossier.<kind> subjects', async () => {
