@@ -132,7 +132,8 @@ export async function grantAppRole(ownerUrl: string, appRole: string): Promise<v
     const db = (await client.query<{ db: string }>('SELECT current_database() AS db')).rows[0]!.db;
     await client.query(`GRANT CONNECT ON DATABASE ${pg.escapeIdentifier(db)} TO ${role}`);
     await client.query(`GRANT USAGE ON SCHEMA public TO ${role}`);
-    await client.query(`REVOKE CREATE ON SCHEMA public FROM ${role}`);
+    // PUBLIC may create in `public` before PostgreSQL 15: the app role must not.
+    await client.query(`REVOKE CREATE ON SCHEMA public FROM PUBLIC, ${role}`);
     await client.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${role}`);
     await client.query(`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${role}`);
     await client.query(`REVOKE INSERT, UPDATE, DELETE ON "_prisma_migrations" FROM ${role}`);

@@ -1,4 +1,5 @@
-import { headers as natsHeaders } from '@nats-io/nats-core';
+import { AckPolicy, DeliverPolicy } from '@nats-io/jetstream';
+import { nanos, headers as natsHeaders } from '@nats-io/nats-core';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEventActivities, type Published } from '../../activities/events';
@@ -10,6 +11,7 @@ import { publishSignedEvent } from '../../services/event-publisher';
 import { parseSigningKeys, SIGNATURE_HEADER, signEvent } from '../../services/event-signature';
 import { connectNats, type Nats } from '../../services/nats';
 import {
+  PROJECTOR_BACKOFF_MS,
   PROJECTOR_MAX_ACK_PENDING,
   PROJECTOR_MAX_DELIVER,
   processMessage,
@@ -184,6 +186,29 @@ describe('the projector never jams on an event it cannot read', () => {
     } finally {
       // Leave the shared stream as we found it for the files that follow.
       await nats.jsm.streams.purge(config.NATS_STREAM, { filter: `dossier.${stuckAgency}.>` });
+    }
+  });
+
+  it('brings an existing durable consumer with the old settings up to date at start', async () => {
+    const name = `old-projector-${process.pid}`;
+    await nats.jsm.consumers.add(config.NATS_STREAM, {
+      durable_name: name,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      ack_wait: nanos(30_000),
+      max_ack_pending: 1000,
+    });
+    const upgraded = await startProjector({ config, logger: testLogger(), prisma, nats, durableName: name });
+    try {
+      const info = await nats.jsm.consumers.info(config.NATS_STREAM, name);
+      expect(info.config).toMatchObject({
+        max_ack_pending: PROJECTOR_MAX_ACK_PENDING,
+        max_deliver: PROJECTOR_MAX_DELIVER,
+        backoff: PROJECTOR_BACKOFF_MS.map((ms) => nanos(ms)),
+      });
+    } finally {
+      await upgraded.stop();
+      await nats.jsm.consumers.delete(config.NATS_STREAM, name);
     }
   });
 
