@@ -47,6 +47,24 @@ export async function quarantineMessage(
   msg: StreamMessage,
   entry: QuarantineEntry,
 ): Promise<void> {
+  // The alert first: whoever sees the quarantine row also finds its alert (both are idempotent).
+  const gap = entry.reason === 'held_behind_quarantined' || entry.reason === 'gap';
+  await raiseOperatorAlert(prisma, {
+    kind: gap ? 'event_gap' : 'event_quarantined',
+    sourceId: `${msg.stream}:${msg.streamSeq}`,
+    dossierCode: entry.authentic ? entry.dossierCode : undefined,
+    agencyCode: entry.authentic ? agencyOfSubject(msg.subject) : undefined,
+    details: {
+      reason: entry.reason,
+      detail: entry.detail === undefined ? undefined : storable(entry.detail).slice(0, 500),
+      subject: storable(msg.subject),
+      streamSeq: msg.streamSeq,
+      eventId: entry.eventId === undefined ? undefined : storable(entry.eventId),
+      seq: entry.seq,
+      authentic: entry.authentic,
+      resolution: entry.resolution,
+    },
+  });
   await prisma.eventQuarantine.createMany({
     data: [
       {
@@ -66,23 +84,6 @@ export async function quarantineMessage(
       },
     ],
     skipDuplicates: true,
-  });
-  const gap = entry.reason === 'held_behind_quarantined' || entry.reason === 'gap';
-  await raiseOperatorAlert(prisma, {
-    kind: gap ? 'event_gap' : 'event_quarantined',
-    sourceId: `${msg.stream}:${msg.streamSeq}`,
-    dossierCode: entry.authentic ? entry.dossierCode : undefined,
-    agencyCode: entry.authentic ? agencyOfSubject(msg.subject) : undefined,
-    details: {
-      reason: entry.reason,
-      detail: entry.detail === undefined ? undefined : storable(entry.detail).slice(0, 500),
-      subject: storable(msg.subject),
-      streamSeq: msg.streamSeq,
-      eventId: entry.eventId === undefined ? undefined : storable(entry.eventId),
-      seq: entry.seq,
-      authentic: entry.authentic,
-      resolution: entry.resolution,
-    },
   });
 }
 
