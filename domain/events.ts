@@ -128,6 +128,8 @@ export const dossierDueSoonV1 = event('dossier.due_soon', {
   dueAt: instant,
   warningAt: instant,
   apologyIssued: z.boolean(),
+  /** The agency holding the dossier when the warning fired (the one that must apologise). */
+  agencyCode: z.string().optional(),
 });
 export const dossierOverdueV1 = event('dossier.overdue', {
   dueAt: instant,

@@ -1,7 +1,16 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { escalationPolicySchema } from '../domain/alerts';
 import { parseSigningKeys, type SigningKeys } from './event-signature';
+
+const safeJson = (s: string): unknown => {
+  try {
+    return JSON.parse(s);
+  } catch {
+    return undefined;
+  }
+};
 
 /** Repository root (services/ lives directly under it). */
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -11,6 +20,8 @@ const port = z.coerce.number().int().min(0).max(65535);
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** `pretty`: short coloured lines for a person at a terminal (`motcua dev` on a TTY); JSON otherwise. */
+  LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
   /** Cache, data and logs of the embedded stack (git-ignored). */
   MOTCUA_HOME: z.string().min(1).default(path.join(projectRoot, '.motcua')),
   /** External PostgreSQL; when unset `motcua dev` and the tests start embedded PostgreSQL. */
@@ -23,6 +34,30 @@ const envSchema = z.object({
     .string()
     .regex(/^[A-Z0-9_-]+$/)
     .default('DOSSIER_EVENTS'),
+  /** Stream of `alerts.<agency>.<kind>` (supervisor and operator alerts). */
+  NATS_ALERT_STREAM: z
+    .string()
+    .regex(/^[A-Z0-9_-]+$/)
+    .default('ALERTS'),
+  /** JSON {kind: working hours} before an unacknowledged alert escalates one level (default 4 each). */
+  ALERT_ESCALATION_WORKING_HOURS: z
+    .string()
+    .default('{}')
+    .transform((s, ctx) => {
+      const parsed = escalationPolicySchema.safeParse(safeJson(s));
+      if (!parsed.success) {
+        ctx.addIssue({ code: 'custom', message: 'expected JSON like {"overdue_without_apology": 2}' });
+        return z.NEVER;
+      }
+      return parsed.data;
+    }),
+  /** Working hours an applicant may take to supplement before a `supplement_waiting` alert. */
+  ALERT_SUPPLEMENT_WAITING_WORKING_HOURS: z.coerce.number().positive().default(40),
+  /** SMTP server for alert emails (smtp://user:pass@host:port); emails are off when unset. */
+  SMTP_URL: z.string().url().optional(),
+  ALERT_EMAIL_FROM: z.string().default('motcua <canh-bao@motcua.local>'),
+  /** Public base URL of the dashboard/API, for links in alert emails. */
+  PUBLIC_BASE_URL: z.string().url().optional(),
   /** JetStream duplicate window; wider than Temporal's activity retry tail. */
   NATS_DUPLICATE_WINDOW_HOURS: z.coerce.number().positive().default(48),
   /** NATS user and password (deployments with accounts: docker-compose.yml); unset = no auth. */

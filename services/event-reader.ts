@@ -1,5 +1,7 @@
+import type { JsMsg } from '@nats-io/jetstream';
 import { z } from 'zod';
 import { type DossierEvent, dossierEventSchema } from '../domain/events';
+import type { StreamMessage } from './event-quarantine';
 import { SIGNATURE_HEADER, type SignatureCheck, type SigningKeys, verifyEvent } from './event-signature';
 
 /** What could be read of an envelope, even from a message that is refused (for the quarantine record). */
@@ -67,5 +69,19 @@ function envelopeHint(json: unknown): EnvelopeHint {
     eventId: typeof o.id === 'string' ? o.id.slice(0, 200) : undefined,
     dossierCode: typeof o.dossierCode === 'string' ? o.dossierCode.slice(0, 200) : undefined,
     seq: typeof seq === 'number' && Number.isSafeInteger(seq) && seq > 0 && seq < 2 ** 31 ? seq : undefined,
+  };
+}
+
+/** A JetStream message as the readers and the quarantine see it. */
+export function streamMessageOf(m: JsMsg): StreamMessage {
+  const headers: Record<string, string[]> = {};
+  if (m.headers) for (const [k, v] of m.headers) headers[k] = v;
+  return {
+    stream: m.info.stream,
+    streamSeq: m.seq,
+    subject: m.subject,
+    headers,
+    data: m.data,
+    deliveryCount: m.info.deliveryCount,
   };
 }

@@ -15,7 +15,7 @@ import {
   type StreamMessage,
   storableJson,
 } from './event-quarantine';
-import { readSignedEvent } from './event-reader';
+import { readSignedEvent, streamMessageOf } from './event-reader';
 import type { SigningKeys } from './event-signature';
 import { chainHash, GENESIS_HASH } from './eventlog';
 import type { Logger } from './logger';
@@ -282,19 +282,6 @@ async function databaseAnswers(prisma: PrismaClient): Promise<boolean> {
   }
 }
 
-function streamMessage(m: JsMsg): StreamMessage {
-  const headers: Record<string, string[]> = {};
-  if (m.headers) for (const [k, v] of m.headers) headers[k] = v;
-  return {
-    stream: m.info.stream,
-    streamSeq: m.seq,
-    subject: m.subject,
-    headers,
-    data: m.data,
-    deliveryCount: m.info.deliveryCount,
-  };
-}
-
 /** The durable consumer's settings (applied on creation and brought up to date on start). */
 export function projectorConsumerConfig(durableName: string) {
   return {
@@ -346,7 +333,7 @@ export async function startProjector({
   let stopping = false;
 
   const handle = async (m: JsMsg) => {
-    const msg = streamMessage(m);
+    const msg = streamMessageOf(m);
     for (;;) {
       let outcome: MessageOutcome;
       try {

@@ -8,10 +8,12 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
+import { alertRoutes } from '../alerts/routes';
 import { createCalendarStore } from '../calendars';
 import type { Config } from '../config';
 import type { PrismaClient } from '../db';
 import type { Logger } from '../logger';
+import type { Nats } from '../nats';
 import { registerAuth } from './auth';
 import { registerErrorHandling } from './errors';
 import { calendarRoutes } from './routes/calendar';
@@ -20,10 +22,15 @@ import { dossierRoutes } from './routes/dossiers';
 import { keyRoutes } from './routes/keys';
 
 export interface ApiDeps {
-  config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'MOTCUA_ADMIN_TOKEN'>;
+  config: Pick<
+    Config,
+    'TEMPORAL_TASK_QUEUE' | 'MOTCUA_ADMIN_TOKEN' | 'NATS_ALERT_STREAM' | 'NATS_DUPLICATE_WINDOW_HOURS'
+  >;
   logger: Logger;
   prisma: PrismaClient;
   temporal: Client;
+  /** The alert feed (SSE) and acknowledgements published to other systems. */
+  nats?: Nats;
   now?: () => Date;
 }
 
@@ -55,5 +62,11 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(calendarRoutes, { config: deps.config, calendars: createCalendarStore(deps.prisma) });
   await app.register(keyRoutes, { prisma: deps.prisma });
   await app.register(catalogueRoutes, { prisma: deps.prisma });
+  await app.register(alertRoutes, {
+    config: deps.config,
+    prisma: deps.prisma,
+    temporal: deps.temporal,
+    ...(deps.nats && { nats: deps.nats }),
+  });
   return app;
 }

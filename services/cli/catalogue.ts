@@ -22,6 +22,7 @@ import { administrativeLevels } from '../../domain/reference';
 import { loadConfig } from '../config';
 import { createPrisma, type PrismaClient } from '../db';
 import { type ChangeCount, importCatalogue, listProcedures, UnknownAgencyCodeError } from '../reference';
+import { cliDatabaseUrl } from './dev-stack';
 import { cliIo } from './io';
 
 export interface CatalogueCommandOptions {
@@ -35,7 +36,7 @@ export interface CatalogueCommandOptions {
 const MAX_PRINTED_ERRORS = 20;
 
 function defaultDatabase(): PrismaClient | undefined {
-  const url = loadConfig().DATABASE_URL;
+  const url = cliDatabaseUrl();
   return url ? createPrisma(url) : undefined;
 }
 

@@ -3,10 +3,11 @@ import { loadConfig } from '../config';
 import { createPrisma, prepareDatabase } from '../db';
 import { createLogger } from '../logger';
 import { seedSampleReferenceData } from '../reference';
+import { cliDatabaseUrl } from './dev-stack';
 
 function requireDatabaseUrl(): string {
-  const url = loadConfig().DATABASE_URL;
-  if (!url) throw new Error('DATABASE_URL is not set (the embedded PostgreSQL only runs under `motcua dev`)');
+  const url = cliDatabaseUrl();
+  if (!url) throw new Error('DATABASE_URL is not set and no `motcua dev` is running on this machine');
   return url;
 }
 

@@ -10,6 +10,7 @@ import { startStack } from '../infra';
 import { onShutdown } from '../lifecycle';
 import { createLogger } from '../logger';
 import { seedSampleReferenceData } from '../reference';
+import { removeDevStack, writeDevStack } from './dev-stack';
 
 export function devCommand(): Command {
   return new Command('dev')
@@ -19,6 +20,8 @@ export function devCommand(): Command {
     )
     .option('--no-sample', 'do not load the sample agencies and procedures')
     .action(async (opts: { sample: boolean }) => {
+      // A person at a terminal reads short lines; a supervisor or a pipe gets JSON.
+      process.env.LOG_FORMAT ??= process.stdout.isTTY ? 'pretty' : 'json';
       const base = loadConfig();
       const logger = createLogger('dev', base.LOG_LEVEL);
       const lifecycle = onShutdown(logger);
@@ -52,9 +55,24 @@ export function devCommand(): Command {
         NATS_URL: stack.natsUrl,
       });
       await prepareDatabase(config.DATABASE_URL!, logger, { ownerUrl: stack.databaseUrl });
-      const services = await startServices(config, logger, { worker: true, projector: true, api: true });
+      const services = await startServices(config, logger, {
+        worker: true,
+        projector: true,
+        alerts: true,
+        api: true,
+      });
       lifecycle.add('services', () => services.stop());
       if (opts.sample) await seedSampleReferenceData(services.prisma);
+      // Other CLI commands on this machine find the dev database by themselves (motcua keys create…).
+      writeDevStack(base.MOTCUA_HOME, {
+        pid: process.pid,
+        databaseUrl: config.DATABASE_URL!,
+        apiUrl: services.apiUrl ?? '',
+        temporalAddress: stack.temporalAddress,
+        natsUrl: stack.natsUrl,
+      });
+      lifecycle.add('dev-stack file', () => removeDevStack(base.MOTCUA_HOME));
+      stopWithParent(() => lifecycle.shutdown('parent exited').then(() => process.exit(0)));
       console.log(
         [
           '',
@@ -69,7 +87,9 @@ export function devCommand(): Command {
           devAdminToken
             ? `  Admin token  ${devAdminToken}  (DEVELOPMENT ONLY: generated for this session; set MOTCUA_ADMIN_TOKEN to fix one)`
             : '  Admin token  the value of MOTCUA_ADMIN_TOKEN',
-          'Every /v1 call needs "Authorization: Bearer <admin token or API key>". Get an API key:',
+          'Every /v1 call needs "Authorization: Bearer <admin token or API key>". Get an API key',
+          '  motcua keys create --role intake --agency X-AN-BINH --name "dev desk"   (finds this dev database)',
+          'or over HTTP:',
           `  curl -s ${services.apiUrl}/v1/admin/keys -H "authorization: Bearer ${devAdminToken ?? '$MOTCUA_ADMIN_TOKEN'}" \\`,
           `    -H 'content-type: application/json' -d '{"role":"intake","agencyCode":"X-AN-BINH","name":"dev desk"}'`,
           'Press Ctrl-C to stop.',
@@ -87,6 +107,21 @@ async function devSigningKeys(dir: string): Promise<string> {
   await mkdir(dir, { recursive: true });
   await writeFile(file, `${keys}\n`, { mode: 0o600 });
   return keys;
+}
+
+/**
+ * A process supervisor that stops `npm run dev` may kill npm (or its shell) and never signal us:
+ * when the parent goes away we are re-parented, so stop everything then too.
+ */
+function stopWithParent(stop: () => void): void {
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid !== parent) {
+      clearInterval(timer);
+      stop();
+    }
+  }, 1000);
+  timer.unref();
 }
 
 function redact(url: string): string {

@@ -6,10 +6,12 @@ import { type CalendarCommandOptions, calendarCommand } from './calendar';
 import { catalogueCommand } from './catalogue';
 import { dbCommand } from './db';
 import { devCommand } from './dev';
+import { cliDatabaseUrl } from './dev-stack';
 import { eventsCommand } from './events';
 import { keysCommand } from './keys';
 import { roleCommands } from './roles';
 import { searchAttributesCommand } from './search-attributes';
+import { temporalCommand } from './temporal';
 import { testCommand } from './test';
 
 /**
@@ -17,12 +19,12 @@ import { testCommand } from './test';
  * agencies' layers; without it, the bundled national calendar (and no --agency).
  */
 function databaseCalendars(): CalendarCommandOptions {
-  const url = process.env.DATABASE_URL;
+  const url = cliDatabaseUrl();
   if (!url) return {};
   const withStore = async <T>(
     fn: (store: ReturnType<typeof createCalendarStore>) => Promise<T>,
   ): Promise<T> => {
-    const prisma = createPrisma(loadConfig().DATABASE_URL!);
+    const prisma = createPrisma(url);
     try {
       return await fn(createCalendarStore(prisma));
     } finally {
@@ -52,6 +54,7 @@ export function buildProgram(): Command {
   program.addCommand(eventsCommand());
   program.addCommand(keysCommand());
   program.addCommand(searchAttributesCommand());
+  program.addCommand(temporalCommand());
   program.addCommand(testCommand());
   return program;
 }

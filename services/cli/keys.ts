@@ -15,6 +15,7 @@ import { roleSchema } from '../../domain/commands';
 import { loadConfig } from '../config';
 import { createPrisma, type PrismaClient } from '../db';
 import { type ApiKeyInfo, ApiKeyInputError, createApiKey, listApiKeys, revokeApiKey } from '../keys';
+import { cliDatabaseUrl } from './dev-stack';
 import { cliIo } from './io';
 
 export interface KeysCommandOptions {
@@ -27,11 +28,9 @@ export interface KeysCommandOptions {
 }
 
 function defaultPrisma(): PrismaClient {
-  const url = loadConfig().DATABASE_URL;
+  const url = cliDatabaseUrl();
   if (!url) {
-    throw new Error(
-      'DATABASE_URL is not set; under `motcua dev` use the admin token it prints with POST /v1/admin/keys',
-    );
+    throw new Error('DATABASE_URL is not set and no `motcua dev` is running on this machine');
   }
   return createPrisma(url);
 }

@@ -52,5 +52,10 @@ export function roleCommands(): Command[] {
     new Command('projector')
       .description('Run the JetStream → PostgreSQL read-model projector (env: NATS_*, DATABASE_URL)')
       .action(() => runRole('projector')),
+    new Command('alerts')
+      .description(
+        'Run the alerts consumer: dossier events → supervisor alerts (PostgreSQL, NATS alerts.<agency>.<kind>), escalation clocks, email and webhook deliveries (env: NATS_*, TEMPORAL_*, DATABASE_URL, SMTP_URL)',
+      )
+      .action(() => runRole('alerts')),
   ];
 }

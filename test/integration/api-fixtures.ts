@@ -21,11 +21,15 @@ export interface ApiWorld {
   stop(): Promise<void>;
 }
 
-export async function startApiWorld(prefix: string): Promise<ApiWorld> {
-  const services = await startServices(testConfig(), testLogger(), {
+export async function startApiWorld(
+  prefix: string,
+  opts: { alerts?: boolean; config?: Record<string, string> } = {},
+): Promise<ApiWorld> {
+  const services = await startServices(testConfig(opts.config), testLogger(), {
     worker: true,
     projector: true,
     api: true,
+    ...(opts.alerts && { alerts: true }),
   });
   const suffix = uniqueCode(prefix).replace(/[^A-Za-z0-9-]/g, '-');
   const agency = `X-${suffix}`;
