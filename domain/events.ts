@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { channelSchema, dossierCodeSchema, outcomeSchema } from './dossier';
+import { classificationGranularities, pinnedRulesSchema } from './rulesets';
 
 /**
  * The dossier event catalogue (README "Event catalogue"). Every event is published on the subject
@@ -58,6 +59,12 @@ export const dossierReceivedV1 = event('dossier.received', {
   /** The due instant falls in a year without an official schedule (computed from the rules). */
   provisionalCalendar: z.boolean().optional(),
   steps: z.array(plannedStepSchema).default([]),
+  /**
+   * Rules pinned at receipt (deadline and unit, same-day cut-off, procedure version, legal
+   * rule-set and classification granularity); every later recomputation uses them. Absent on
+   * dossiers received before pinning: those fall back to the catalogue version of their receipt.
+   */
+  rules: pinnedRulesSchema.optional(),
   actor: actorSchema.optional(),
 });
 
@@ -150,7 +157,12 @@ export const dossierResultReadyV1 = event('dossier.result_ready', {
   completedAt: instant,
   dueAt: instant,
   originalDueAt: instant,
+  /** The verdict that counts (by the dossier's pinned classification granularity). */
   outcome: outcomeSchema,
+  /** Both verdicts, so a province can reconcile with reports made by the other rule. */
+  outcomeByInstant: outcomeSchema.optional(),
+  outcomeByDay: outcomeSchema.optional(),
+  granularity: z.enum(classificationGranularities).optional(),
   actor: actorSchema,
 });
 

@@ -1,6 +1,8 @@
+import { classify, classifyByDay } from './calendar';
 import type { Command, CommandName } from './commands';
 import type { Channel } from './dossier';
 import type { Actor, DossierEvent, PlannedStep } from './events';
+import type { PinnedRules } from './rulesets';
 
 /**
  * Vòng đời hồ sơ: received → processing ⇄ waiting_supplement → result_ready → returned;
@@ -15,6 +17,8 @@ export type DossierStatus =
   | 'returned'
   | 'rejected'
   | 'withdrawn';
+
+type Outcome = 'early' | 'on_time' | 'late';
 
 export const TERMINAL_STATUSES: readonly DossierStatus[] = ['returned', 'rejected', 'withdrawn'];
 /** Pending dossiers are "in time" or "overdue"; result_ready and later are resolved. */
@@ -57,6 +61,8 @@ export interface DossierState {
   originalDueAt: string;
   calendarVersion: string;
   provisionalCalendar: boolean;
+  /** Deadline, unit, cut-off and rule-set pinned at receipt (absent on older dossiers). */
+  rules?: PinnedRules;
   steps: StepState[];
   currentStep: number | null;
   /** Agency currently holding the dossier. */
@@ -71,7 +77,15 @@ export interface DossierState {
   apology?: { at: string; reason: string; faultParty: string; newDueAt: string; signedBy?: string };
   delayReports: { at: string; reason: string; proposedDueAt: string; faultParty: string }[];
   supplementRequests: number;
-  result?: { kind: 'electronic' | 'paper'; readyAt: string; outcome: 'early' | 'on_time' | 'late' };
+  result?: {
+    kind: 'electronic' | 'paper';
+    readyAt: string;
+    /** The verdict that counts (pinned granularity). */
+    outcome: Outcome;
+    /** Both verdicts (derived for results recorded before they were in the event). */
+    outcomeByInstant?: Outcome;
+    outcomeByDay?: Outcome;
+  };
   returnedAt?: string;
   rejection?: { at: string; reason: string };
   withdrawal?: { at: string; reason?: string };
@@ -326,6 +340,7 @@ function transition(prev: DossierState | undefined, event: DossierEvent): Dossie
       originalDueAt: p.dueAt,
       calendarVersion: p.calendarVersion,
       provisionalCalendar: p.provisionalCalendar ?? false,
+      ...(p.rules && { rules: p.rules }),
       steps: p.steps.map((s, index) => ({ ...s, index, overBudget: false })),
       currentStep: null,
       currentAgencyCode: p.agencyCode,
@@ -436,7 +451,14 @@ function transition(prev: DossierState | undefined, event: DossierEvent): Dossie
       return {
         ...prev,
         status: 'result_ready',
-        result: { kind: p.resultKind, readyAt: p.completedAt, outcome: p.outcome },
+        result: {
+          kind: p.resultKind,
+          readyAt: p.completedAt,
+          outcome: p.outcome,
+          outcomeByInstant:
+            p.outcomeByInstant ?? classify(new Date(p.originalDueAt), new Date(p.completedAt)),
+          outcomeByDay: p.outcomeByDay ?? classifyByDay(new Date(p.originalDueAt), new Date(p.completedAt)),
+        },
         // The result goes back to the one-stop desk that received the dossier.
         currentAgencyCode: prev.agencyCode,
       };

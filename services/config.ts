@@ -88,6 +88,11 @@ const envSchema = z.object({
   API_PORT: port.default(8080),
   /** Bearer token for /v1/admin/* until role-based API keys arrive; admin routes are off when unset. */
   MOTCUA_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /**
+   * Classification granularity pinned into new dossiers: `instant` (late after the due instant) or
+   * `day` (a finish on the due day is on time). Unset: the rule-set's default (`instant`).
+   */
+  MOTCUA_CLASSIFICATION_GRANULARITY: z.enum(['instant', 'day']).optional(),
   /** Explicit binaries, first in the resolution order of services/infra. */
   MOTCUA_TEMPORAL_BIN: z.string().optional(),
   MOTCUA_TEMPORAL_TEST_SERVER: z.string().optional(),

@@ -54,6 +54,8 @@ export function dossierColumns(state: DossierState): DossierColumns {
     apologyIssuedAt: date(state.apology?.at),
     completedAt: date(state.result?.readyAt),
     outcome: state.result?.outcome ?? null,
+    outcomeByInstant: state.result?.outcomeByInstant ?? null,
+    outcomeByDay: state.result?.outcomeByDay ?? null,
     resultKind: state.result?.kind ?? null,
     returnedAt: date(state.returnedAt),
     componentsDigitized: state.digitization.components.length > 0,

@@ -14,7 +14,8 @@ export interface WorkerDeps {
   config: Pick<
     Config,
     'TEMPORAL_ADDRESS' | 'TEMPORAL_NAMESPACE' | 'TEMPORAL_TASK_QUEUE' | 'MOTCUA_EVENT_SIGNING_KEYS'
-  >;
+  > &
+    Partial<Pick<Config, 'MOTCUA_CLASSIFICATION_GRANULARITY'>>;
   logger: Logger;
   prisma: PrismaClient;
   nats: Nats;
@@ -49,6 +50,9 @@ export async function createDossierWorker({
         signingKeys: eventSigningKeys(config),
         receivingAgencyOf: receivingAgencyFromReadModel(prisma),
         calendarFor: (agencyCode) => calendars.forAgency(agencyCode),
+        ...(config.MOTCUA_CLASSIFICATION_GRANULARITY && {
+          classificationGranularity: config.MOTCUA_CLASSIFICATION_GRANULARITY,
+        }),
       }),
     ),
   });

@@ -24,6 +24,10 @@ export const RATING_WINDOW = '30 days';
  * test/histories replay the old branch): in the handlers' decisions (workflows/handlers.ts),
  * the alarms (workflows/timers.ts) and this loop. Patches so far:
  * - 'rating-window-after-return': a returned dossier waits RATING_WINDOW for the rating.
+ * - 'pinned-rules-at-receipt': `dossier.received` carries the rules pinned at receipt (deadline,
+ *   unit, cut-off, procedure version, rule-set); later recomputations use them.
+ * - 'classification-granularity': `dossier.result_ready` carries both verdicts (by instant, by
+ *   day) and counts the one of the pinned granularity; lateness is monotonic after `overdue`.
  */
 
 /**
@@ -96,6 +100,7 @@ async function receive(dossier: Dossier, input: DossierWorkflowInput): Promise<v
       calendarVersion: plan.calendarVersion,
       provisionalCalendar: plan.provisional,
       steps: input.steps ?? plan.steps,
+      ...(plan.rules && patched('pinned-rules-at-receipt') && { rules: plan.rules }),
       ...(input.actor && { actor: input.actor }),
     }),
   );

@@ -1,5 +1,5 @@
-import { ActivityFailure, ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
-import { classify } from '../domain/calendar';
+import { ActivityFailure, ApplicationFailure, condition, patched, setHandler } from '@temporalio/workflow';
+import { classify, classifyCompletion } from '../domain/calendar';
 import type { Command, CommandName } from '../domain/commands';
 import type { DossierEventBody } from '../domain/events';
 import { type DossierState, handOffTarget, TransitionRejected, validateCommand } from '../domain/lifecycle';
@@ -68,6 +68,8 @@ const decide: { [N in CommandName]: Decide<N> } = {
       receivedAt: state.receivedAt,
       pauses,
       ...(state.apology && { extension: { originalDueAt: state.originalDueAt, dueAt: state.dueAt } }),
+      // The deadline pinned at receipt, not the catalogue's current one.
+      ...(state.rules && { rules: state.rules }),
     });
     const step = state.currentStep === null ? undefined : state.steps[state.currentStep];
     let stepDueAt: string | undefined;
@@ -123,13 +125,28 @@ const decide: { [N in CommandName]: Decide<N> } = {
   },
 
   // Classified here, once: early / on time / late against the legal due before any extension.
+  // Both verdicts are recorded; the pinned granularity says which counts.
   async markResultReady(state, c) {
+    const granularity = state.rules?.ruleSet.classificationGranularity ?? 'instant';
+    const verdicts = patched('classification-granularity')
+      ? classifyCompletion({
+          originalDueAt: new Date(state.originalDueAt),
+          completedAt: new Date(c.at),
+          granularity,
+          overdueFired: state.overdue,
+        })
+      : undefined;
     return eventBody('dossier.result_ready', c.at, {
       resultKind: c.resultKind,
       completedAt: c.at,
       dueAt: state.dueAt,
       originalDueAt: state.originalDueAt,
-      outcome: classify(new Date(state.originalDueAt), new Date(c.at)),
+      outcome: verdicts?.outcome ?? classify(new Date(state.originalDueAt), new Date(c.at)),
+      ...(verdicts && {
+        outcomeByInstant: verdicts.outcomeByInstant,
+        outcomeByDay: verdicts.outcomeByDay,
+        granularity,
+      }),
       actor: c.actor,
     });
   },

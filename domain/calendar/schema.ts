@@ -75,13 +75,15 @@ export const DueRequestSchema = z
     received: DateSchema,
     workingDays: z.number().positive().finite().optional(),
     workingHours: z.number().positive().finite().optional(),
+    calendarDays: z.number().int().positive().optional(),
     pauses: z.array(PauseSchema).optional(),
     sameDayCutoff: HhmmSchema.optional(),
     warningWorkingMinutes: z.number().nonnegative().finite().optional(),
   })
-  .refine((r) => (r.workingDays === undefined) !== (r.workingHours === undefined), {
-    message: 'exactly one of workingDays and workingHours is required',
-  });
+  .refine(
+    (r) => [r.workingDays, r.workingHours, r.calendarDays].filter((v) => v !== undefined).length === 1,
+    { message: 'exactly one of workingDays, workingHours and calendarDays is required' },
+  );
 
 export const DueResultJsonSchema = z.object({
   due: z.string(),
@@ -89,3 +91,15 @@ export const DueResultJsonSchema = z.object({
   calendarVersion: z.string(),
   provisional: z.boolean(),
 });
+
+/** A new national calendar version from an announcement (`POST /v1/admin/calendars`, `calendar impact`). */
+export const CalendarAmendmentSchema = z
+  .object({
+    version: z.string().regex(/^[A-Za-z0-9._-]{1,40}$/, 'letters, digits, ".", "_" or "-"'),
+    year: z.number().int().min(1900).max(2200),
+    add: z.array(CalendarDaySchema).default([]),
+    remove: z.array(z.string().regex(/^\d{4}-\d{2}-\d{2}$/)).default([]),
+    sources: z.array(z.string().min(1)).min(1, 'name the announcement(s) this version follows'),
+    provisional: z.boolean().optional(),
+  })
+  .strict();

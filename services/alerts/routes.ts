@@ -1,4 +1,3 @@
-import { randomBytes, randomUUID } from 'node:crypto';
 import { DeliverPolicy } from '@nats-io/jetstream';
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/client';
@@ -16,6 +15,12 @@ import type { Prisma, PrismaClient } from '../db';
 import { ensureAlertStream, type Nats } from '../nats';
 import { type AlertMessage, alertView, publishAlert } from './publish';
 import { type AlertRow, acknowledgeAlert } from './store';
+import {
+  createSubscription,
+  disableSubscription,
+  listSubscriptions,
+  UnknownAgencyError,
+} from './subscriptions';
 import {
   alertListQuerySchema,
   alertListSchema,
@@ -239,17 +244,6 @@ export const alertRoutes: FastifyPluginAsyncZod<AlertRouteDeps> = async (
   );
 
   // ── Subscriptions (admin): who hears about alerts beyond the API ─────────────────────────
-  const viewOf = (s: Prisma.AlertSubscriptionGetPayload<object>) => ({
-    id: s.id,
-    agencyCode: s.agencyCode,
-    kinds: s.kinds,
-    channel: s.channel,
-    target: s.target,
-    includeSubtree: s.includeSubtree,
-    createdAt: s.createdAt.toISOString(),
-    disabledAt: s.disabledAt?.toISOString() ?? null,
-  });
-
   app.post(
     '/v1/admin/alert-subscriptions',
     {
@@ -267,15 +261,14 @@ export const alertRoutes: FastifyPluginAsyncZod<AlertRouteDeps> = async (
       },
     },
     async (request, reply) => {
-      const b = request.body;
-      if ((await prisma.agency.count({ where: { code: b.agencyCode } })) !== 1) {
-        throw new ApiError(422, 'unknown_reference', `Unknown agency ${b.agencyCode}`);
+      try {
+        return reply
+          .status(201)
+          .send(await createSubscription(prisma, request.body, principalOf(request).id));
+      } catch (err) {
+        if (err instanceof UnknownAgencyError) throw new ApiError(422, 'unknown_reference', err.message);
+        throw err;
       }
-      const secret = b.channel === 'webhook' ? `whsec_${randomBytes(24).toString('base64url')}` : null;
-      const created = await prisma.alertSubscription.create({
-        data: { id: randomUUID(), ...b, secret, createdBy: principalOf(request).id },
-      });
-      return reply.status(201).send({ ...viewOf(created), secret });
     },
   );
 
@@ -290,13 +283,7 @@ export const alertRoutes: FastifyPluginAsyncZod<AlertRouteDeps> = async (
         response: { 200: z.object({ items: z.array(alertSubscriptionViewSchema) }), ...errors },
       },
     },
-    async (request) => {
-      const rows = await prisma.alertSubscription.findMany({
-        where: request.query.agency ? { agencyCode: request.query.agency } : {},
-        orderBy: { createdAt: 'asc' },
-      });
-      return { items: rows.map(viewOf) };
-    },
+    async (request) => ({ items: await listSubscriptions(prisma, request.query.agency) }),
   );
 
   app.delete(
@@ -311,14 +298,9 @@ export const alertRoutes: FastifyPluginAsyncZod<AlertRouteDeps> = async (
       },
     },
     async (request) => {
-      const moved = await prisma.alertSubscription.updateMany({
-        where: { id: request.params.id, disabledAt: null },
-        data: { disabledAt: new Date() },
-      });
-      const row = await prisma.alertSubscription.findUnique({ where: { id: request.params.id } });
-      if (!row || (moved.count === 0 && !row.disabledAt))
-        throw new ApiError(404, 'subscription_not_found', 'No such subscription');
-      return viewOf(row);
+      const view = await disableSubscription(prisma, request.params.id);
+      if (!view) throw new ApiError(404, 'subscription_not_found', 'No such subscription');
+      return view;
     },
   );
 };

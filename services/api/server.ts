@@ -14,6 +14,7 @@ import type { Config } from '../config';
 import type { PrismaClient } from '../db';
 import type { Logger } from '../logger';
 import type { Nats } from '../nats';
+import { procedureRulesAt } from '../reference';
 import { registerAuth } from './auth';
 import { registerErrorHandling } from './errors';
 import { calendarRoutes } from './routes/calendar';
@@ -59,7 +60,11 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   registerAuth(app, { prisma: deps.prisma, adminToken: deps.config.MOTCUA_ADMIN_TOKEN });
   await app.register(dossierRoutes, deps);
-  await app.register(calendarRoutes, { config: deps.config, calendars: createCalendarStore(deps.prisma) });
+  await app.register(calendarRoutes, {
+    config: deps.config,
+    calendars: createCalendarStore(deps.prisma),
+    procedureDeadline: async (code, at) => (await procedureRulesAt(deps.prisma, code, at))?.deadline,
+  });
   await app.register(keyRoutes, { prisma: deps.prisma });
   await app.register(catalogueRoutes, { prisma: deps.prisma });
   await app.register(alertRoutes, {

@@ -9,6 +9,7 @@ import {
 } from '../../domain/dossier';
 import { actorSchema, resultKindSchema } from '../../domain/events';
 import type { DossierState, DossierStatus, TimelineEntry } from '../../domain/lifecycle';
+import { pinnedRulesSchema } from '../../domain/rulesets';
 
 /**
  * What the dossier API answers, as zod schemas: the routes validate their responses against them,
@@ -96,8 +97,13 @@ export const dossierViewSchema = z.object({
   /** When the result was ready (the classified resolution instant). */
   completedAt: vnInstant.nullable(),
   outcome: outcomeSchema.nullable(),
+  /** Both verdicts (classification granularity `instant` and `day`); `outcome` is the one that counts. */
+  outcomeByInstant: outcomeSchema.nullable(),
+  outcomeByDay: outcomeSchema.nullable(),
   resultKind: resultKindSchema.nullable(),
   returnedAt: vnInstant.nullable(),
+  /** Deadline, unit, cut-off, procedure version and rule-set pinned at receipt (null: received before pinning). */
+  rules: pinnedRulesSchema.nullable(),
   rejection: z.object({ at: vnInstant, reason: z.string() }).nullable(),
   withdrawal: z.object({ at: vnInstant, reason: z.string().nullable() }).nullable(),
   digitization: z.object({ components: z.array(z.string()), result: z.boolean() }),
@@ -283,8 +289,11 @@ export function viewOfState(s: DossierState): DossierView {
       : null,
     completedAt: vn(s.result?.readyAt),
     outcome: s.result?.outcome ?? null,
+    outcomeByInstant: s.result?.outcomeByInstant ?? null,
+    outcomeByDay: s.result?.outcomeByDay ?? null,
     resultKind: s.result?.kind ?? null,
     returnedAt: vn(s.returnedAt),
+    rules: s.rules ?? null,
     rejection: s.rejection ? { at: vnRequired(s.rejection.at), reason: s.rejection.reason } : null,
     withdrawal: s.withdrawal
       ? { at: vnRequired(s.withdrawal.at), reason: s.withdrawal.reason ?? null }

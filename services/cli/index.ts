@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { createCalendarStore } from '../calendars';
 import { loadConfig } from '../config';
 import { createPrisma } from '../db';
+import { procedureRulesAt } from '../reference';
 import { type CalendarCommandOptions, calendarCommand } from './calendar';
 import { catalogueCommand } from './catalogue';
 import { dbCommand } from './db';
@@ -35,6 +36,15 @@ function databaseCalendars(): CalendarCommandOptions {
     calendar: () => withStore((store) => store.national()),
     agencyProvider: (code) =>
       withStore(async (store) => ((await store.agencyExists(code)) ? store.forAgency(code) : undefined)),
+    impact: (amendment) => withStore((store) => store.impact(amendment)),
+    procedureDeadline: async (code, at) => {
+      const prisma = createPrisma(loadConfig().DATABASE_URL!);
+      try {
+        return (await procedureRulesAt(prisma, code, at))?.deadline;
+      } finally {
+        await prisma.$disconnect();
+      }
+    },
   };
 }
 

@@ -273,6 +273,30 @@ export const scenarios: Scenario[] = [
       return handle;
     },
   },
+  {
+    name: 'pinned-rules',
+    description:
+      'Kết hôn received with its rules pinned (patch pinned-rules-at-receipt): a supplement resumes on the pinned deadline; the result comes after the overdue alarm and carries both verdicts (patch classification-granularity).',
+    async run(ctx) {
+      const { handle } = await ctx.receive('MAU-DANG-KY-KET-HON', 'X-AN-BINH');
+      await ctx.act(handle, 'handOff', {}, desk());
+      await ctx.sleep('2 hours');
+      await ctx.act(
+        handle,
+        'requestSupplement',
+        { reason: 'Thiếu bản sao CCCD', items: ['CCCD'] },
+        officer(),
+      );
+      await ctx.sleep('1 day');
+      await ctx.act(handle, 'receiveSupplement', {}, desk());
+      await ctx.sleep('10 days');
+      await processAllSteps(ctx, handle, '1 hour');
+      await ctx.act(handle, 'markResultReady', { resultKind: 'paper' }, officer());
+      await ctx.act(handle, 'returnResult', {}, desk());
+      await ctx.closed(handle);
+      return handle;
+    },
+  },
 ];
 
 const ICT_OFFSET_MS = 7 * 3_600_000;
