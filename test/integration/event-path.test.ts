@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEventActivities, type Published } from '../../activities/events';
 import { eventIdFor } from '../../domain/dossier';
 import type { DossierEvent } from '../../domain/events';
+import { startAlertsConsumer } from '../../services/alerts/consumer';
 import { eventSigningKeys } from '../../services/config';
 import { createPrisma, type PrismaClient } from '../../services/db';
 import { publishSignedEvent } from '../../services/event-publisher';
@@ -19,6 +20,7 @@ import {
   releaseQuarantined,
   startProjector,
 } from '../../services/projector';
+import { connectTemporalClient } from '../../services/temporal';
 import { receivingAgencyFromReadModel } from '../../services/worker';
 import { received as receivedFixture, resultReady as resultReadyBody } from '../lifecycle/fixtures';
 import { eventually, testConfig, testLogger, uniqueCode } from './helpers';
@@ -313,6 +315,59 @@ describe('forged events never reach the read model', () => {
     expect(rows.map((r) => r.reason)).toEqual(['bad_signature', 'bad_signature']);
     expect(await dossier(code)).toBeNull();
     expect(await dossier(other)).toBeNull();
+  });
+});
+
+describe('every consumer verifies signatures', () => {
+  it('the alerts consumer quarantines a forged "overdue" instead of alerting supervisors', async () => {
+    const code = uniqueCode('FAKE-OD');
+    await publish(received(code));
+    await eventually(() => dossier(code));
+    const temporal = await connectTemporalClient(config);
+    const durable = `alerts-forged-${process.pid}`;
+    const alerts = await startAlertsConsumer({
+      config,
+      logger: testLogger(),
+      prisma,
+      nats,
+      temporal,
+      durableName: durable,
+    });
+    try {
+      const forged = {
+        id: eventIdFor(code, 2),
+        dossierCode: code,
+        workflowId: `dossier-${code}`,
+        seq: 2,
+        type: 'dossier.overdue',
+        version: 1,
+        occurredAt: '2026-11-10T01:00:00.000Z',
+        payload: {
+          dueAt: '2026-11-10T01:00:00.000Z',
+          apologyIssued: false,
+          agencyCode: 'X-AN-BINH',
+          step: null,
+        },
+      };
+      const seq = await publishRaw(
+        'dossier.X-AN-BINH.overdue',
+        JSON.stringify(forged),
+        forged.id,
+        `test:${'f'.repeat(40)}`,
+      );
+      await eventually(async () => {
+        const info = await nats.jsm.consumers.info(config.NATS_STREAM, durable);
+        return info.ack_floor.stream_seq >= seq ? true : undefined;
+      }, 60_000);
+      expect(await prisma.alert.count({ where: { dossierCode: code, audience: 'supervisor' } })).toBe(0);
+      expect(await quarantined({ stream: config.NATS_STREAM, streamSeq: BigInt(seq) })).toMatchObject([
+        { reason: 'bad_signature', authentic: false },
+      ]);
+    } finally {
+      await alerts.stop();
+      await nats.jsm.consumers.delete(config.NATS_STREAM, durable).catch(() => {});
+      await temporal.connection.close();
+    }
   });
 });
 
