@@ -73,6 +73,16 @@ describe('event subjects carry the receiving agency', () => {
     expect(agencyOfSubject('dossier.000~00~20~H47.received')).toBe('000.00.20.H47');
   });
 
+  it('writes alert subjects with the same token', async () => {
+    const { alertSubject } = await import('../../domain/alerts');
+    expect(alertSubject('000.00.20.H47', 'overdue_without_apology')).toBe(
+      'alerts.000~00~20~H47.overdue_without_apology',
+    );
+    expect(alertSubject('X-AN-BINH', 'overdue_without_apology')).toBe(
+      'alerts.X-AN-BINH.overdue_without_apology',
+    );
+  });
+
   it('refuses codes that are not subject-safe (wildcards, whitespace)', () => {
     for (const bad of ['*', '>', 'X AN', 'X\tAN', '', '.X']) expect(() => subjectToken(bad)).toThrow();
   });
