@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventIdFor } from '../../domain/dossier';
 import type { DossierEvent } from '../../domain/events';
+import { startAlertsConsumer } from '../../services/alerts/consumer';
 import { checkpointStream, checkpointSubject } from '../../services/checkpoints';
 import { type Config, eventSigningKeys, loadConfig, projectRoot } from '../../services/config';
 import { createPrisma, type PrismaClient } from '../../services/db';
@@ -11,6 +12,7 @@ import { publishSignedEvent } from '../../services/event-publisher';
 import { ensureNatsServer, type GuardedProcess, pickPort, spawnGuarded } from '../../services/infra';
 import { connectNats, type Nats } from '../../services/nats';
 import { type RunningProjector, startProjector } from '../../services/projector';
+import { connectTemporalClient } from '../../services/temporal';
 import { received as receivedFixture } from '../lifecycle/fixtures';
 import { eventually, testConfig, testLogger, uniqueCode } from './helpers';
 
@@ -20,7 +22,13 @@ import { eventually, testConfig, testLogger, uniqueCode } from './helpers';
  * (workers publish and sign, the projector consumes and checkpoints) and nothing more.
  */
 
-const passwords = { worker: 'w-secret', projector: 'p-secret', api: 'a-secret', ops: 'o-secret' };
+const passwords = {
+  worker: 'w-secret',
+  projector: 'p-secret',
+  alerts: 'al-secret',
+  api: 'a-secret',
+  ops: 'o-secret',
+};
 const base = testConfig();
 let server: GuardedProcess;
 let dir: string;
@@ -89,6 +97,7 @@ beforeAll(async () => {
       NATS_WORKER_PASSWORD: passwords.worker,
       NATS_PROJECTOR_PASSWORD: passwords.projector,
       NATS_API_PASSWORD: passwords.api,
+      NATS_ALERTS_PASSWORD: passwords.alerts,
       NATS_OPS_PASSWORD: passwords.ops,
     },
   });
@@ -135,9 +144,30 @@ describe('the compose NATS accounts', () => {
     expect(head.json()).toMatchObject({ dossierCode: code, seq: 1 });
   });
 
+  it('let the alerts consumer read dossier events and publish alerts', async () => {
+    const nats = await connect('alerts');
+    const temporal = await connectTemporalClient(base);
+    try {
+      const consumer = await startAlertsConsumer({
+        config: as('alerts'),
+        logger: testLogger(),
+        prisma,
+        nats,
+        temporal,
+      });
+      await consumer.stop();
+      expect(await nats.jsm.consumers.info('DOSSIER_EVENTS', 'alerts')).toBeTruthy();
+      await expect(
+        nats.js.publish('alerts.X-AN-BINH.overdue', '{}', { timeout: 2000 }),
+      ).resolves.toBeTruthy();
+    } finally {
+      await temporal.connection.close();
+    }
+  });
+
   it('refuse dossier events from anyone but the workers', async () => {
     const body = JSON.stringify(received(uniqueCode('ACC')));
-    for (const user of ['projector', 'api', 'ops'] as const) {
+    for (const user of ['projector', 'alerts', 'api', 'ops'] as const) {
       const nats = await connect(user);
       await expect(nats.js.publish('dossier.X-AN-BINH.received', body, { timeout: 2000 })).rejects.toThrow(
         /permission|timeout|no responders/i,
@@ -146,7 +176,7 @@ describe('the compose NATS accounts', () => {
   });
 
   it('let nobody delete or purge the event stream, nor a consumer read another durable', async () => {
-    for (const user of ['worker', 'projector', 'api', 'ops'] as const) {
+    for (const user of ['worker', 'projector', 'alerts', 'api', 'ops'] as const) {
       const nats = await connect(user);
       await expect(nats.jsm.streams.purge('DOSSIER_EVENTS')).rejects.toThrow(/permissions violation/i);
       await expect(nats.jsm.streams.delete('DOSSIER_EVENTS')).rejects.toThrow(/permissions violation/i);
