@@ -95,7 +95,12 @@ export async function startCheckpointPublisher(
 
 export interface ChainProblem {
   dossierCode: string;
-  problem: 'chain_broken' | 'head_mismatch' | 'checkpoint_mismatch' | 'checkpoint_missing_rows';
+  problem:
+    | 'chain_broken'
+    | 'head_mismatch'
+    | 'checkpoint_mismatch'
+    | 'checkpoint_missing_rows'
+    | 'dossier_missing';
   detail: string;
 }
 
@@ -115,6 +120,16 @@ export async function verifyChainAnchors(
     select: { code: true, lastSeq: true, lastHash: true },
     orderBy: { code: 'asc' },
   });
+  // A checkpointed dossier whose row (and events) are gone altogether.
+  const present = new Set(dossiers.map((d) => d.code));
+  for (const code of await checkpointedDossiers(jsm, eventStream)) {
+    if (present.has(code) || (dossierCodes && !dossierCodes.includes(code))) continue;
+    problems.push({
+      dossierCode: code,
+      problem: 'dossier_missing',
+      detail: 'checkpointed, not in the table',
+    });
+  }
   for (const d of dossiers) {
     const rows = await prisma.dossierEvent.findMany({
       where: { dossierCode: d.code },
@@ -161,4 +176,15 @@ export async function verifyChainAnchors(
       });
   }
   return problems;
+}
+
+/** Dossier codes that have a checkpoint (subject tokens mapped back: `~` → `.`). */
+async function checkpointedDossiers(jsm: JetStreamManager, eventStream: string): Promise<string[]> {
+  const prefix = `checkpoint.${eventStream}.`;
+  try {
+    const info = await jsm.streams.info(checkpointStream(eventStream), { subjects_filter: `${prefix}>` });
+    return Object.keys(info.state.subjects ?? {}).map((s) => s.slice(prefix.length).replaceAll('~', '.'));
+  } catch {
+    return [];
+  }
 }

@@ -168,6 +168,21 @@ describe('the hash chain is anchored outside PostgreSQL', () => {
     ]);
   });
 
+  it('detects a dossier deleted from the table altogether', async () => {
+    const code = await projectedDossier('GONE');
+    await sql(
+      ownerUrl,
+      `BEGIN; ALTER TABLE dossier_event DISABLE TRIGGER USER;
+       DELETE FROM dossier_event WHERE dossier_code = '${code}'; DELETE FROM dossier WHERE code = '${code}';
+       ALTER TABLE dossier_event ENABLE TRIGGER USER; COMMIT;`,
+    );
+    expect(await verifyChainAnchors(prisma, nats.jsm, config.NATS_STREAM, [code])).toEqual([
+      { dossierCode: code, problem: 'dossier_missing', detail: 'checkpointed, not in the table' },
+    ]);
+    const all = await verifyChainAnchors(prisma, nats.jsm, config.NATS_STREAM);
+    expect(all.filter((p) => p.dossierCode === code).map((p) => p.problem)).toEqual(['dossier_missing']);
+  });
+
   it('detects an edited payload whose hash was not recomputed', async () => {
     const code = await projectedDossier('EDIT');
     await sql(
