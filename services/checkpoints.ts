@@ -1,7 +1,8 @@
 import { RetentionPolicy, StorageType } from '@nats-io/jetstream';
 import { subjectToken } from '../domain/events';
 import type { PrismaClient } from './db';
-import { chainHash, GENESIS_HASH } from './eventlog';
+import { storableJson } from './event-quarantine';
+import { canonicalJson, chainHash, GENESIS_HASH } from './eventlog';
 import type { Logger } from './logger';
 import type { JetStreamManager, Nats } from './nats';
 
@@ -100,7 +101,8 @@ export interface ChainProblem {
     | 'head_mismatch'
     | 'checkpoint_mismatch'
     | 'checkpoint_missing_rows'
-    | 'dossier_missing';
+    | 'dossier_missing'
+    | 'not_in_stream';
   detail: string;
 }
 
@@ -113,6 +115,7 @@ export async function verifyChainAnchors(
   jsm: JetStreamManager,
   eventStream: string,
   dossierCodes?: string[],
+  opts: { againstStream?: boolean } = {},
 ): Promise<ChainProblem[]> {
   const problems: ChainProblem[] = [];
   const dossiers = await prisma.dossier.findMany({
@@ -134,8 +137,17 @@ export async function verifyChainAnchors(
     const rows = await prisma.dossierEvent.findMany({
       where: { dossierCode: d.code },
       orderBy: { seq: 'asc' },
-      select: { seq: true, payload: true, prevHash: true, hash: true },
+      select: { seq: true, payload: true, prevHash: true, hash: true, streamSeq: true },
     });
+    if (opts.againstStream) {
+      const missing = await rowsNotInStream(prisma, jsm, eventStream, rows);
+      if (missing.length)
+        problems.push({
+          dossierCode: d.code,
+          problem: 'not_in_stream',
+          detail: `seq ${missing.join(', ')} differ from the stream (or are not in it)`,
+        });
+    }
     let prev = GENESIS_HASH;
     let broken = false;
     const hashAt = new Map<number, string>();
@@ -187,4 +199,34 @@ async function checkpointedDossiers(jsm: JetStreamManager, eventStream: string):
   } catch {
     return [];
   }
+}
+
+/**
+ * Rows whose event is not the message at their stream sequence (the stream keeps every event):
+ * a row inserted or edited in PostgreSQL alone. Events projected with their text made storable are
+ * compared with that same repair.
+ */
+async function rowsNotInStream(
+  prisma: PrismaClient,
+  jsm: JetStreamManager,
+  eventStream: string,
+  rows: Array<{ seq: number; payload: unknown; streamSeq: bigint }>,
+): Promise<number[]> {
+  const missing: number[] = [];
+  for (const row of rows) {
+    let stored: unknown;
+    try {
+      stored = (await jsm.streams.getMessage(eventStream, { seq: Number(row.streamSeq) }))?.json();
+    } catch {
+      stored = undefined;
+    }
+    const sanitized = await prisma.eventQuarantine.findFirst({
+      where: { stream: eventStream, streamSeq: row.streamSeq, resolution: 'projected_sanitized' },
+      select: { streamSeq: true },
+    });
+    const expected = stored === undefined ? undefined : sanitized ? storableJson(stored) : stored;
+    if (expected === undefined || canonicalJson(expected) !== canonicalJson(row.payload))
+      missing.push(row.seq);
+  }
+  return missing;
 }

@@ -3,7 +3,8 @@
  *
  *   events quarantine [--all] [--json]       messages set aside by the projector, with the reason
  *   events release [--dossier CODE]          re-project quarantined events of our workers (after an upgrade)
- *   events verify-chain [--dossier CODE...]  recompute the hash chains and compare with the JetStream checkpoints
+ *   events verify-chain [--dossier CODE...] [--against-stream]  recompute the hash chains, compare with the
+ *                                            JetStream checkpoints (and every event with its stream message)
  *
  * verify-chain exits 1 when it finds a problem.
  */
@@ -83,11 +84,17 @@ export function eventsCommand(): Command {
       'Recompute every dossier hash chain and compare it with the chain heads published to JetStream',
     )
     .option('--dossier <code...>', 'only these dossiers')
-    .action(async (opts: { dossier?: string[] }) => {
+    .option(
+      '--against-stream',
+      'also compare every stored event with its message in the event stream (slower)',
+    )
+    .action(async (opts: { dossier?: string[]; againstStream?: boolean }) => {
       const { config, prisma } = database();
       const nats = await connectNats(config, createLogger('events', config.LOG_LEVEL));
       try {
-        const problems = await verifyChainAnchors(prisma, nats.jsm, config.NATS_STREAM, opts.dossier);
+        const problems = await verifyChainAnchors(prisma, nats.jsm, config.NATS_STREAM, opts.dossier, {
+          againstStream: opts.againstStream,
+        });
         for (const p of problems) console.log(`${p.dossierCode}\t${p.problem}\t${p.detail}`);
         console.error(
           problems.length ? `${problems.length} problem(s)` : 'every chain matches its checkpoint',

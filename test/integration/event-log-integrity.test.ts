@@ -168,6 +168,41 @@ describe('the hash chain is anchored outside PostgreSQL', () => {
     ]);
   });
 
+  it('finds every stored event in the stream, and detects one inserted in PostgreSQL alone', async () => {
+    const code = await projectedDossier('INSERT');
+    expect(
+      await verifyChainAnchors(prisma, nats.jsm, config.NATS_STREAM, [code], { againstStream: true }),
+    ).toEqual([]);
+    // The app's role may append: someone with its password appends a well-chained third event.
+    const head = await prisma.dossier.findUniqueOrThrow({ where: { code } });
+    const fake = { ...resultReady(code), id: eventIdFor(code, 3), seq: 3 } as DossierEvent;
+    const hash = chainHash(head.lastHash, fake);
+    await prisma.dossierEvent.create({
+      data: {
+        id: fake.id,
+        dossierCode: code,
+        seq: 3,
+        type: fake.type,
+        schemaVersion: 1,
+        occurredAt: new Date(fake.occurredAt),
+        payload: fake as object,
+        prevHash: head.lastHash,
+        hash,
+        streamSeq: 1n,
+      },
+    });
+    await prisma.dossier.update({ where: { code }, data: { lastSeq: 3, lastHash: hash } });
+    expect(
+      await verifyChainAnchors(prisma, nats.jsm, config.NATS_STREAM, [code], { againstStream: true }),
+    ).toEqual([
+      {
+        dossierCode: code,
+        problem: 'not_in_stream',
+        detail: 'seq 3 differ from the stream (or are not in it)',
+      },
+    ]);
+  });
+
   it('detects a dossier deleted from the table altogether', async () => {
     const code = await projectedDossier('GONE');
     await sql(
