@@ -2,6 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { escalationPolicySchema } from '../domain/alerts';
+import { parseSigningKeys, type SigningKeys } from './event-signature';
 
 const safeJson = (s: string): unknown => {
   try {
@@ -59,6 +60,30 @@ const envSchema = z.object({
   PUBLIC_BASE_URL: z.string().url().optional(),
   /** JetStream duplicate window; wider than Temporal's activity retry tail. */
   NATS_DUPLICATE_WINDOW_HOURS: z.coerce.number().positive().default(48),
+  /** NATS user and password (deployments with accounts: docker-compose.yml); unset = no auth. */
+  NATS_USER: z.string().min(1).optional(),
+  NATS_PASSWORD: z.string().min(1).optional(),
+  /** CA certificate (PEM file) to verify the NATS server's TLS certificate; set it to require TLS. */
+  NATS_TLS_CA_FILE: z.string().min(1).optional(),
+  /**
+   * Event signing keys `<id>:<secret>,…` (secret ≥ 32 characters): the first signs what workers
+   * publish, all verify what consumers read. Required by workers and projectors.
+   */
+  MOTCUA_EVENT_SIGNING_KEYS: z
+    .string()
+    .superRefine((v, ctx) => {
+      try {
+        parseSigningKeys(v);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      }
+    })
+    .optional(),
+  /**
+   * Owner role of the schema, used only to apply migrations and grant the app role (DATABASE_URL)
+   * what it needs; unset = DATABASE_URL migrates too.
+   */
+  DATABASE_OWNER_URL: z.string().url().optional(),
   API_HOST: z.string().min(1).default('127.0.0.1'),
   API_PORT: port.default(8080),
   /** Bearer token for /v1/admin/* until role-based API keys arrive; admin routes are off when unset. */
@@ -98,4 +123,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }
   return parsed.data;
+}
+
+/** The event signing keys, or an error saying how to set them (workers and projectors need them). */
+export function eventSigningKeys(config: Pick<Config, 'MOTCUA_EVENT_SIGNING_KEYS'>): SigningKeys {
+  if (!config.MOTCUA_EVENT_SIGNING_KEYS)
+    throw new ConfigError([
+      'MOTCUA_EVENT_SIGNING_KEYS: required to sign and verify dossier events (e.g. `k1:` followed by 32+ random characters)',
+    ]);
+  return parseSigningKeys(config.MOTCUA_EVENT_SIGNING_KEYS);
 }

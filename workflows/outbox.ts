@@ -71,7 +71,9 @@ export class Dossier {
     }
     this.state = applyEvent(this.state, event);
     upsertDossierSearchAttributes(this.state);
-    const published = this.outbox.then(() => events.publishDossierEvent(event));
+    // The subject carries the receiving agency (older histories published without a route).
+    const route = patched('event-subject-agency') ? [{ receivingAgencyCode: this.state.agencyCode }] : [];
+    const published = this.outbox.then(() => events.publishDossierEvent(event, ...route));
     this.outbox = published;
     return published.then(() => undefined);
   }

@@ -8,6 +8,7 @@ import { catalogueCommand } from './catalogue';
 import { dbCommand } from './db';
 import { devCommand } from './dev';
 import { cliDatabaseUrl } from './dev-stack';
+import { eventsCommand } from './events';
 import { keysCommand } from './keys';
 import { roleCommands } from './roles';
 import { searchAttributesCommand } from './search-attributes';
@@ -60,6 +61,7 @@ export function buildProgram(): Command {
   program.addCommand(calendarCommand(databaseCalendars()));
   program.addCommand(catalogueCommand());
   program.addCommand(dbCommand());
+  program.addCommand(eventsCommand());
   program.addCommand(keysCommand());
   program.addCommand(searchAttributesCommand());
   program.addCommand(temporalCommand());

@@ -14,7 +14,8 @@ async function runRole(name: keyof Roles): Promise<void> {
   if (!config.DATABASE_URL)
     throw new Error('DATABASE_URL is not set; use `motcua dev` for the embedded stack');
   const lifecycle = onShutdown(logger);
-  if (name !== 'worker') await prepareDatabase(config.DATABASE_URL, logger);
+  if (name !== 'worker')
+    await prepareDatabase(config.DATABASE_URL, logger, { ownerUrl: config.DATABASE_OWNER_URL });
   if (name === 'worker') {
     // Workflows upsert these on every transition; an unregistered one would fail every task.
     const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });

@@ -195,6 +195,23 @@ export const scenarios: Scenario[] = [
     },
   },
   {
+    name: 'routed-subjects',
+    description:
+      "Liên thông khai tử after events were routed by agency (patched('event-subject-agency')): every publish carries the receiving agency X-AN-BINH, also while other agencies hold the dossier.",
+    async run(ctx) {
+      const { handle, state } = await ctx.receive(SAMPLE_DEATH_LIEN_THONG_CODE, 'X-AN-BINH');
+      for (const step of state.steps) {
+        await ctx.act(handle, 'handOff', {}, desk(step.agencyCode));
+        await ctx.sleep('1 hour');
+        await ctx.act(handle, 'completeStep', {}, officer(step.agencyCode));
+      }
+      await ctx.act(handle, 'markResultReady', { resultKind: 'electronic' }, officer());
+      await ctx.act(handle, 'returnResult', {}, desk());
+      await ctx.closed(handle);
+      return handle;
+    },
+  },
+  {
     name: 'reject',
     description: 'Giấy phép xây dựng: the officer rejects the dossier (Mẫu 03) during review.',
     async run(ctx) {

@@ -10,6 +10,7 @@ import { workflowIdFor } from '../../domain/dossier';
 import type { Actor, DossierEvent, DossierEventType } from '../../domain/events';
 import type { DossierState } from '../../domain/lifecycle';
 import type { PrismaClient } from '../../services/db';
+import { parseSigningKeys } from '../../services/event-signature';
 import type { JetStreamClient } from '../../services/nats';
 import { workflowsPath } from '../../services/worker';
 import {
@@ -109,7 +110,12 @@ export async function startFastHarness(): Promise<FastHarness> {
     },
   } as unknown as JetStreamClient;
   const calendar = defaultCalendar();
-  const real = createActivities({ prisma: fakePrisma, js, calendarFor: async () => calendar });
+  const real = createActivities({
+    prisma: fakePrisma,
+    js,
+    calendarFor: async () => calendar,
+    signingKeys: parseSigningKeys(`fast:${'k'.repeat(43)}`),
+  });
   const override: Partial<Activities> = {};
   const activities = Object.fromEntries(
     Object.keys(real).map((name) => [
