@@ -31,6 +31,7 @@ import {
   procedureShape,
   procedureStepSchema,
 } from './reference';
+import { safeString, safeText } from './text';
 
 export const catalogueFormats = ['json', 'csv'] as const;
 export type CatalogueFormat = (typeof catalogueFormats)[number];
@@ -43,7 +44,7 @@ const codeSchema = z
     /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/,
     'mã: chữ cái không dấu, số, ".", "_" hoặc "-" (tối đa 64 ký tự)',
   );
-const nameSchema = z.string().trim().min(1, 'không được để trống').max(500);
+const nameSchema = safeText(500, { minMessage: 'không được để trống' });
 const levelSchema = z.enum(administrativeLevels);
 
 export const catalogueAgencySchema = z
@@ -87,7 +88,7 @@ export const catalogueFileSchema = z
     /** Format version of the file; only 1 exists. */
     version: z.literal(1).optional(),
     /** Provenance, e.g. the decision that published the catalogue (Quyết định công bố danh mục TTHC). */
-    source: z.string().max(500).optional(),
+    source: safeString(500).optional(),
     agencies: z.array(catalogueAgencySchema).max(MAX_CATALOGUE_RECORDS).default([]),
     groups: z.array(catalogueGroupSchema).max(MAX_CATALOGUE_RECORDS).default([]),
     procedures: z.array(catalogueProcedureSchema).max(MAX_CATALOGUE_RECORDS).default([]),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { instantSchema } from './dossier';
+import { agencyCodeSchema, instantSchema } from './dossier';
 import { type Actor, faultPartySchema, resultKindSchema } from './events';
+import { safeText } from './text';
 
 /**
  * Actions on a running dossier. Each body is what the API accepts (`POST /v1/dossiers/{code}/<path>`)
@@ -8,7 +9,8 @@ import { type Actor, faultPartySchema, resultKindSchema } from './events';
  * `at` defaults to the API's clock when left out; workflows never read a clock.
  */
 const at = { at: instantSchema.optional() };
-const text = (max = 2000) => z.string().trim().min(1).max(max);
+/** Free text: safe (no control characters, lone surrogates or bidi overrides), trimmed, NFC. */
+const text = (max = 2000) => safeText(max);
 
 export const commandBodySchemas = {
   // Chuyển xử lý: to the next step by default, or to a given step/agency (liên thông).
@@ -16,7 +18,7 @@ export const commandBodySchemas = {
     .object({
       ...at,
       toStep: z.number().int().nonnegative().optional(),
-      toAgencyCode: z.string().optional(),
+      toAgencyCode: agencyCodeSchema.optional(),
       note: text().optional(),
     })
     .strict(),

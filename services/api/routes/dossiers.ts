@@ -17,8 +17,8 @@ import {
   commandPaths,
 } from '../../../domain/commands';
 import {
+  completeRequestSchema,
   dossierCodeSchema,
-  instantSchema,
   intakeRequestSchema,
   workflowIdFor,
 } from '../../../domain/dossier';
@@ -95,9 +95,7 @@ const codeParams = z.object({ code: dossierCodeSchema });
 const errors = { 400: errorBodySchema, 401: errorBodySchema, 403: errorBodySchema, 404: errorBodySchema };
 
 /** Legacy body of `POST /v1/dossiers/{code}/complete` (deprecated alias of result-ready). */
-const legacyCompleteSchema = z
-  .object({ completedAt: instantSchema.optional(), actor: z.string().trim().min(1).max(200).optional() })
-  .strict();
+const legacyCompleteSchema = completeRequestSchema;
 
 const toIso = (instant: string | Date) => new Date(instant).toISOString();
 
