@@ -10,7 +10,12 @@ import { type CommandName, commandRoles, type Role } from './commands';
  * - Admin sees and does everything.
  * - Acting needs the role in `commandRoles` AND scope: intake desks and officers act only on a
  *   dossier their agency received or holds now (having taken part earlier gives read access only);
- *   supervisors act on those received or held within their subtree.
+ *   supervisors act on those received or held within their subtree. The step's work
+ *   (`holderCommands`: hand on, complete, report a delay, result ready) belongs to the agency
+ *   holding the dossier only, and a step is completed only by its role or a more senior one
+ *   (`stepRoleAllows`: intake < officer < supervisor).
+ * - `*` scope (every agency) is for auditors and admins only; admin keys are global whatever agency
+ *   they name (the agency is recorded for provenance only).
  * - A dossier the principal cannot see answers 404 (its existence does not leak); a visible one
  *   the role may not touch answers 403.
  */
@@ -35,6 +40,30 @@ export interface DossierScope {
   currentAgencyCode: string | null;
   /** Agencies that took part (liên thông). */
   participants: readonly string[];
+  /** Role of the step being processed (`intake`, `officer`, `supervisor`), when known. */
+  currentStepRole?: string | null;
+}
+
+/**
+ * Actions only the agency holding the dossier takes (the step's work): the receiving desk cannot
+ * complete, hand on, delay or finish a step another agency holds.
+ */
+export const holderCommands: readonly CommandName[] = [
+  'handOff',
+  'completeStep',
+  'reportDelay',
+  'markResultReady',
+];
+
+/** Seniority of the roles a step can ask for: a step is completed by its role or a more senior one. */
+const stepRoleRank: Partial<Record<string, number>> = { intake: 1, officer: 2, supervisor: 3 };
+
+/** Whether `role` may complete a step whose role is `stepRole` (admin always; unknown step roles: anyone). */
+export function stepRoleAllows(role: Role, stepRole: string | null | undefined): boolean {
+  if (role === 'admin' || !stepRole) return true;
+  const needed = stepRoleRank[stepRole];
+  if (needed === undefined) return true;
+  return (stepRoleRank[role] ?? 0) >= needed;
 }
 
 /** The agency and every agency below it (the hierarchy is data, any depth). */
@@ -120,12 +149,30 @@ export function canActOn(
     };
   }
   if (principal.role === 'admin') return OK;
-  // Acting is narrower than seeing: the agency must hold or have received the dossier.
+  if (command === 'completeStep' && !stepRoleAllows(principal.role, dossier.currentStepRole)) {
+    return {
+      ok: false,
+      status: 403,
+      code: 'forbidden_role',
+      message: `Bước đang xử lý dành cho vai trò ${dossier.currentStepRole}; vai trò ${principal.role} không được hoàn thành bước này.`,
+    };
+  }
+  // Acting is narrower than seeing: the agency must hold or have received the dossier, and the
+  // step's own work belongs to the agency holding it.
   const actingAgencies =
     principal.role === 'supervisor' ? subtreeOf(principal.agencyCode) : new Set([principal.agencyCode]);
+  const holder = dossier.currentAgencyCode ?? dossier.agencyCode;
+  if (holderCommands.includes(command)) {
+    if (actingAgencies.has(holder)) return OK;
+    return {
+      ok: false,
+      status: 403,
+      code: 'forbidden_scope',
+      message: `Hồ sơ đang do cơ quan ${holder} xử lý; chỉ cơ quan đang giữ hồ sơ mới được thực hiện thao tác này.`,
+    };
+  }
   const responsible = [dossier.agencyCode, ...(dossier.currentAgencyCode ? [dossier.currentAgencyCode] : [])];
-  if (principal.agencyCode === ALL_AGENCIES || responsible.some((code) => actingAgencies.has(code)))
-    return OK;
+  if (responsible.some((code) => actingAgencies.has(code))) return OK;
   return {
     ok: false,
     status: 403,

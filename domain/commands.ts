@@ -97,7 +97,9 @@ export type Role = z.infer<typeof roleSchema>;
 /**
  * Who may do what (within their agency scope). Intake systems are the one-stop desk: receipt,
  * supplements, return, withdrawal and what the applicant does at the desk. Officers process.
- * Supervisors (lãnh đạo) may also sign apologies and rejections. Auditors only read. Admin all.
+ * Supervisors (lãnh đạo) sign apologies (only they) and may reject. Auditors only read. Admin all.
+ * Steps also carry a role (domain/access.ts `stepRoleAllows`): a desk key cannot complete a leader's
+ * approval step.
  */
 export const commandRoles: Record<CommandName, readonly Role[]> = {
   handOff: ['officer', 'intake', 'admin'],
@@ -106,7 +108,8 @@ export const commandRoles: Record<CommandName, readonly Role[]> = {
   requestSupplement: ['officer', 'intake', 'admin'],
   receiveSupplement: ['intake', 'officer', 'admin'],
   reportDelay: ['officer', 'supervisor', 'admin'],
-  issueApology: ['officer', 'supervisor', 'intake', 'admin'],
+  // Mẫu 04 is signed by a head: of the processing agency, or the centre director when the desk was at fault.
+  issueApology: ['supervisor', 'admin'],
   markResultReady: ['officer', 'admin'],
   returnResult: ['intake', 'admin'],
   reject: ['officer', 'supervisor', 'intake', 'admin'],

@@ -24,6 +24,10 @@ export const RATING_WINDOW = '30 days';
  * test/histories replay the old branch): in the handlers' decisions (workflows/handlers.ts),
  * the alarms (workflows/timers.ts) and this loop. Patches so far:
  * - 'rating-window-after-return': a returned dossier waits RATING_WINDOW for the rating.
+ * - 'command-rules-issue-8' (handlers.ts): payment references once, handoffs only to the planned
+ *   agency, no result while a step is open (domain/lifecycle.ts validateCommandRules).
+ * - 'step-over-budget-kept' (handlers.ts): a step handed back to after being over budget is
+ *   completed over budget.
  */
 
 /**

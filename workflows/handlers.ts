@@ -1,8 +1,14 @@
-import { ActivityFailure, ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, condition, patched, setHandler } from '@temporalio/workflow';
 import { classify } from '../domain/calendar';
 import type { Command, CommandName } from '../domain/commands';
 import type { DossierEventBody } from '../domain/events';
-import { type DossierState, handOffTarget, TransitionRejected, validateCommand } from '../domain/lifecycle';
+import {
+  type DossierState,
+  handOffTarget,
+  TransitionRejected,
+  validateCommand,
+  validateCommandRules,
+} from '../domain/lifecycle';
 import { deadlines } from './activities';
 import { appointmentUpdate, dossierStateQuery, dossierTimelineQuery, dossierUpdates } from './definitions';
 import { type Dossier, eventBody } from './outbox';
@@ -39,7 +45,10 @@ const decide: { [N in CommandName]: Decide<N> } = {
   async completeStep(state, c) {
     const step = state.steps[state.currentStep!]!;
     const overBudget =
-      step.overBudget || (step.stepDueAt !== undefined && Date.parse(c.at) > Date.parse(step.stepDueAt));
+      step.overBudget ||
+      (step.stepDueAt !== undefined && Date.parse(c.at) > Date.parse(step.stepDueAt)) ||
+      // Handed back to a step that was late before: the step stays over budget.
+      (step.overBudgetBefore === true && patched('step-over-budget-kept'));
     return eventBody('dossier.step_completed', c.at, {
       step: step.index,
       stepKey: step.key,
@@ -193,9 +202,18 @@ function asFailure(err: unknown): unknown {
   return err;
 }
 
-function check<N extends CommandName>(state: DossierState | undefined, name: N, command: Command<N>): void {
+/** Patch of the rules added by issue 8 (validateCommandRules); older histories replay without them. */
+export const COMMAND_RULES_PATCH = 'command-rules-issue-8';
+
+function check<N extends CommandName>(
+  state: DossierState | undefined,
+  name: N,
+  command: Command<N>,
+  withRules: boolean,
+): void {
   try {
     validateCommand(state, name, command);
+    if (withRules && state) validateCommandRules(state, name, command);
   } catch (err) {
     throw asFailure(err);
   }
@@ -207,7 +225,7 @@ function registerCommand<N extends CommandName>(dossier: Dossier, name: N): void
     dossier.serially(async () => {
       await condition(() => dossier.state !== undefined);
       // Again, in order: an earlier action may have changed the dossier since validation.
-      check(dossier.state, name, command);
+      check(dossier.state, name, command, patched(COMMAND_RULES_PATCH));
       try {
         await dossier.emit(await decide[name](dossier.state!, command));
       } catch (err) {
@@ -219,7 +237,8 @@ function registerCommand<N extends CommandName>(dossier: Dossier, name: N): void
     // Before receipt is recorded the handler waits and validates then; afterwards the caller
     // gets an immediate rejection and nothing reaches history.
     validator: ((command: Command<N>) => {
-      if (dossier.state) check(dossier.state, name, command);
+      // Validators never replay: the newest rules always apply here.
+      if (dossier.state) check(dossier.state, name, command, true);
     }) as never,
   });
 }

@@ -20,7 +20,8 @@ import { dossierRoutes } from './routes/dossiers';
 import { keyRoutes } from './routes/keys';
 
 export interface ApiDeps {
-  config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'MOTCUA_ADMIN_TOKEN'>;
+  config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'MOTCUA_ADMIN_TOKEN'> &
+    Partial<Pick<Config, 'ACTION_TIMEOUT_MS' | 'IDEMPOTENCY_TTL_HOURS'>>;
   logger: Logger;
   prisma: PrismaClient;
   temporal: Client;
