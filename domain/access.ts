@@ -149,27 +149,29 @@ export function canActOn(
     };
   }
   if (principal.role === 'admin') return OK;
-  if (command === 'completeStep' && !stepRoleAllows(principal.role, dossier.currentStepRole)) {
-    return {
-      ok: false,
-      status: 403,
-      code: 'forbidden_role',
-      message: `Bước đang xử lý dành cho vai trò ${dossier.currentStepRole}; vai trò ${principal.role} không được hoàn thành bước này.`,
-    };
-  }
   // Acting is narrower than seeing: the agency must hold or have received the dossier, and the
-  // step's own work belongs to the agency holding it.
+  // step's own work belongs to the agency holding it, in the step's role.
   const actingAgencies =
     principal.role === 'supervisor' ? subtreeOf(principal.agencyCode) : new Set([principal.agencyCode]);
   const holder = dossier.currentAgencyCode ?? dossier.agencyCode;
   if (holderCommands.includes(command)) {
-    if (actingAgencies.has(holder)) return OK;
-    return {
-      ok: false,
-      status: 403,
-      code: 'forbidden_scope',
-      message: `Hồ sơ đang do cơ quan ${holder} xử lý; chỉ cơ quan đang giữ hồ sơ mới được thực hiện thao tác này.`,
-    };
+    if (!actingAgencies.has(holder)) {
+      return {
+        ok: false,
+        status: 403,
+        code: 'forbidden_scope',
+        message: `Hồ sơ đang do cơ quan ${holder} xử lý; chỉ cơ quan đang giữ hồ sơ mới được thực hiện thao tác này.`,
+      };
+    }
+    if (command === 'completeStep' && !stepRoleAllows(principal.role, dossier.currentStepRole)) {
+      return {
+        ok: false,
+        status: 403,
+        code: 'forbidden_role',
+        message: `Bước đang xử lý dành cho vai trò ${dossier.currentStepRole}; vai trò ${principal.role} không được hoàn thành bước này.`,
+      };
+    }
+    return OK;
   }
   const responsible = [dossier.agencyCode, ...(dossier.currentAgencyCode ? [dossier.currentAgencyCode] : [])];
   if (responsible.some((code) => actingAgencies.has(code))) return OK;

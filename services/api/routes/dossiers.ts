@@ -63,6 +63,7 @@ import {
   idempotentHeadersSchema,
   purgeExpiredIdempotencyRecords,
   REPLAYED_HEADER,
+  requestFingerprint,
   updateIdFor,
 } from '../idempotency';
 import {
@@ -417,7 +418,12 @@ export const dossierRoutes: FastifyPluginAsyncZod<DossierRouteDeps> = async (app
         const details = [{ field: 'body.toAgencyCode', message: `unknown agency ${toAgencyCode}` }];
         throw new ApiError(422, 'unknown_reference', details[0]!.message, details);
       }
-      const updateId = key === undefined ? `action:${randomUUID()}` : updateIdFor(principal.id, key);
+      // The request's fingerprint is part of the id: once its record expired, a key reused for a
+      // different request is a new Update, not the old one's answer.
+      const updateId =
+        key === undefined
+          ? `action:${randomUUID()}`
+          : `${updateIdFor(principal.id, key)}:${requestFingerprint({ method: request.method, path: pathOf(request), body: request.body }).slice(0, 16)}`;
       // Bounded: the workflow answers once the event is published, so a NATS (or worker) outage
       // answers 503 after ACTION_TIMEOUT_MS instead of hanging the caller.
       let accepted = false;
