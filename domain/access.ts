@@ -11,7 +11,7 @@ import { type CommandName, commandRoles, type Role } from './commands';
  * - Acting needs the role in `commandRoles` AND scope: intake desks and officers act only on a
  *   dossier their agency received or holds now (having taken part earlier gives read access only);
  *   supervisors act on those received or held within their subtree. The step's work
- *   (`holderCommands`: hand on, complete, report a delay, result ready) belongs to the agency
+ *   (`holderCommands`: hand on, complete, result ready) belongs to the agency
  *   holding the dossier only, and a step is completed only by its role or a more senior one
  *   (`stepRoleAllows`: intake < officer < supervisor).
  * - `*` scope (every agency) is for auditors and admins only; admin keys are global whatever agency
@@ -46,14 +46,9 @@ export interface DossierScope {
 
 /**
  * Actions only the agency holding the dossier takes (the step's work): the receiving desk cannot
- * complete, hand on, delay or finish a step another agency holds.
+ * complete, hand on or finish a step another agency holds.
  */
-export const holderCommands: readonly CommandName[] = [
-  'handOff',
-  'completeStep',
-  'reportDelay',
-  'markResultReady',
-];
+export const holderCommands: readonly CommandName[] = ['handOff', 'completeStep', 'markResultReady'];
 
 /** Seniority of the roles a step can ask for: a step is completed by its role or a more senior one. */
 const stepRoleRank: Partial<Record<string, number>> = { intake: 1, officer: 2, supervisor: 3 };
