@@ -4,6 +4,8 @@ import type { CommandName } from '../../domain/commands';
 import { workflowIdFor } from '../../domain/dossier';
 import type { DossierState } from '../../domain/lifecycle';
 import { type RunningServices, startServices } from '../../services/app';
+import { keysCommand } from '../../services/cli/keys';
+import { createPrisma } from '../../services/db';
 import { hostileStrings } from '../input/hostile-strings';
 import { createTestKey, type TestKey } from './auth-helpers';
 import { eventually, testConfig, testLogger, uniqueCode } from './helpers';
@@ -387,6 +389,20 @@ describe('acting requires holding the dossier and the step’s role', () => {
       expect(res, role).toMatchObject({ status: 422, body: { code: 'invalid_agency' } });
       expect(await services.prisma.apiKey.count({ where: { name } })).toBe(0);
     }
+    // The CLI refuses it too (same createApiKey).
+    const err: string[] = [];
+    const cli = keysCommand({
+      prisma: () => createPrisma(testConfig().DATABASE_URL!),
+      createdBy: 'cli:test',
+      out: () => {},
+      err: (line) => err.push(line),
+    });
+    const name = `nationwide supervisor cli ${suffix}`;
+    await expect(
+      cli.parseAsync(['create', '--role', 'supervisor', '--agency', '*', '--name', name], { from: 'user' }),
+    ).rejects.toBeDefined();
+    expect(err.join('')).toContain("'*'");
+    expect(await services.prisma.apiKey.count({ where: { name } })).toBe(0);
     const auditor = await call('POST', '/v1/admin/keys', ADMIN_TOKEN, {
       role: 'auditor',
       agencyCode: '*',
