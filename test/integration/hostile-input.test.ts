@@ -231,6 +231,28 @@ describe('text that could break a consumer or disguise a name is refused at the 
     expect(await services.prisma.apiKey.count({ where: { name } })).toBe(0);
   });
 
+  it('refuses a calendar version or agency override whose provenance hides a control character', async () => {
+    const version = `hostile-${suffix}`.slice(0, 40);
+    const amendment = await call('POST', '/v1/admin/calendars', ADMIN_TOKEN, {
+      version,
+      year: 2031,
+      sources: [`Thông báo ${bad}`],
+    });
+    expect(amendment).toMatchObject({
+      status: 400,
+      body: { code: 'invalid_text', details: [{ field: 'body.sources.0' }] },
+    });
+    const override = await call('PUT', `/v1/admin/agencies/${A}/calendar`, ADMIN_TOKEN, {
+      localDaysOff: [
+        { date: '2031-01-02', name: hostileStrings['right-to-left override'], source: 'Quyết định' },
+      ],
+      source: 'Quyết định',
+    });
+    expect(override).toMatchObject({ status: 400, body: { code: 'invalid_text' } });
+    const versions = await call('GET', '/v1/calendar/versions', ADMIN_TOKEN);
+    expect(JSON.stringify(versions.body)).not.toContain(version);
+  });
+
   it('stores names in NFC: a decomposed "Nguyễn" is the precomposed one', async () => {
     const code = await receive('NFC', { applicant: { name: 'Nguye\u0302\u0303n Văn An' } });
     const row = await services.prisma.dossier.findUnique({ where: { code } });

@@ -11,6 +11,7 @@ import {
   type WorkingCalendar,
 } from '../../../domain/calendar';
 import { agencyCodeSchema } from '../../../domain/dossier';
+import { safeText } from '../../../domain/text';
 import { type CalendarStore, CalendarVersionExistsError, UnknownAgencyError } from '../../calendars';
 import type { Config } from '../../config';
 import { requireRole } from '../auth';
@@ -53,9 +54,9 @@ const amendmentBody = z
   .object({
     version: z.string().regex(/^[A-Za-z0-9._-]{1,40}$/, 'letters, digits, ".", "_" or "-"'),
     year: z.number().int().min(1900).max(2200),
-    add: z.array(CalendarDaySchema).default([]),
+    add: z.array(CalendarDaySchema.extend({ name: safeText(200), source: safeText(500) })).default([]),
     remove: z.array(z.string().regex(/^\d{4}-\d{2}-\d{2}$/)).default([]),
-    sources: z.array(z.string().min(1)).min(1, 'name the announcement(s) this version follows'),
+    sources: z.array(safeText(500)).min(1, 'name the announcement(s) this version follows'),
     provisional: z.boolean().optional(),
   })
   .strict();
@@ -63,9 +64,13 @@ const amendmentBody = z
 const overrideBody = z
   .object({
     officeHours: z.unknown().optional(),
-    localDaysOff: z.array(z.object({ date: z.string(), name: z.string(), source: z.string() })).optional(),
-    localWorkdays: z.array(z.object({ date: z.string(), name: z.string(), source: z.string() })).optional(),
-    source: z.string().min(1),
+    localDaysOff: z
+      .array(z.object({ date: z.string(), name: safeText(200), source: safeText(500) }))
+      .optional(),
+    localWorkdays: z
+      .array(z.object({ date: z.string(), name: safeText(200), source: safeText(500) }))
+      .optional(),
+    source: safeText(500),
   })
   .strict();
 
