@@ -360,6 +360,35 @@ describe('actions the dossier cannot keep are refused with nothing recorded', ()
     expect(await act(code, 'issue-apology', 'supervisor', body)).toMatchObject({ status: 200 });
   });
 
+  it('keeps a step over budget when the dossier is handed back to it', async () => {
+    const code = await receive('BACK');
+    const at = (day: number, hm: string) => `2030-03-0${day}T${hm}:00+07:00`;
+    expect(await act(code, 'hand-off', 'intake', { at: at(4, '08:10') })).toMatchObject({ status: 200 });
+    // The desk's step (4 working hours) is completed the next day: over budget.
+    const late = await act(code, 'complete-step', 'intake', { at: at(5, '09:00') });
+    expect(late.body.steps[0].overBudget).toBe(true);
+    expect(await act(code, 'hand-off', 'intake', { at: at(5, '09:10') })).toMatchObject({ status: 200 });
+    expect(await act(code, 'complete-step', 'officer', { at: at(5, '09:30') })).toMatchObject({
+      status: 200,
+    });
+    const back = await act(code, 'hand-off', 'officer', { at: at(5, '10:00'), toStep: 0 });
+    expect(back).toMatchObject({ status: 200, body: { currentStep: 0 } });
+    expect(back.body.steps[0].overBudget).toBe(true);
+    // Quick this time, and still over budget: its history is kept.
+    const again = await act(code, 'complete-step', 'intake', { at: at(5, '10:15') });
+    expect(again.body.steps[0].overBudget).toBe(true);
+    const completions = await eventually(async () => {
+      const events = await services.prisma.dossierEvent.findMany({
+        where: { dossierCode: code, type: 'dossier.step_completed' },
+        orderBy: { seq: 'asc' },
+      });
+      return events.length === 3 ? events : undefined;
+    });
+    expect(
+      completions.map((e) => (e.payload as { payload: { overBudget: boolean } }).payload.overBudget),
+    ).toEqual([true, false, true]);
+  });
+
   it('refuses result-ready while the step being processed is open (409 steps_open)', async () => {
     const code = await receive('OPEN');
     expect(await act(code, 'hand-off', 'intake', { at: '2030-03-04T08:10:00+07:00' })).toMatchObject({
