@@ -373,11 +373,24 @@ export const dossierRoutes: FastifyPluginAsyncZod<DossierRouteDeps> = async (app
         });
         let state: DossierState;
         try {
-          state = await temporal.workflow.executeUpdateWithStart(appointmentUpdate, {
+          const received = temporal.workflow.executeUpdateWithStart(appointmentUpdate, {
             startWorkflowOperation,
             updateId: intakeId,
           });
+          const answer = await withTimeout(received, actionTimeoutMs);
+          if (answer === TIMED_OUT) {
+            received.catch(() => undefined);
+            log.warn({ intakeId }, 'intake timed out waiting for the appointment');
+            throw new ApiError(
+              503,
+              'dependency_unavailable',
+              `Hệ thống xử lý hồ sơ không phản hồi trong ${actionTimeoutMs} ms; gửi lại với cùng Idempotency-Key.`,
+              { dependency: 'Temporal worker', updateId: intakeId },
+            );
+          }
+          state = answer;
         } catch (err) {
+          if (err instanceof ApiError) throw err;
           if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
           // The code's workflow closed (returned, rejected, withdrawn) before the read model knew it.
           const closed = await handle.query(dossierStateQuery).catch(() => undefined);
