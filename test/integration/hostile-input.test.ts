@@ -543,6 +543,35 @@ describe('the event path being down never hangs a caller', () => {
   });
 });
 
+describe('a worker outage never hangs an intake', () => {
+  it('answers 503 dependency_unavailable within the bound when no worker takes the dossier', async () => {
+    // An API whose task queue no worker polls: the receipt can never be recorded in time.
+    const lonely = await startServices(
+      testConfig({ TEMPORAL_TASK_QUEUE: `nobody-${suffix}`, ACTION_TIMEOUT_MS: '2000' }),
+      testLogger(),
+      { api: true },
+    );
+    const code = uniqueCode('NOWORKER');
+    try {
+      const started = Date.now();
+      const res = await fetch(`${lonely.apiUrl}/v1/dossiers`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${await key('intake')}`, 'content-type': 'application/json' },
+        body: JSON.stringify(intakeBody(code)),
+      });
+      expect(res.status).toBe(503);
+      expect(await res.json()).toMatchObject({ code: 'dependency_unavailable' });
+      expect(Date.now() - started).toBeLessThan(8_000);
+      expect(await services.prisma.dossier.findUnique({ where: { code } })).toBeNull();
+    } finally {
+      await handleOf(code)
+        .terminate('test: no worker')
+        .catch(() => undefined);
+      await lonely.stop();
+    }
+  });
+});
+
 describe('idempotency records expire', () => {
   it('frees a key once its record is older than IDEMPOTENCY_TTL_HOURS (default 7 days)', async () => {
     const code = await receive('TTL');
