@@ -108,7 +108,10 @@ export function agencySubtree(
 
 /** Agencies whose dossiers the principal reads: `'all'`, or a set of codes (see module comment). */
 export function visibleAgencies(principal: Principal, subtreeOf: SubtreeOf): 'all' | ReadonlySet<string> {
-  if (principal.role === 'admin' || principal.agencyCode === ALL_AGENCIES) return 'all';
+  if (principal.role === 'admin') return 'all';
+  // `*` means every agency for auditors only; a `*` key of another role (created before this was
+  // refused) sees nothing and must be re-issued for one agency.
+  if (principal.agencyCode === ALL_AGENCIES) return principal.role === 'auditor' ? 'all' : new Set();
   if (subtreeRoles.includes(principal.role)) return subtreeOf(principal.agencyCode);
   return new Set([principal.agencyCode]);
 }

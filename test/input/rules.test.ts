@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
   canActOn,
+  canSeeDossier,
   type DossierScope,
   type Principal,
   type SubtreeOf,
   stepRoleAllows,
+  visibleAgencies,
 } from '../../domain/access';
 import { commandRoles, type Role } from '../../domain/commands';
 import {
@@ -161,5 +163,22 @@ describe('acting requires holding the dossier and the step’s role', () => {
       });
     }
     expect(canActOn(who('supervisor', 'X-AN-BINH'), 'issueApology', own, subtreeOf)).toEqual({ ok: true });
+  });
+});
+
+describe("scope '*' is for auditors and admins only", () => {
+  const subtreeOf: SubtreeOf = (code) => new Set([code]);
+  const dossier: DossierScope = {
+    agencyCode: 'X-AN-BINH',
+    currentAgencyCode: null,
+    participants: ['X-AN-BINH'],
+  };
+  it("gives a legacy '*' supervisor key neither sight nor action", () => {
+    const legacy: Principal = { id: 'old', name: 'old', role: 'supervisor', agencyCode: '*' };
+    expect(visibleAgencies(legacy, subtreeOf)).toEqual(new Set());
+    expect(canSeeDossier(legacy, dossier, subtreeOf)).toBe(false);
+    expect(canActOn(legacy, 'issueApology', dossier, subtreeOf)).toMatchObject({ ok: false, status: 404 });
+    const auditor: Principal = { id: 'a', name: 'a', role: 'auditor', agencyCode: '*' };
+    expect(canSeeDossier(auditor, dossier, subtreeOf)).toBe(true);
   });
 });
