@@ -6,7 +6,8 @@ import { z } from 'zod';
  * signers, catalogue and key names — goes through `safeText`. Refused (400 `invalid_text`):
  *
  * - C0 control characters other than tab and newline (NUL breaks PostgreSQL text and JSON
- *   consumers; the others have no place in a name or a reason), and DEL;
+ *   consumers; the others have no place in a name or a reason), and DEL. A Windows line end
+ *   (CR LF) is accepted and stored as a newline; a lone CR is refused;
  * - lone UTF-16 surrogates (not Unicode text: PostgreSQL and most JSON consumers refuse them);
  * - bidirectional overrides and isolates U+202A–U+202E and U+2066–U+2069, which can make a name
  *   read differently in a letter than it is stored.
@@ -23,9 +24,13 @@ const controlChars = /[\u0000-\u0008\u000B-\u001F\u007F]/;
 const bidiOverrides = /[\u202A-\u202E\u2066-\u2069]/;
 const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
+/** Windows line ends (CR LF) from desk software are plain newlines; a lone CR is refused. */
+const crlf = /\r\n/g;
+
 /** Why `value` is not safe text (Vietnamese, for the caller), or undefined when it is. */
 export function unsafeTextReason(value: string): string | undefined {
-  if (controlChars.test(value)) return 'chứa ký tự điều khiển (chỉ cho phép tab và xuống dòng)';
+  if (controlChars.test(value.replace(crlf, '\n')))
+    return 'chứa ký tự điều khiển (chỉ cho phép tab và xuống dòng)';
   if (loneSurrogate.test(value)) return 'chứa ký tự Unicode không hợp lệ (surrogate đơn lẻ)';
   if (bidiOverrides.test(value)) return 'chứa ký tự điều khiển hướng chữ (U+202A–U+202E, U+2066–U+2069)';
   return undefined;
@@ -55,7 +60,7 @@ export function safeText(max: number, opts: { min?: number; minMessage?: string 
     .string()
     .superRefine(refuseUnsafe)
     .trim()
-    .overwrite((s) => s.normalize('NFC'))
+    .overwrite((s) => s.replace(crlf, '\n').normalize('NFC'))
     .min(opts.min ?? 1, opts.minMessage)
     .max(max);
 }
@@ -65,7 +70,7 @@ export function safeString(max: number) {
   return z
     .string()
     .superRefine(refuseUnsafe)
-    .overwrite((s) => s.normalize('NFC'))
+    .overwrite((s) => s.replace(crlf, '\n').normalize('NFC'))
     .max(max);
 }
 

@@ -20,6 +20,10 @@ describe('safe text', () => {
     expect(safeText(200).parse('Đã thẩm định\tđủ\nhồ sơ 👍')).toBe('Đã thẩm định\tđủ\nhồ sơ 👍');
   });
 
+  it('stores a Windows line end (CR LF) as a newline', () => {
+    expect(safeText(200).parse('Thiếu giấy tờ:\r\n- CCCD')).toBe('Thiếu giấy tờ:\n- CCCD');
+  });
+
   it('normalises to NFC, so a name typed with combining marks is the same name', () => {
     const decomposed = 'Nguye\u0302\u0303n'; // e + circumflex + tilde
     expect(safeText(200).parse(decomposed)).toBe('Nguyễn');
