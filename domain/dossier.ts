@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { instantSchema } from './instants';
+import { safeString, safeText } from './text';
 
 /** Dossier codes as issued by one-stop desk software, e.g. `000.00.20.H47-260101-0001`. */
 export const dossierCodeSchema = z
@@ -34,8 +35,8 @@ export const intakeRequestSchema = z
     agencyCode: agencyCodeSchema,
     channel: channelSchema,
     applicant: z.object({
-      name: z.string().trim().min(1).max(200),
-      phone: z.string().max(30).optional(),
+      name: safeText(200),
+      phone: safeString(30).optional(),
     }),
     receivedAt: instantSchema,
   })
@@ -46,7 +47,7 @@ export type IntakeRequest = z.infer<typeof intakeRequestSchema>;
 export const completeRequestSchema = z
   .object({
     completedAt: instantSchema.optional(),
-    actor: z.string().trim().min(1).max(200).optional(),
+    actor: safeText(200).optional(),
   })
   .strict();
 export type CompleteRequest = z.infer<typeof completeRequestSchema>;

@@ -86,6 +86,14 @@ const envSchema = z.object({
   DATABASE_OWNER_URL: z.string().url().optional(),
   API_HOST: z.string().min(1).default('127.0.0.1'),
   API_PORT: port.default(8080),
+  /**
+   * How long an action waits for the workflow to record it (its event published to NATS) before
+   * answering 503 `dependency_unavailable`; the action is not lost, a retry with the same
+   * Idempotency-Key gets its answer.
+   */
+  ACTION_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
+  /** Idempotency-Key records are kept this long (default 7 days), then ignored and purged. */
+  IDEMPOTENCY_TTL_HOURS: z.coerce.number().positive().default(168),
   /** Bearer token for /v1/admin/* until role-based API keys arrive; admin routes are off when unset. */
   MOTCUA_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   /**

@@ -2,7 +2,12 @@ import type { Activities } from '../activities';
 import type { Command, CommandName } from '../domain/commands';
 import type { DossierEventBody } from '../domain/events';
 import { checkNewAppointment, isInstantInRange, lastEventInstant } from '../domain/instants';
-import { type DossierState, TransitionRejected, validateCommand } from '../domain/lifecycle';
+import {
+  type DossierState,
+  TransitionRejected,
+  validateCommand,
+  validateCommandRules,
+} from '../domain/lifecycle';
 import type { BackfillAction, DossierWorkflowInput } from './definitions';
 import { type DeadlinePort, type Decided, decideWith } from './handlers';
 import { nextTimer, timerEvent } from './timers';
@@ -73,6 +78,7 @@ function checkAction(
       );
     }
     validateCommand(state, action.name, action.command as Command<CommandName>);
+    validateCommandRules(state, action.name, action.command as Command<CommandName>);
     if (action.name === 'issueApology') checkNewAppointment(state, action.command.newDueAt, extensionDays);
     if (action.name === 'reportDelay')
       checkNewAppointment(state, action.command.proposedDueAt, extensionDays);

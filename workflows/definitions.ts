@@ -40,12 +40,23 @@ export type UpdateCommand<N extends CommandName> = Omit<Command<N>, 'at'> & { at
 
 /**
  * How every dossier workflow is started: one workflow id per dossier code, never a second run
- * for the same code, whether the first is running or closed.
+ * while the first runs or after it closed normally. A first run that FAILED (e.g. before its
+ * receipt was recorded) does not burn the code: a new intake may start it again. (Temporal forgets
+ * closed runs after its retention period; the API also refuses a code the read model knows.)
  */
 export const dossierStartPolicy = {
   // A run that failed before the receipt was recorded leaves the code usable (nothing was received).
   workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
   workflowIdConflictPolicy: 'FAIL',
+} as const;
+
+/**
+ * Intake is one atomic Update-with-Start: a concurrent intake of the same code attaches to the
+ * running workflow (and is answered 409) instead of failing.
+ */
+export const dossierIntakePolicy = {
+  workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+  workflowIdConflictPolicy: 'USE_EXISTING',
 } as const;
 
 /** What queries return. */

@@ -39,6 +39,10 @@ export const RATING_WINDOW = '30 days';
  *   recorded (the code stays usable).
  * - 'event-recorded-at': events carry `recordedAt` and are checked against their schema first.
  * - 'update-failures-answered': an unexpected error in an action answers the caller, typed.
+ * - 'command-rules-issue-8' (handlers.ts): payment references once, handoffs only to the planned
+ *   agency, no result while a step is open (domain/lifecycle.ts validateCommandRules).
+ * - 'step-over-budget-kept' (handlers.ts): a step handed back to after being over budget is
+ *   completed over budget.
  */
 
 /**

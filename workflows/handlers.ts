@@ -11,7 +11,13 @@ import {
   judgedInstant,
   lastEventInstant,
 } from '../domain/instants';
-import { type DossierState, handOffTarget, TransitionRejected, validateCommand } from '../domain/lifecycle';
+import {
+  type DossierState,
+  handOffTarget,
+  TransitionRejected,
+  validateCommand,
+  validateCommandRules,
+} from '../domain/lifecycle';
 import { deadlines } from './activities';
 import {
   appointmentUpdate,
@@ -65,7 +71,10 @@ export const decideWith = (deadlines: DeadlinePort): Decisions => ({
     const step = state.steps[state.currentStep!]!;
     const judged = c.judgedAt ?? c.at;
     const overBudget =
-      step.overBudget || (step.stepDueAt !== undefined && Date.parse(judged) > Date.parse(step.stepDueAt));
+      step.overBudget ||
+      (step.stepDueAt !== undefined && Date.parse(judged) > Date.parse(step.stepDueAt)) ||
+      // Handed back to a step that was late before: the step stays over budget.
+      (step.overBudgetBefore === true && isPatched('step-over-budget-kept'));
     return eventBody('dossier.step_completed', c.at, {
       step: step.index,
       stepKey: step.key,
@@ -263,11 +272,15 @@ function instantsOf(
   return { at: occurred, judgedAt: judgedInstant(occurred, nowMs) };
 }
 
+/** Patch of the rules added by issue 8 (validateCommandRules); older histories replay without them. */
+export const COMMAND_RULES_PATCH = 'command-rules-issue-8';
+
 function check<N extends CommandName>(
   state: DossierState | undefined,
   name: N,
   command: UpdateCommand<N>,
   limits: InstantLimits | undefined,
+  withRules: boolean,
 ): void {
   try {
     // Server time decides: the caller's instant must lie within the tolerance of the workflow's.
@@ -275,7 +288,9 @@ function check<N extends CommandName>(
       checkCallerInstant(command.at, Date.now(), limits.toleranceMinutes, state);
     }
     const at = state && command.at === undefined ? instantsOf(state, undefined, Date.now()).at : command.at;
-    validateCommand(state, name, { ...command, at } as Command<N>);
+    const dated = { ...command, at } as Command<N>;
+    validateCommand(state, name, dated);
+    if (withRules && state) validateCommandRules(state, name, dated);
     if (state && limits && (name === 'issueApology' || name === 'reportDelay')) {
       const c = command as unknown as { newDueAt?: string; proposedDueAt?: string };
       checkNewAppointment(state, (c.newDueAt ?? c.proposedDueAt)!, limits.maxAppointmentExtensionDays);
@@ -294,7 +309,7 @@ function registerCommand<N extends CommandName>(dossier: Dossier, name: N, pinne
       await condition(() => dossier.state !== undefined && !dossier.backfilling);
       const pinnedLimits = limits();
       // Again, in order: an earlier action may have changed the dossier since validation.
-      check(dossier.state, name, command, pinnedLimits);
+      check(dossier.state, name, command, pinnedLimits, patched(COMMAND_RULES_PATCH));
       try {
         const decided = (
           pinnedLimits ? { ...command, ...instantsOf(dossier.state!, command.at, Date.now()) } : command
@@ -309,7 +324,8 @@ function registerCommand<N extends CommandName>(dossier: Dossier, name: N, pinne
     // Before receipt is recorded the handler waits and validates then; afterwards the caller
     // gets an immediate rejection and nothing reaches history.
     validator: ((command: UpdateCommand<N>) => {
-      if (dossier.state) check(dossier.state, name, command, pinned ?? defaultInstantLimits);
+      // Validators never replay: the newest rules always apply here.
+      if (dossier.state) check(dossier.state, name, command, pinned ?? defaultInstantLimits, true);
     }) as never,
   });
 }

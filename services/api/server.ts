@@ -28,7 +28,15 @@ export interface ApiDeps {
     Config,
     'TEMPORAL_TASK_QUEUE' | 'MOTCUA_ADMIN_TOKEN' | 'NATS_ALERT_STREAM' | 'NATS_DUPLICATE_WINDOW_HOURS'
   > &
-    Partial<Pick<Config, 'MOTCUA_INSTANT_TOLERANCE_MINUTES' | 'MOTCUA_MAX_APPOINTMENT_EXTENSION_DAYS'>>;
+    Partial<
+      Pick<
+        Config,
+        | 'MOTCUA_INSTANT_TOLERANCE_MINUTES'
+        | 'MOTCUA_MAX_APPOINTMENT_EXTENSION_DAYS'
+        | 'ACTION_TIMEOUT_MS'
+        | 'IDEMPOTENCY_TTL_HOURS'
+      >
+    >;
   logger: Logger;
   prisma: PrismaClient;
   temporal: Client;

@@ -165,7 +165,15 @@ export const dossierListQuerySchema = z
       .optional()
       .describe('receiving agency, agency holding it now, or a participating agency (liên thông)'),
     status: repeatable(dossierStatusSchema).optional().describe('repeatable: any of these statuses'),
-    overdue: booleanParam.optional().describe('passed its due instant while pending (stays true once late)'),
+    overdue: booleanParam
+      .optional()
+      .describe('pending (received, processing, waiting for a supplement) and past its due instant'),
+    wasLate: booleanParam
+      .optional()
+      .describe('went past its due instant at some point: overdue now, or finished late (stays true)'),
+    dueSoon: booleanParam
+      .optional()
+      .describe('pending, warned (one working day before due) and not overdue yet'),
     procedure: procedureCodeSchema.optional(),
     backfilled: booleanParam
       .optional()
@@ -271,7 +279,7 @@ export function viewOfState(s: DossierState): DossierView {
       startedAt: vn(step.startedAt),
       stepDueAt: vn(step.stepDueAt),
       completedAt: vn(step.completedAt),
-      overBudget: Boolean(step.overBudget),
+      overBudget: Boolean(step.overBudget || step.overBudgetBefore),
     })),
     pausedAt: vn(s.pausedAt),
     pauses: (s.pauses ?? []).map((p) => ({ start: vnRequired(p.start), end: vnRequired(p.end) })),

@@ -259,6 +259,32 @@ export const scenarios: Scenario[] = [
     },
   },
   {
+    name: 'handback-over-budget',
+    description:
+      'Kết hôn: a payment with its transaction reference; the review step overruns its budget (step_overdue), the leader sends the dossier back to it and the second visit is completed over budget too (patches command-rules-issue-8, step-over-budget-kept).',
+    async run(ctx) {
+      const { handle } = await ctx.receive('MAU-DANG-KY-KET-HON', 'X-AN-BINH');
+      await ctx.act(handle, 'recordPayment', { amountVnd: 0, online: true, reference: 'REPLAY-1' }, desk());
+      await ctx.act(handle, 'handOff', {}, desk());
+      await ctx.act(handle, 'completeStep', {}, desk());
+      await ctx.act(handle, 'handOff', {}, desk());
+      // The review (24 working hours) takes a week.
+      await ctx.sleep('7 days');
+      await ctx.act(handle, 'completeStep', {}, officer());
+      await ctx.act(handle, 'handOff', {}, desk());
+      await ctx.act(handle, 'completeStep', {}, leader());
+      // The leader sends it back for more review, which is quick this time.
+      await ctx.act(handle, 'handOff', { toStep: 1 }, leader());
+      await ctx.sleep('1 hour');
+      await ctx.act(handle, 'completeStep', {}, officer());
+      await processAllSteps(ctx, handle, '10 minutes');
+      await ctx.act(handle, 'markResultReady', { resultKind: 'paper' }, officer());
+      await ctx.act(handle, 'returnResult', {}, desk());
+      await ctx.closed(handle);
+      return handle;
+    },
+  },
+  {
     name: 'continue-as-new',
     description:
       'Chứng thực with a tiny history limit: the workflow continues as new mid-process with its state and timers, then finishes in a later run.',
