@@ -223,7 +223,9 @@ export async function startAlertsConsumer(deps: AlertsConsumerDeps): Promise<Run
         { dossierCode: event.dossierCode, eventId: event.id, err },
         'alert handling failed, redelivering',
       );
-      m.nak();
+      // An explicit delay: nats-server 2.9 redelivers a bare nak at once.
+      const attempt = Math.max(0, m.info.deliveryCount - 1);
+      m.nak(BACKOFF_MS[Math.min(attempt, BACKOFF_MS.length - 1)]);
     }
   };
 
