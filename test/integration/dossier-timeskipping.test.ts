@@ -131,6 +131,8 @@ describe('dossier lifecycle on the time-skipping server', () => {
       dueAt: state.dueAt,
       warningAt: state.warningAt,
       apologyIssued: false,
+      // The agency that must apologise: the one holding the dossier (here still the desk).
+      agencyCode: state.agencyCode,
     });
 
     const newDueAt = new Date(Date.parse(state.dueAt) + 10 * 86_400_000).toISOString();
