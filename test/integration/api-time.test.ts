@@ -165,6 +165,7 @@ describe('POST /v1/admin/backfill', () => {
       ...world.intake(code, { receivedAt: iso(received) }),
       actions: [
         { action: 'hand-off', at: iso(received + 3_600_000) },
+        { action: 'complete-step', at: iso(received + 5 * DAY) },
         { action: 'result-ready', at: iso(received + 10 * DAY), resultKind: 'paper' },
         { action: 'return-result', at: iso(received + 10 * DAY + 3_600_000) },
       ],

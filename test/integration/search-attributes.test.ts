@@ -9,6 +9,7 @@ import { workflowIdFor } from '../../domain/dossier';
 import { dossierSearchAttributes } from '../../domain/search-attributes';
 import { createPrisma, type PrismaClient } from '../../services/db';
 import { ensureTemporalCli } from '../../services/infra';
+import { instantLimitsOf } from '../../services/api/routes/dossiers';
 import { connectNats, type Nats } from '../../services/nats';
 import { connectTemporalClient } from '../../services/temporal';
 import { createDossierWorker } from '../../services/worker';
@@ -119,6 +120,8 @@ beforeAll(async () => {
       channel: 'direct',
       applicantName: 'Trần Thị Bích',
       receivedAt: d.receivedAt(),
+      // These dossiers are dated relative to each other, not to the machine's clock.
+      instantLimits: instantLimitsOf(config),
       // Liên thông: the province's in-time dossier plans its first step at the commune (a handoff
       // names only the agency a step plans).
       ...(name === 'tinhInTime' && {
