@@ -41,8 +41,13 @@ async function runRole(name: keyof Roles): Promise<void> {
 }
 
 export function roleCommands(): Command[] {
-  let alerts!: Command;
-  const commands = [
+  const alerts = new Command('alerts')
+    .description(
+      'Run the alerts consumer: dossier events → supervisor alerts (PostgreSQL, NATS alerts.<agency>.<kind>), escalation clocks, email and webhook deliveries (env: NATS_*, TEMPORAL_*, DATABASE_URL, SMTP_URL)',
+    )
+    .action(() => runRole('alerts'));
+  for (const sub of alertsSubcommands()) alerts.addCommand(sub);
+  return [
     new Command('worker')
       .description(
         'Run a Temporal worker for dossier workflows and activities (env: TEMPORAL_*, NATS_*, DATABASE_URL)',
@@ -54,12 +59,6 @@ export function roleCommands(): Command[] {
     new Command('projector')
       .description('Run the JetStream → PostgreSQL read-model projector (env: NATS_*, DATABASE_URL)')
       .action(() => runRole('projector')),
-    (alerts = new Command('alerts')
-      .description(
-        'Run the alerts consumer: dossier events → supervisor alerts (PostgreSQL, NATS alerts.<agency>.<kind>), escalation clocks, email and webhook deliveries (env: NATS_*, TEMPORAL_*, DATABASE_URL, SMTP_URL)',
-      )
-      .action(() => runRole('alerts'))),
+    alerts,
   ];
-  for (const sub of alertsSubcommands()) alerts.addCommand(sub);
-  return commands;
 }
