@@ -12,6 +12,7 @@ import { createCalendarStore } from '../calendars';
 import type { Config } from '../config';
 import type { PrismaClient } from '../db';
 import type { Logger } from '../logger';
+import { rateRoutes } from '../rates/routes';
 import { registerAuth } from './auth';
 import { registerErrorHandling } from './errors';
 import { calendarRoutes } from './routes/calendar';
@@ -55,5 +56,6 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(calendarRoutes, { config: deps.config, calendars: createCalendarStore(deps.prisma) });
   await app.register(keyRoutes, { prisma: deps.prisma });
   await app.register(catalogueRoutes, { prisma: deps.prisma });
+  await app.register(rateRoutes, { prisma: deps.prisma });
   return app;
 }
