@@ -2,12 +2,14 @@ import { Command, CommanderError } from 'commander';
 import { createCalendarStore } from '../calendars';
 import { loadConfig } from '../config';
 import { createPrisma } from '../db';
+import { auditCommand } from './audit';
 import { type CalendarCommandOptions, calendarCommand } from './calendar';
 import { catalogueCommand } from './catalogue';
 import { dbCommand } from './db';
 import { devCommand } from './dev';
 import { cliDatabaseUrl } from './dev-stack';
 import { keysCommand } from './keys';
+import { reportCommand } from './report';
 import { roleCommands } from './roles';
 import { searchAttributesCommand } from './search-attributes';
 import { temporalCommand } from './temporal';
@@ -54,6 +56,8 @@ export function buildProgram(): Command {
   program.addCommand(searchAttributesCommand());
   program.addCommand(temporalCommand());
   program.addCommand(testCommand());
+  program.addCommand(reportCommand());
+  program.addCommand(auditCommand());
   return program;
 }
 

@@ -1,0 +1,103 @@
+/**
+ * `motcua report …` — rates from the counter buckets (PostgreSQL via DATABASE_URL).
+ *
+ *   report rates --agency CODE --from YYYY-MM-DD --to YYYY-MM-DD [--procedure P] [--level L]
+ *                [--backfilled include|exclude|only] [--json]
+ *
+ * `--json` prints exactly what `GET /v1/rates` answers. The CLI runs with the operator's database
+ * access, so it sees every agency (as an auditor with scope `*`).
+ */
+import { Command, Option } from 'commander';
+import { RATE_DEFINITIONS, RATE_KEYS } from '../../domain/rates';
+import { createPrisma, type PrismaClient } from '../db';
+import { RateQueryError, rateQuerySchema, rateReport } from '../rates/query';
+import { cliDatabaseUrl } from './dev-stack';
+import { cliIo } from './io';
+
+export interface ReportCommandOptions {
+  prisma?: () => PrismaClient;
+  out?: (s: string) => void;
+  err?: (s: string) => void;
+}
+
+export function defaultPrisma(): PrismaClient {
+  const url = cliDatabaseUrl();
+  if (!url) throw new Error('DATABASE_URL is not set and no `motcua dev` is running on this machine');
+  return createPrisma(url);
+}
+
+const percent = (v: number | null) => (v === null ? '—' : `${(v * 100).toFixed(2)} %`);
+
+export function reportCommand(opts: ReportCommandOptions = {}): Command {
+  const { out, configure, fail } = cliIo('report', opts);
+  const openPrisma = opts.prisma ?? defaultPrisma;
+  const root = configure(
+    new Command('report').description('Rates and reports from the counter buckets. Needs DATABASE_URL.'),
+  );
+  configure(
+    root
+      .command('rates')
+      .description(
+        'on-time, digitization, online, payment, satisfaction and apology rates of an agency and those below it',
+      )
+      .requiredOption('--agency <code>', 'agency code (its whole subtree is summed)')
+      .requiredOption('--from <date>', 'first local day, YYYY-MM-DD (inclusive)')
+      .requiredOption('--to <date>', 'last local day, YYYY-MM-DD (inclusive)')
+      .option('--procedure <code>', 'one procedure only')
+      .option('--level <level>', 'only agencies of this administrative level')
+      .addOption(
+        new Option('--backfilled <mode>', 'dossiers loaded through the admin backfill')
+          .choices(['include', 'exclude', 'only'])
+          .default('include'),
+      )
+      .option('--json', 'print the JSON of GET /v1/rates'),
+  ).action(
+    async (o: {
+      agency: string;
+      from: string;
+      to: string;
+      procedure?: string;
+      level?: string;
+      backfilled: string;
+      json?: boolean;
+    }) => {
+      const parsed = rateQuerySchema.safeParse({
+        agency: o.agency,
+        from: o.from,
+        to: o.to,
+        procedure: o.procedure,
+        level: o.level,
+        backfilled: o.backfilled,
+      });
+      if (!parsed.success)
+        return fail(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+      const prisma = openPrisma();
+      try {
+        const report = await rateReport(prisma, parsed.data).catch((e) => {
+          if (e instanceof RateQueryError) return fail(e.message);
+          throw e;
+        });
+        if (o.json) {
+          out(`${JSON.stringify(report, null, 2)}\n`);
+          return;
+        }
+        out(
+          `${report.agency}  ${report.from} → ${report.to}  (${report.agencies.length} agencies, backfilled: ${report.backfilled})\n`,
+        );
+        for (const key of RATE_KEYS) {
+          const r = report.rates[key];
+          out(
+            `${key.padEnd(18)} ${percent(r.value).padStart(9)}  ${r.numerator}/${r.denominator}  ${RATE_DEFINITIONS[key].description}\n`,
+          );
+        }
+        const p = report.pending;
+        out(
+          `pending carried over ${p.carriedOver.pending} (overdue ${p.carriedOver.overdue}); at end ${p.atEnd.pending} (in time ${p.atEnd.inTime}, overdue ${p.atEnd.overdue})\n`,
+        );
+      } finally {
+        await prisma.$disconnect();
+      }
+    },
+  );
+  return root;
+}
