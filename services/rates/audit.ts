@@ -176,7 +176,11 @@ export async function rebuildBuckets(prisma: PrismaClient, from: string, to: str
       }
       const parsed = dossierEventSchema.safeParse(row.payload);
       if (!parsed.success) continue;
-      const event = parsed.data;
+      // The envelope's `backfilled` flag (time track) counts apart even where the schema strips it.
+      const event: DossierEvent =
+        (row.payload as { backfilled?: unknown }).backfilled === true
+          ? ({ ...parsed.data, backfilled: true } as unknown as DossierEvent)
+          : parsed.data;
       if (state === undefined && event.type !== 'dossier.received') continue;
       const prev = state;
       state = applyEvent(prev, event);
