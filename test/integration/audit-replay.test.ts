@@ -1,0 +1,48 @@
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { replayDossiers, replayTargets, workflowBundleFor } from '../../services/rates/replay';
+import { type ApiWorld, startApiWorld } from './api-fixtures';
+import { eventually, uniqueCode } from './helpers';
+
+/*
+ * `motcua audit replay` machinery against the real Temporal server: the histories of live dossier
+ * workflows replay cleanly with the released workflow code, and a release that changes a decision
+ * without patched() fails, naming the dossier.
+ */
+
+let world: ApiWorld;
+beforeAll(async () => {
+  world = await startApiWorld('AR');
+}, 300_000);
+afterAll(async () => {
+  await world?.stop();
+});
+
+describe('audit replay', () => {
+  it('replays live dossier histories; a workflow change without patched() fails naming the dossier', async () => {
+    const code = uniqueCode('AR');
+    const desk = await world.as('intake');
+    const officer = await world.as('officer');
+    await desk.receive(world.intake(code, { receivedAt: new Date().toISOString() }));
+    await officer.handOff(code, {});
+    const client = world.services.temporal!;
+    const targets = await eventually(async () => {
+      const t = await replayTargets(client, { dossiers: [code] });
+      return t.length > 0 ? t : undefined;
+    });
+    expect(targets[0]!.workflowId).toBe(`dossier-${code}`);
+
+    const released = await replayDossiers(client, targets);
+    expect(released).toEqual({ replayed: targets.length, failures: [] });
+
+    const changed = await workflowBundleFor(
+      fileURLToPath(new URL('../replay/fixtures/timer-inserted.ts', import.meta.url)),
+    );
+    const outcome = await replayDossiers(client, targets, { workflowBundle: changed });
+    expect(outcome.failures).toHaveLength(targets.length);
+    expect(outcome.failures[0]).toMatchObject({ dossierCode: code, workflowId: `dossier-${code}` });
+    expect(outcome.failures[0]!.error).toMatch(/Nondeterminism|DeterminismViolation/i);
+    // The history event the replayer stopped at is reported with the dossier.
+    expect(outcome.failures[0]!.eventId).toEqual(expect.any(Number));
+  });
+});
