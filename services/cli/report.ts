@@ -4,12 +4,24 @@
  *   report rates --agency CODE --from YYYY-MM-DD --to YYYY-MM-DD [--procedure P] [--level L]
  *                [--backfilled include|exclude|only] [--json]
  *
+ *   report period --kind month|quarter|year --period 2026-11|2026-Q3|2026 --agency CODE
+ *                 [--format json|csv|xlsx] [--out FILE] [--convention calendar|mid-month]
+ *
  * `--json` prints exactly what `GET /v1/rates` answers. The CLI runs with the operator's database
  * access, so it sees every agency (as an auditor with scope `*`).
  */
+import { writeFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { RATE_DEFINITIONS, RATE_KEYS } from '../../domain/rates';
+import { loadConfig } from '../config';
 import { createPrisma, type PrismaClient } from '../db';
+import {
+  periodCaption,
+  periodReport,
+  periodReportCsv,
+  periodReportQuerySchema,
+  periodReportXlsx,
+} from '../rates/period-report';
 import { RateQueryError, rateQuerySchema, rateReport } from '../rates/query';
 import { cliDatabaseUrl } from './dev-stack';
 import { cliIo } from './io';
@@ -94,6 +106,70 @@ export function reportCommand(opts: ReportCommandOptions = {}): Command {
         out(
           `pending carried over ${p.carriedOver.pending} (overdue ${p.carriedOver.overdue}); at end ${p.atEnd.pending} (in time ${p.atEnd.inTime}, overdue ${p.atEnd.overdue})\n`,
         );
+      } finally {
+        await prisma.$disconnect();
+      }
+    },
+  );
+  configure(
+    root
+      .command('period')
+      .description(
+        'periodic report (Circular 01/2020/TT-VPCP): the agency’s own desk, each agency below it, and the total',
+      )
+      .addOption(
+        new Option('--kind <kind>', 'period kind')
+          .choices(['month', 'quarter', 'year'])
+          .makeOptionMandatory(),
+      )
+      .requiredOption('--period <period>', '2026-11 (month), 2026-Q3 (quarter) or 2026 (year)')
+      .requiredOption('--agency <code>', 'agency code')
+      .addOption(
+        new Option('--format <format>', 'output format').choices(['json', 'csv', 'xlsx']).default('json'),
+      )
+      .option('--out <file>', 'write to this file (required for xlsx)')
+      .addOption(
+        new Option('--convention <convention>', 'period boundaries (default: MOTCUA_REPORT_PERIOD)').choices([
+          'calendar',
+          'mid-month',
+        ]),
+      )
+      .addOption(
+        new Option('--backfilled <mode>', 'dossiers loaded through the admin backfill')
+          .choices(['include', 'exclude', 'only'])
+          .default('include'),
+      ),
+  ).action(
+    async (o: {
+      kind: string;
+      period: string;
+      agency: string;
+      format: string;
+      out?: string;
+      convention?: string;
+      backfilled: string;
+    }) => {
+      const parsed = periodReportQuerySchema.safeParse(o);
+      if (!parsed.success)
+        return fail(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+      const { format, ...query } = parsed.data;
+      if (format === 'xlsx' && !o.out) return fail('--format xlsx needs --out FILE');
+      const prisma = openPrisma();
+      try {
+        const report = await periodReport(prisma, query, loadConfig().MOTCUA_REPORT_PERIOD).catch((e) => {
+          if (e instanceof RateQueryError) return fail(e.message);
+          throw e;
+        });
+        const body =
+          format === 'xlsx'
+            ? await periodReportXlsx(report)
+            : format === 'csv'
+              ? periodReportCsv(report)
+              : `${JSON.stringify({ ...report, caption: periodCaption(report) }, null, 2)}\n`;
+        if (o.out) {
+          await writeFile(o.out, body);
+          out(`${periodCaption(report)}: ${o.out}\n`);
+        } else out(String(body));
       } finally {
         await prisma.$disconnect();
       }

@@ -108,7 +108,10 @@ export async function sumBuckets(
   return out;
 }
 
-const select = (split: { live: Counts; backfilled: Counts }, mode: BackfilledMode): Counts => {
+export const selectBackfilled = (
+  split: { live: Counts; backfilled: Counts },
+  mode: BackfilledMode,
+): Counts => {
   if (mode === 'exclude') return split.live;
   if (mode === 'only') return split.backfilled;
   const total = emptyCounts();
@@ -116,7 +119,38 @@ const select = (split: { live: Counts; backfilled: Counts }, mode: BackfilledMod
   return total;
 };
 
-const dayBefore = (d: string) => isoDateOf(epochDayFromIso(d) - 1);
+export const dayBefore = (d: string) => isoDateOf(epochDayFromIso(d) - 1);
+
+/** The agency hierarchy as the caller may see it: 404 unknown agency, 403 outside the scope. */
+export async function agencyScope(
+  prisma: PrismaClient,
+  agency: string,
+  visible: 'all' | readonly string[] = 'all',
+) {
+  const all = await prisma.agency.findMany({
+    select: { code: true, name: true, parentCode: true, level: true },
+  });
+  if (!all.some((a) => a.code === agency)) {
+    throw new RateQueryError(404, 'agency_not_found', `Không có cơ quan ${agency}.`);
+  }
+  const visibleSet = visible === 'all' ? undefined : new Set(visible);
+  if (visibleSet && !visibleSet.has(agency)) {
+    throw new RateQueryError(403, 'forbidden_scope', `Không có quyền xem số liệu của cơ quan ${agency}.`);
+  }
+  return {
+    levelOf: new Map(all.map((a) => [a.code, a.level])),
+    nameOf: new Map(all.map((a) => [a.code, a.name])),
+    /** Agencies directly below `code`, within the scope. */
+    children: (code: string) =>
+      all
+        .filter((a) => a.parentCode === code && (!visibleSet || visibleSet.has(a.code)))
+        .map((a) => a.code)
+        .sort(),
+    /** `code` and every agency below it, any depth, within the scope. */
+    subtree: (code: string) =>
+      [...agencySubtree(all, code)].filter((c) => !visibleSet || visibleSet.has(c)).sort(),
+  };
+}
 
 /**
  * The rate report of an agency (and everything below it) over local days `from`..`to`, both
@@ -127,30 +161,17 @@ export async function rateReport(
   query: RateQuery,
   visible: 'all' | readonly string[] = 'all',
 ): Promise<RateReport> {
-  const all = await prisma.agency.findMany({ select: { code: true, parentCode: true, level: true } });
-  if (!all.some((a) => a.code === query.agency)) {
-    throw new RateQueryError(404, 'agency_not_found', `Không có cơ quan ${query.agency}.`);
-  }
-  const visibleSet = visible === 'all' ? undefined : new Set(visible);
-  if (visibleSet && !visibleSet.has(query.agency)) {
-    throw new RateQueryError(
-      403,
-      'forbidden_scope',
-      `Không có quyền xem số liệu của cơ quan ${query.agency}.`,
-    );
-  }
-  const levelOf = new Map(all.map((a) => [a.code, a.level]));
-  const agencies = [...agencySubtree(all, query.agency)]
-    .filter((code) => !visibleSet || visibleSet.has(code))
-    .filter((code) => !query.level || levelOf.get(code) === query.level)
-    .sort();
+  const scope = await agencyScope(prisma, query.agency, visible);
+  const agencies = scope
+    .subtree(query.agency)
+    .filter((code) => !query.level || scope.levelOf.get(code) === query.level);
   const base = { agencies, procedure: query.procedure };
   const [inRange, beforeFrom, upToEnd] = await Promise.all([
     sumBuckets(prisma, { ...base, from: query.from, to: query.to }),
     sumBuckets(prisma, { ...base, to: dayBefore(query.from) }),
     sumBuckets(prisma, { ...base, to: query.to }),
   ]);
-  const counts = select(inRange, query.backfilled);
+  const counts = selectBackfilled(inRange, query.backfilled);
   return {
     agency: query.agency,
     from: query.from,
@@ -163,8 +184,8 @@ export async function rateReport(
     counts: { ...counts, received: received(counts), resolved: resolved(counts), ratings: ratings(counts) },
     backfilledCounts: query.backfilled === 'exclude' ? emptyCounts() : inRange.backfilled,
     pending: {
-      carriedOver: pendingStock(select(beforeFrom, query.backfilled)),
-      atEnd: pendingStock(select(upToEnd, query.backfilled)),
+      carriedOver: pendingStock(selectBackfilled(beforeFrom, query.backfilled)),
+      atEnd: pendingStock(selectBackfilled(upToEnd, query.backfilled)),
     },
   };
 }

@@ -4,8 +4,17 @@ import { COUNTERS } from '../../domain/counters';
 import { RATE_KEYS } from '../../domain/rates';
 import { principalOf, visibleAgencyCodes } from '../api/auth';
 import { ApiError } from '../api/errors';
+import { loadConfig } from '../config';
 import type { PrismaClient } from '../db';
 import { verifyChains } from './audit';
+import {
+  periodCaption,
+  periodFileName,
+  periodReport,
+  periodReportCsv,
+  periodReportQuerySchema,
+  periodReportXlsx,
+} from './period-report';
 import { RateQueryError, rateQuerySchema, rateReport } from './query';
 
 const errorSchema = z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() });
@@ -35,6 +44,59 @@ export interface RateRouteDeps {
 
 /** GET /v1/rates and the auditor's chain verdict, from counter buckets and the event log. */
 export const rateRoutes: FastifyPluginAsyncZod<RateRouteDeps> = async (app, { prisma }) => {
+  const reportPeriod = loadConfig().MOTCUA_REPORT_PERIOD;
+  const answer = async <T>(fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof RateQueryError) throw new ApiError(err.status, err.code, err.message);
+      throw err;
+    }
+  };
+
+  app.get(
+    '/v1/reports/period',
+    {
+      schema: {
+        summary: 'Periodic report (Circular 01/2020/TT-VPCP) as JSON, CSV or XLSX',
+        description:
+          'One row for the agency’s own desk, one per agency directly below it (with its subtree), and the total. ' +
+          '`period`: 2026-11 (month), 2026-Q3 (quarter), 2026 (year). `convention`: calendar (default: ' +
+          'MOTCUA_REPORT_PERIOD) or mid-month (15th of the previous month → 14th).',
+        tags: ['rates'],
+        querystring: periodReportQuerySchema,
+        response: { 200: z.any().describe('the report: JSON, text/csv or XLSX'), ...errors },
+      },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const visible = await visibleAgencyCodes(request);
+      if (principal.role === 'auditor') {
+        request.log.info(
+          { audit: true, principalId: principal.id, query: request.query },
+          'auditor read a report',
+        );
+      }
+      const { format, ...query } = request.query;
+      const report = await answer(() => periodReport(prisma, query, reportPeriod, visible));
+      reply.header('x-report-period', `${report.from}/${report.to} ${report.convention}`);
+      if (format === 'csv') {
+        return reply
+          .type('text/csv; charset=utf-8')
+          .header('content-disposition', `attachment; filename="${periodFileName(report, 'csv')}"`)
+          .send(periodReportCsv(report));
+      }
+      if (format === 'xlsx') {
+        return reply
+          .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+          .header('content-disposition', `attachment; filename="${periodFileName(report, 'xlsx')}"`)
+          .send(await periodReportXlsx(report));
+      }
+      return reply
+        .type('application/json')
+        .send(JSON.stringify({ ...report, caption: periodCaption(report) }));
+    },
+  );
   app.get(
     '/v1/rates',
     {
@@ -59,12 +121,7 @@ export const rateRoutes: FastifyPluginAsyncZod<RateRouteDeps> = async (app, { pr
           'auditor read rates',
         );
       }
-      try {
-        return await rateReport(prisma, request.query, visible);
-      } catch (err) {
-        if (err instanceof RateQueryError) throw new ApiError(err.status, err.code, err.message);
-        throw err;
-      }
+      return answer(() => rateReport(prisma, request.query, visible));
     },
   );
 

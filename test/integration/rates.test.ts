@@ -1,3 +1,7 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DossierEvent, DossierEventBody, PlannedStep } from '../../domain/events';
 import { type RunningServices, startServices } from '../../services/app';
@@ -678,5 +682,145 @@ describe('counters and rates from a generated month of traffic', () => {
       await tamper(row.payload);
     }
     expect((await cli(auditCommand, 'verify', '--dossier', victim.code)).exitCode).toBe(0);
+  });
+});
+
+/** One report row computed from the generated data: the Circular 01/2020 columns. */
+function expectedPeriodRow(agencies: Set<string>, from: string, to: string) {
+  const before = new Date(Date.parse(`${from}T00:00:00Z`) - D).toISOString().slice(0, 10);
+  const c = expectedCounts(data, agencies, from, to);
+  const carriedOver = expectedPending(data, agencies, before).pending;
+  const end = expectedPending(data, agencies, to);
+  const receivedNew = c.receivedOnline + c.receivedDirect + c.receivedPostal;
+  return {
+    carriedOver,
+    receivedOnline: c.receivedOnline,
+    receivedDirect: c.receivedDirect,
+    receivedPostal: c.receivedPostal,
+    receivedNew,
+    total: carriedOver + receivedNew,
+    resolvedEarly: c.resolvedEarly,
+    resolvedOnTime: c.resolvedOnTime,
+    resolvedLate: c.resolvedLate,
+    resolved: c.resolvedEarly + c.resolvedOnTime + c.resolvedLate,
+    pendingInTime: end.inTime,
+    pendingOverdue: end.overdue,
+    pending: end.pending,
+    withdrawn: c.withdrawn,
+    rejected: c.rejected,
+    apologies: c.apologies,
+  };
+}
+
+describe('periodic reports (Circular 01/2020/TT-VPCP)', () => {
+  const get = (query: string) =>
+    fetch(`${services.apiUrl}/v1/reports/period?${query}`, {
+      headers: { authorization: `Bearer ${auditorToken}` },
+    });
+
+  const expectedRows = (from: string, to: string) => [
+    { agencyCode: world.province, scope: 'own', ...expectedPeriodRow(new Set([world.province]), from, to) },
+    {
+      agencyCode: world.communeA,
+      scope: 'subtree',
+      ...expectedPeriodRow(new Set([world.communeA, world.hamlet]), from, to),
+    },
+    {
+      agencyCode: world.communeB,
+      scope: 'subtree',
+      ...expectedPeriodRow(new Set([world.communeB]), from, to),
+    },
+    { agencyCode: world.province, scope: 'total', ...expectedPeriodRow(new Set(world.all), from, to) },
+  ];
+
+  it('a calendar month: one row per agency below, plus the own desk and the total, each cell from the data', async () => {
+    const res = await get(`agency=${world.province}&kind=month&period=2026-10`);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as {
+      from: string;
+      to: string;
+      convention: string;
+      caption: string;
+      rows: unknown[];
+    };
+    expect(body).toMatchObject({ from: FROM, to: TO, convention: 'calendar' });
+    expect(body.caption).toContain('Tháng 10/2026');
+    expect(body.rows).toEqual(expectedRows(FROM, TO).map((r) => expect.objectContaining(r)));
+  });
+
+  it('the mid-month convention runs from the 15th of the month before to the 14th, and says so', async () => {
+    const res = await get(`agency=${world.province}&kind=month&period=2026-10&convention=mid-month`);
+    const body = (await res.json()) as { from: string; to: string; caption: string; rows: unknown[] };
+    expect(body).toMatchObject({ from: '2026-09-15', to: '2026-10-14' });
+    expect(body.caption).toContain('từ ngày 15 tháng trước đến ngày 14');
+    expect(body.rows).toEqual(
+      expectedRows('2026-09-15', '2026-10-14').map((r) => expect.objectContaining(r)),
+    );
+  });
+
+  it('CSV comes as an attachment with Vietnamese headers', async () => {
+    const res = await get(`agency=${world.province}&kind=month&period=2026-10&format=csv`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/csv');
+    expect(res.headers.get('content-disposition')).toMatch(
+      /attachment; filename=".*2026-10-01_2026-10-31\.csv"/,
+    );
+    const lines = (await res.text())
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\r\n');
+    expect(lines[0]).toContain('Số hồ sơ kỳ trước chuyển qua');
+    expect(lines[0]).toContain('Đã giải quyết quá hạn');
+    expect(lines).toHaveLength(5);
+    const total = expectedPeriodRow(new Set(world.all), FROM, TO);
+    expect(lines[4]!.split(',').slice(2).map(Number)).toEqual(Object.values(total));
+  });
+
+  it('XLSX from the API and from motcua report period opens with exceljs: headers and numbers as numbers', async () => {
+    const res = await get(`agency=${world.province}&kind=quarter&period=2026-Q4&format=xlsx`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-disposition')).toContain('.xlsx');
+    const dir = await mkdtemp(path.join(tmpdir(), 'motcua-report-'));
+    const file = path.join(dir, 'bao-cao.xlsx');
+    const cliRun = await cli(
+      reportCommand,
+      'period',
+      '--kind',
+      'quarter',
+      '--period',
+      '2026-Q4',
+      '--agency',
+      world.province,
+      '--format',
+      'xlsx',
+      '--out',
+      file,
+    );
+    expect(cliRun.exitCode).toBe(0);
+    const expected = expectedPeriodRow(new Set(world.all), '2026-10-01', '2026-12-31');
+    for (const load of [
+      async (wb: ExcelJS.Workbook) => wb.xlsx.load(Buffer.from(await res.arrayBuffer()) as never),
+      async (wb: ExcelJS.Workbook) => wb.xlsx.readFile(file),
+    ]) {
+      const workbook = new ExcelJS.Workbook();
+      await load(workbook);
+      const sheet = workbook.worksheets[0]!;
+      expect(String(sheet.getCell('A1').value)).toContain('Quý IV/2026');
+      const headers = (sheet.getRow(3).values as unknown[]).slice(1);
+      expect(headers.slice(0, 3)).toEqual(['Mã cơ quan', 'Cơ quan', 'Số hồ sơ kỳ trước chuyển qua']);
+      expect(headers).toContain('Số phiếu xin lỗi đã ban hành');
+      const total = sheet.getRow(7);
+      expect(total.getCell(2).value).toBe('Tổng cộng');
+      const numbers = (total.values as unknown[]).slice(3);
+      expect(numbers.every((v) => typeof v === 'number')).toBe(true);
+      expect(numbers).toEqual(Object.values(expected));
+    }
+  });
+
+  it('refuses a malformed period with 422 and a bad kind with 400', async () => {
+    const bad = await get(`agency=${world.province}&kind=month&period=2026-13`);
+    expect(bad.status).toBe(422);
+    expect(await bad.json()).toMatchObject({ code: 'invalid_period' });
+    expect((await get(`agency=${world.province}&kind=week&period=2026-10`)).status).toBe(400);
   });
 });
