@@ -82,3 +82,11 @@ export function periodRange(
   }
   return { kind, period, convention, from, to, label };
 }
+
+/** The kind of a period written `2026-11`, `2026-Q3` or `2026`. */
+export function periodKindOf(period: string): PeriodKind {
+  if (/^\d{4}-Q\d$/.test(period)) return 'quarter';
+  if (/^\d{4}-\d{2}$/.test(period)) return 'month';
+  if (/^\d{4}$/.test(period)) return 'year';
+  throw new PeriodError(`Kỳ báo cáo không hợp lệ: ${period} (tháng: YYYY-MM, quý: YYYY-Q1…Q4, năm: YYYY).`);
+}

@@ -7,7 +7,9 @@
  *   report period --kind month|quarter|year --period 2026-11|2026-Q3|2026 --agency CODE
  *                 [--format json|csv|xlsx] [--out FILE] [--convention calendar|mid-month]
  *
- * `--json` prints exactly what `GET /v1/rates` answers. The CLI runs with the operator's database
+ *   report 766 --agency CODE --period 2026-11|2026-Q3|2026 [--input key=points …] [--json]
+ *
+ * `--json` prints exactly what `GET /v1/rates` (`GET /v1/scores/766`) answers. The CLI runs with the operator's database
  * access, so it sees every agency (as an auditor with scope `*`).
  */
 import { writeFile } from 'node:fs/promises';
@@ -23,6 +25,7 @@ import {
   periodReportXlsx,
 } from '../rates/period-report';
 import { RateQueryError, rateQuerySchema, rateReport } from '../rates/query';
+import { scoreQuerySchema, scoreReport } from '../rates/scores';
 import { cliDatabaseUrl } from './dev-stack';
 import { cliIo } from './io';
 
@@ -170,6 +173,74 @@ export function reportCommand(opts: ReportCommandOptions = {}): Command {
           await writeFile(o.out, body);
           out(`${periodCaption(report)}: ${o.out}\n`);
         } else out(String(body));
+      } finally {
+        await prisma.$disconnect();
+      }
+    },
+  );
+  configure(
+    root
+      .command('766')
+      .description(
+        'Decision 766/QĐ-TTg scores of an agency and those below it for a period (weights from the versioned configuration)',
+      )
+      .requiredOption('--agency <code>', 'agency code')
+      .requiredOption('--period <period>', '2026-11 (month), 2026-Q3 (quarter) or 2026 (year)')
+      .addOption(
+        new Option('--convention <convention>', 'period boundaries (default: MOTCUA_REPORT_PERIOD)').choices([
+          'calendar',
+          'mid-month',
+        ]),
+      )
+      .option('--version <version>', 'configuration version (default: the newest)')
+      .option(
+        '--input <key=points...>',
+        'points of a criterion the engine cannot know (publicity), e.g. --input publicDisclosure=6',
+      )
+      .option('--json', 'print the JSON of GET /v1/scores/766'),
+  ).action(
+    async (o: {
+      agency: string;
+      period: string;
+      convention?: string;
+      version?: string;
+      input?: string[];
+      json?: boolean;
+    }) => {
+      const parsed = scoreQuerySchema.safeParse({
+        agency: o.agency,
+        period: o.period,
+        convention: o.convention,
+        version: o.version,
+        inputs: o.input?.join(','),
+      });
+      if (!parsed.success)
+        return fail(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+      const prisma = openPrisma();
+      try {
+        const report = await scoreReport(prisma, parsed.data, loadConfig().MOTCUA_REPORT_PERIOD).catch(
+          (e) => {
+            if (e instanceof RateQueryError) return fail(e.message);
+            throw e;
+          },
+        );
+        if (o.json) {
+          out(`${JSON.stringify(report, null, 2)}\n`);
+          return;
+        }
+        out(`${report.agency}  ${report.label} (${report.from} → ${report.to})  ${report.version}\n`);
+        for (const g of report.groups) {
+          out(`${g.name}: ${g.score}/${g.points}${g.complete ? '' : ' (chưa đủ dữ liệu)'}\n`);
+          for (const c of g.criteria) {
+            const from = c.rate
+              ? ` ← ${c.rate.numerator}/${c.rate.denominator}`
+              : c.status === 'input_required'
+                ? ' (cần nhập)'
+                : ' (nhập)';
+            out(`  ${c.name}: ${c.score ?? '—'}/${c.points}${from}\n`);
+          }
+        }
+        out(`Tổng điểm: ${report.total}/100${report.complete ? '' : ' (chưa đầy đủ)'}\n`);
       } finally {
         await prisma.$disconnect();
       }

@@ -16,6 +16,7 @@ import {
   periodReportXlsx,
 } from './period-report';
 import { RateQueryError, rateQuerySchema, rateReport } from './query';
+import { scoreQuerySchema, scoreReport } from './scores';
 
 const errorSchema = z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() });
 const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 422: errorSchema };
@@ -97,6 +98,32 @@ export const rateRoutes: FastifyPluginAsyncZod<RateRouteDeps> = async (app, { pr
         .send(JSON.stringify({ ...report, caption: periodCaption(report) }));
     },
   );
+  app.get(
+    '/v1/scores/766',
+    {
+      schema: {
+        summary: 'Decision 766/QĐ-TTg scores of an agency (and everything below it) for a period',
+        description:
+          'Five groups from the counters, weights and thresholds from the versioned configuration; each ' +
+          'criterion shows the rate and counts it came from. Publicity criteria are inputs (`inputs=key:points,…`).',
+        tags: ['rates'],
+        querystring: scoreQuerySchema,
+        response: { 200: z.any(), ...errors },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      if (principal.role === 'auditor') {
+        request.log.info(
+          { audit: true, principalId: principal.id, query: request.query },
+          'auditor read scores',
+        );
+      }
+      const visible = await visibleAgencyCodes(request);
+      return answer(() => scoreReport(prisma, request.query, reportPeriod, visible));
+    },
+  );
+
   app.get(
     '/v1/rates',
     {

@@ -824,3 +824,55 @@ describe('periodic reports (Circular 01/2020/TT-VPCP)', () => {
     expect((await get(`agency=${world.province}&kind=week&period=2026-10`)).status).toBe(400);
   });
 });
+
+describe('Decision 766 scores', () => {
+  it('GET /v1/scores/766 scores the month from the counters, with inputs for publicity; the CLI prints the same', async () => {
+    const res = await fetch(
+      `${services.apiUrl}/v1/scores/766?agency=${world.province}&period=2026-10&inputs=publicDisclosure:6,portalSync:5,progressPublished:4`,
+      { headers: { authorization: `Bearer ${auditorToken}` } },
+    );
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as {
+      from: string;
+      to: string;
+      total: number;
+      groups: {
+        key: string;
+        score: number;
+        criteria: { key: string; score: number | null; rate?: { numerator: number; denominator: number } }[];
+      }[];
+    };
+    expect(body).toMatchObject({ from: FROM, to: TO });
+    const c = expectedCounts(data, new Set(world.all), FROM, TO);
+    const resolved = c.resolvedEarly + c.resolvedOnTime + c.resolvedLate;
+    const onTime = body.groups.find((g) => g.key === 'progress')!.criteria[0]!;
+    expect(onTime.rate).toMatchObject({
+      numerator: c.resolvedEarly + c.resolvedOnTime,
+      denominator: resolved,
+    });
+    expect(onTime.score).toBeCloseTo((20 * (c.resolvedEarly + c.resolvedOnTime)) / resolved, 2);
+    expect(body.groups.find((g) => g.key === 'publicity')!.score).toBe(15);
+    const cliRun = await cli(
+      reportCommand,
+      '766',
+      '--agency',
+      world.province,
+      '--period',
+      '2026-10',
+      '--input',
+      'publicDisclosure=6',
+      'portalSync=5',
+      'progressPublished=4',
+      '--json',
+    );
+    expect(cliRun.exitCode).toBe(0);
+    expect(JSON.parse(cliRun.out)).toEqual(body);
+    const bad = await fetch(
+      `${services.apiUrl}/v1/scores/766?agency=${world.province}&period=2026-10&inputs=portalSync:9`,
+      {
+        headers: { authorization: `Bearer ${auditorToken}` },
+      },
+    );
+    expect(bad.status).toBe(422);
+  });
+});
