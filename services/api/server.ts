@@ -56,6 +56,6 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(calendarRoutes, { config: deps.config, calendars: createCalendarStore(deps.prisma) });
   await app.register(keyRoutes, { prisma: deps.prisma });
   await app.register(catalogueRoutes, { prisma: deps.prisma });
-  await app.register(rateRoutes, { prisma: deps.prisma });
+  await app.register(rateRoutes, { prisma: deps.prisma, temporal: deps.temporal });
   return app;
 }

@@ -25,7 +25,13 @@ export async function applyBucketDeltas(
   table = LIVE_BUCKET_TABLE,
 ): Promise<void> {
   if (!/^[a-z_]+$/.test(table)) throw new Error(`invalid bucket table ${table}`);
-  for (const d of deltas) {
+  // A fixed order of bucket keys, so concurrent projections lock shared rows in the same order.
+  const ordered = [...deltas].sort((a, b) =>
+    `${a.agencyCode}\u0000${a.procedureCode}\u0000${a.day}\u0000${a.backfilled}`.localeCompare(
+      `${b.agencyCode}\u0000${b.procedureCode}\u0000${b.day}\u0000${b.backfilled}`,
+    ),
+  );
+  for (const d of ordered) {
     const entries = (Object.entries(d.deltas) as [CounterName, number][]).filter(
       ([name, v]) => v !== 0 && COUNTERS.includes(name),
     );

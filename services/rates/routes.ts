@@ -1,3 +1,4 @@
+import type { Client } from '@temporalio/client';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { COUNTERS } from '../../domain/counters';
@@ -41,10 +42,12 @@ export const rateReportSchema = z.object({
 
 export interface RateRouteDeps {
   prisma: PrismaClient;
+  /** For the Temporal history summary of `GET /v1/dossiers/:code/history` (omitted when absent). */
+  temporal?: Client;
 }
 
 /** GET /v1/rates and the auditor's chain verdict, from counter buckets and the event log. */
-export const rateRoutes: FastifyPluginAsyncZod<RateRouteDeps> = async (app, { prisma }) => {
+export const rateRoutes: FastifyPluginAsyncZod<RateRouteDeps> = async (app, { prisma, temporal }) => {
   const reportPeriod = loadConfig().MOTCUA_REPORT_PERIOD;
   const answer = async <T>(fn: () => Promise<T>): Promise<T> => {
     try {
@@ -167,6 +170,17 @@ export const rateRoutes: FastifyPluginAsyncZod<RateRouteDeps> = async (app, { pr
               firstBadSeq: z.number().nullable(),
               problems: z.array(z.unknown()),
             }),
+            temporal: z
+              .object({
+                workflowId: z.string(),
+                runId: z.string(),
+                status: z.string(),
+                historyLength: z.number(),
+                startTime: z.string(),
+                closeTime: z.string().nullable(),
+              })
+              .nullable()
+              .describe('the latest run of the dossier workflow (null when Temporal no longer has it)'),
             events: z.array(
               z.object({
                 seq: z.number(),
@@ -206,8 +220,26 @@ export const rateRoutes: FastifyPluginAsyncZod<RateRouteDeps> = async (app, { pr
         where: { dossierCode: code },
         orderBy: { seq: 'asc' },
       });
+      const summary = temporal
+        ? await temporal.workflow
+            .getHandle(`dossier-${code}`)
+            .describe()
+            .then((d) => ({
+              workflowId: d.workflowId,
+              runId: d.runId,
+              status: d.status.name,
+              historyLength: d.historyLength,
+              startTime: d.startTime.toISOString(),
+              closeTime: d.closeTime?.toISOString() ?? null,
+            }))
+            .catch((err) => {
+              request.log.debug({ err, dossierCode: code }, 'no Temporal history for the dossier');
+              return null;
+            })
+        : null;
       return {
         code,
+        temporal: summary,
         chain: {
           ok: verdict?.ok ?? true,
           firstBadSeq: verdict?.problems[0]?.seq ?? null,

@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { replayDossiers, replayTargets, workflowBundleFor } from '../../services/rates/replay';
 import { type ApiWorld, startApiWorld } from './api-fixtures';
+import { createTestKey } from './auth-helpers';
 import { eventually, uniqueCode } from './helpers';
 
 /*
@@ -44,5 +45,28 @@ describe('audit replay', () => {
     expect(outcome.failures[0]!.error).toMatch(/Nondeterminism|DeterminismViolation/i);
     // The history event the replayer stopped at is reported with the dossier.
     expect(outcome.failures[0]!.eventId).toEqual(expect.any(Number));
+
+    // The auditor's history view: stored events with actors, the chain verdict, the Temporal summary.
+    const auditor = await createTestKey(world.services.prisma, { role: 'auditor', agencyCode: '*' });
+    const history = await eventually(async () => {
+      const res = await fetch(`${world.services.apiUrl}/v1/dossiers/${code}/history`, {
+        headers: { authorization: `Bearer ${auditor.token}` },
+      });
+      const body = (await res.json()) as { events?: unknown[] };
+      return res.status === 200 && (body.events?.length ?? 0) >= 2 ? body : undefined;
+    });
+    expect(history).toMatchObject({
+      code,
+      chain: { ok: true, firstBadSeq: null },
+      temporal: { workflowId: `dossier-${code}`, status: 'RUNNING' },
+    });
+    const desk2 = await createTestKey(world.services.prisma, {
+      role: 'intake',
+      agencyCode: world.otherAgency,
+    });
+    const hidden = await fetch(`${world.services.apiUrl}/v1/dossiers/${code}/history`, {
+      headers: { authorization: `Bearer ${desk2.token}` },
+    });
+    expect(hidden.status).toBe(403);
   });
 });
