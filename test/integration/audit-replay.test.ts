@@ -1,9 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditCommand } from '../../services/cli/audit';
 import { replayDossiers, replayTargets, workflowBundleFor } from '../../services/rates/replay';
 import { type ApiWorld, startApiWorld } from './api-fixtures';
 import { createTestKey } from './auth-helpers';
-import { eventually, uniqueCode } from './helpers';
+import { eventually, testConfig, uniqueCode } from './helpers';
 
 /*
  * `motcua audit replay` machinery against the real Temporal server: the histories of live dossier
@@ -45,6 +46,20 @@ describe('audit replay', () => {
     expect(outcome.failures[0]!.error).toMatch(/Nondeterminism|DeterminismViolation/i);
     // The history event the replayer stopped at is reported with the dossier.
     expect(outcome.failures[0]!.eventId).toEqual(expect.any(Number));
+
+    // The CLI: motcua audit replay --dossier CODE, exit 0 on the released code.
+    const out: string[] = [];
+    let exitCode = 0;
+    await auditCommand({
+      temporalAddress: testConfig().TEMPORAL_ADDRESS,
+      out: (s) => out.push(s),
+      err: () => {},
+      setExitCode: (c) => {
+        exitCode = c;
+      },
+    }).parseAsync(['replay', '--dossier', code, '--json'], { from: 'user' });
+    expect(exitCode).toBe(0);
+    expect(JSON.parse(out.join(''))).toEqual({ replayed: targets.length, failures: [] });
 
     // The auditor's history view: stored events with actors, the chain verdict, the Temporal summary.
     const auditor = await createTestKey(world.services.prisma, { role: 'auditor', agencyCode: '*' });
