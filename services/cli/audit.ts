@@ -2,13 +2,14 @@
  * `motcua audit …` — the auditor's tools over the event log (DATABASE_URL; replay also Temporal).
  *
  *   audit verify [--dossier CODE] [--json]           recompute hash chains; exit 1 on any problem
- *   audit rebuild-counters --from D --to D [--repair] recompute buckets, diff with live; exit 1 on a diff
+ *   audit rebuild-counters --from D --to D [--agency CODE] [--repair]  recompute buckets, diff with live; exit 1 on a diff
  *   audit replay [--dossier CODE… | --query Q] [--limit N] replay workflow histories; exit 1 on failure
  *
  * Each run is logged (who, what, when) through the motcua logger.
  */
 import { userInfo } from 'node:os';
 import { Command } from 'commander';
+import { agencySubtree } from '../../domain/access';
 import { epochDayFromIso } from '../../domain/calendar/time';
 import { loadConfig } from '../config';
 import type { PrismaClient } from '../db';
@@ -107,15 +108,30 @@ export function auditCommand(opts: AuditCommandOptions = {}): Command {
       )
       .requiredOption('--from <date>', 'first local day, YYYY-MM-DD')
       .requiredOption('--to <date>', 'last local day, YYYY-MM-DD')
+      .option('--agency <code>', 'only the buckets of this agency and every agency below it')
       .option('--repair', 'replace the live buckets of the range by the rebuilt ones (projector stopped!)')
       .option('--json', 'print the differences as JSON'),
-  ).action(async (o: { from: string; to: string; repair?: boolean; json?: boolean }) => {
+  ).action(async (o: { from: string; to: string; agency?: string; repair?: boolean; json?: boolean }) => {
     if (!isDate(o.from) || !isDate(o.to)) return fail('--from and --to must be dates YYYY-MM-DD');
     if (o.from > o.to) return fail('--from must not be after --to');
-    auditLog('rebuild-counters', { from: o.from, to: o.to, repair: o.repair === true });
-    const diff = await withPrisma((prisma) =>
-      rebuildCounters(prisma, o.from, o.to, { repair: o.repair === true }),
-    );
+    auditLog('rebuild-counters', {
+      from: o.from,
+      to: o.to,
+      agency: o.agency ?? null,
+      repair: o.repair === true,
+    });
+    const diff = await withPrisma(async (prisma) => {
+      let agencies: string[] | undefined;
+      if (o.agency) {
+        const all = await prisma.agency.findMany({ select: { code: true, parentCode: true } });
+        if (!all.some((a) => a.code === o.agency)) return fail(`no agency ${o.agency}`);
+        agencies = [...agencySubtree(all, o.agency)];
+      }
+      return rebuildCounters(prisma, o.from, o.to, {
+        repair: o.repair === true,
+        ...(agencies ? { agencies } : {}),
+      });
+    });
     if (o.json) out(`${JSON.stringify({ from: o.from, to: o.to, differences: diff }, null, 2)}\n`);
     else {
       for (const d of diff) {

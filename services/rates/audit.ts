@@ -208,7 +208,7 @@ export async function rebuildBuckets(prisma: PrismaClient, from: string, to: str
 export const SCRATCH_BUCKET_TABLE = 'counter_bucket_rebuild';
 
 /**
- * Rebuilds the buckets of `from`..`to` into a scratch table (temporary, this transaction only) and
+ * Rebuilds the buckets of `from`..`to` (of `agencies` only, when given) into a scratch table (temporary, this transaction only) and
  * diffs it against the live buckets, counter by counter. With `repair`, the live buckets of the
  * range are replaced by the rebuilt ones (run it with the projector stopped).
  */
@@ -216,9 +216,11 @@ export async function rebuildCounters(
   prisma: PrismaClient,
   from: string,
   to: string,
-  opts: { repair?: boolean } = {},
+  opts: { repair?: boolean; agencies?: readonly string[] } = {},
 ): Promise<BucketDifference[]> {
-  const rebuilt = await rebuildBuckets(prisma, from, to);
+  const only = opts.agencies ? new Set(opts.agencies) : undefined;
+  const rebuilt = (await rebuildBuckets(prisma, from, to)).filter((d) => !only || only.has(d.agencyCode));
+  const agencyFilter = only ? [...only] : null;
   const cols = COUNTERS.map((c) => `"${counterColumn(c)}"`);
   return prisma.$transaction(
     async (tx) => {
@@ -232,7 +234,8 @@ export async function rebuildCounters(
                 to_char(COALESCE(l."day", r."day"), 'YYYY-MM-DD') AS "day",
                 COALESCE(l."backfilled", r."backfilled") AS "backfilled",
                 ${COUNTERS.map((c) => `COALESCE(l."${counterColumn(c)}", 0) AS "live_${c}", COALESCE(r."${counterColumn(c)}", 0) AS "rebuilt_${c}"`).join(', ')}
-           FROM (SELECT * FROM "${LIVE_BUCKET_TABLE}" WHERE "day" BETWEEN $1::date AND $2::date) l
+           FROM (SELECT * FROM "${LIVE_BUCKET_TABLE}" WHERE "day" BETWEEN $1::date AND $2::date
+                   AND ($3::text[] IS NULL OR "agency_code" = ANY($3::text[]))) l
            FULL OUTER JOIN "${SCRATCH_BUCKET_TABLE}" r
              ON l."agency_code" = r."agency_code" AND l."procedure_code" = r."procedure_code"
             AND l."day" = r."day" AND l."backfilled" = r."backfilled"
@@ -240,6 +243,7 @@ export async function rebuildCounters(
           ORDER BY 1, 2, 3, 4`,
         from,
         to,
+        agencyFilter,
       );
       const differences: BucketDifference[] = [];
       for (const row of rows) {
@@ -261,9 +265,11 @@ export async function rebuildCounters(
       }
       if (opts.repair && differences.length > 0) {
         await tx.$executeRawUnsafe(
-          `DELETE FROM "${LIVE_BUCKET_TABLE}" WHERE "day" BETWEEN $1::date AND $2::date`,
+          `DELETE FROM "${LIVE_BUCKET_TABLE}" WHERE "day" BETWEEN $1::date AND $2::date
+             AND ($3::text[] IS NULL OR "agency_code" = ANY($3::text[]))`,
           from,
           to,
+          agencyFilter,
         );
         await tx.$executeRawUnsafe(
           `INSERT INTO "${LIVE_BUCKET_TABLE}" SELECT * FROM "${SCRATCH_BUCKET_TABLE}"`,
