@@ -586,6 +586,20 @@ describe('counters and rates from a generated month of traffic', () => {
     expect(deskView.body.agencies).toEqual([world.communeA]);
   });
 
+  it('documents the rate, report, score and history routes in the OpenAPI document', async () => {
+    const doc = (await (await fetch(`${services.apiUrl}/docs/json`)).json()) as {
+      paths: Record<string, unknown>;
+    };
+    for (const route of [
+      '/v1/rates',
+      '/v1/reports/period',
+      '/v1/scores/766',
+      '/v1/dossiers/{code}/history',
+    ]) {
+      expect(Object.keys(doc.paths), route).toContain(route);
+    }
+  });
+
   it('answers 400 for bad dates or ranges and 404 for an unknown agency, never 500', async () => {
     for (const q of [
       `agency=${world.province}&from=2026-13-01&to=${TO}`,
