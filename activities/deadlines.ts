@@ -2,21 +2,26 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { z } from 'zod';
 import {
   type CalendarErrorCode,
+  type ClassificationGranularity,
   computeDue,
-  type DueRequest,
   extendDue,
   isCalendarError,
   type WorkingCalendar,
-  workingMsBetween,
+  workingMinutesPerDay,
 } from '../domain/calendar';
+import { buildDueRequest, recomputeClock } from '../domain/deadline';
 import type { PlannedStep } from '../domain/events';
 import { planSteps, procedureStepSchema } from '../domain/reference';
+import { type PinnedRules, ruleSetInForce } from '../domain/rulesets';
 import type { PrismaClient } from '../services/db';
+import { procedureRulesAt as rulesAt } from '../services/reference';
 
 export interface DeadlineDeps {
   prisma: PrismaClient;
   /** The calendar in force (national data plus agency overrides). */
   calendarFor(agencyCode: string): Promise<WorkingCalendar>;
+  /** Deployment option overriding the rule-set's default classification granularity. */
+  classificationGranularity?: ClassificationGranularity;
 }
 
 export interface DueInstant {
@@ -35,6 +40,8 @@ export interface PlanDossierInput {
 export interface DossierPlan extends DueInstant {
   /** The procedure's steps, each resolved to the agency that handles it. */
   steps: PlannedStep[];
+  /** What the dossier pins at receipt: deadline, unit, cut-off, procedure version, rule-set. */
+  rules: PinnedRules;
 }
 
 export interface PauseInstants {
@@ -50,6 +57,8 @@ export interface ResumeClockInput {
   pauses: PauseInstants[];
   /** The appointment moved once (Mẫu 04): the extension keeps its working-time length. */
   extension?: { originalDueAt: string; dueAt: string };
+  /** The rules pinned at receipt; without them (older dossiers) the catalogue version of the receipt. */
+  rules?: PinnedRules;
 }
 
 export interface ResumedClock extends DueInstant {
@@ -75,7 +84,6 @@ export interface StepDueInput {
   pauses?: PauseInstants[];
 }
 
-const HOUR_MS = 3_600_000;
 const toPauses = (pauses: PauseInstants[] = []) =>
   pauses.map((p) => ({ start: new Date(p.start), end: new Date(p.end) }));
 const iso = (d: Date) => d.toISOString();
@@ -94,16 +102,10 @@ function calendarCall<T>(fn: () => T): T {
   }
 }
 
-export function createDeadlineActivities({ prisma, calendarFor }: DeadlineDeps) {
-  const procedureDeadline = async (procedureCode: string) => {
-    const procedure = await prisma.procedure.findUnique({ where: { code: procedureCode } });
-    if (!procedure) nonRetryable('unknown_procedure', `unknown procedure '${procedureCode}'`);
-    const request: Omit<DueRequest, 'received'> = {};
-    if (procedure.deadlineWorkingDays !== null) request.workingDays = procedure.deadlineWorkingDays;
-    if (procedure.deadlineWorkingHours !== null) request.workingHours = procedure.deadlineWorkingHours;
-    if (procedure.sameDayCutoff !== null) request.sameDayCutoff = procedure.sameDayCutoff;
-    return { procedure, request };
-  };
+export function createDeadlineActivities({ prisma, calendarFor, classificationGranularity }: DeadlineDeps) {
+  const procedureRulesAt = async (procedureCode: string, at: Date) =>
+    (await rulesAt(prisma, procedureCode, at)) ??
+    nonRetryable('unknown_procedure', `unknown procedure '${procedureCode}'`);
 
   const knownAgency = async (agencyCode: string) => {
     if ((await prisma.agency.count({ where: { code: agencyCode } })) !== 1) {
@@ -113,12 +115,17 @@ export function createDeadlineActivities({ prisma, calendarFor }: DeadlineDeps) 
 
   return {
     /**
-     * Tiếp nhận: the legal deadline as absolute instants (recorded in workflow history) and the
-     * procedure's steps resolved to agencies (`agencyCode: null` = the receiving agency).
+     * Tiếp nhận: the legal deadline as absolute instants (recorded in workflow history), the
+     * procedure's steps resolved to agencies (`agencyCode: null` = the receiving agency) and the
+     * rules the dossier pins: all from the catalogue version in force at the receipt.
      */
     async planDossier(input: PlanDossierInput): Promise<DossierPlan> {
-      const { procedure, request } = await procedureDeadline(input.procedureCode);
-      const parsed = z.array(procedureStepSchema).safeParse(procedure.steps);
+      const received = new Date(input.receivedAt);
+      const { procedure, version, deadline, steps, deadlineColumns } = await procedureRulesAt(
+        input.procedureCode,
+        received,
+      );
+      const parsed = z.array(procedureStepSchema).safeParse(steps);
       if (!parsed.success) {
         nonRetryable(
           'invalid_procedure_steps',
@@ -126,15 +133,22 @@ export function createDeadlineActivities({ prisma, calendarFor }: DeadlineDeps) 
         );
       }
       const calendar = await calendarFor(input.agencyCode);
-      const due = calendarCall(() =>
-        computeDue(calendar, { ...request, received: new Date(input.receivedAt) }),
-      );
+      const due = calendarCall(() => computeDue(calendar, buildDueRequest(deadline, received)));
       return {
         dueAt: iso(due.due),
         warningAt: iso(due.warning),
         calendarVersion: due.calendarVersion,
         provisional: due.provisional,
-        steps: planSteps({ ...procedure, steps: parsed.data }, input.agencyCode),
+        steps: planSteps(
+          { ...deadlineColumns, steps: parsed.data },
+          input.agencyCode,
+          workingMinutesPerDay(calendar.officeHours),
+        ),
+        rules: {
+          deadline,
+          ...(version !== undefined && { procedureVersion: version }),
+          ruleSet: ruleSetInForce(received, classificationGranularity),
+        },
       };
     },
 
@@ -144,41 +158,29 @@ export function createDeadlineActivities({ prisma, calendarFor }: DeadlineDeps) 
      * its working-time length after the (moved) legal due instant.
      */
     async resumeClock(input: ResumeClockInput): Promise<ResumedClock> {
-      const { request } = await procedureDeadline(input.procedureCode);
+      const receivedAt = new Date(input.receivedAt);
+      const deadline =
+        input.rules?.deadline ?? (await procedureRulesAt(input.procedureCode, receivedAt)).deadline;
       const calendar = await calendarFor(input.agencyCode);
-      const pauses = toPauses(input.pauses);
-      const legal = calendarCall(() =>
-        computeDue(calendar, { ...request, received: new Date(input.receivedAt), pauses }),
+      const clock = calendarCall(() =>
+        recomputeClock(calendar, {
+          deadline,
+          receivedAt,
+          pauses: toPauses(input.pauses),
+          ...(input.extension && {
+            extension: {
+              originalDueAt: new Date(input.extension.originalDueAt),
+              dueAt: new Date(input.extension.dueAt),
+            },
+          }),
+        }),
       );
-      if (!input.extension) {
-        return {
-          dueAt: iso(legal.due),
-          warningAt: iso(legal.warning),
-          originalDueAt: iso(legal.due),
-          calendarVersion: legal.calendarVersion,
-          provisional: legal.provisional,
-        };
-      }
-      const { originalDueAt, dueAt } = input.extension;
-      const extensionMs = workingMsBetween(calendar, new Date(originalDueAt), new Date(dueAt));
-      const extended = calendarCall(() => {
-        const moved =
-          extensionMs > 0
-            ? computeDue(calendar, {
-                received: legal.due,
-                workingHours: extensionMs / HOUR_MS,
-                pauses,
-                warningWorkingMinutes: 0,
-              }).due
-            : new Date(Math.max(Date.parse(dueAt), legal.due.getTime() + 1));
-        return extendDue(calendar, legal, { newDue: moved });
-      });
       return {
-        dueAt: iso(extended.due),
-        warningAt: iso(extended.warning),
-        originalDueAt: iso(legal.due),
-        calendarVersion: extended.calendarVersion,
-        provisional: extended.provisional,
+        dueAt: iso(clock.due),
+        warningAt: iso(clock.warning),
+        originalDueAt: iso(clock.originalDue),
+        calendarVersion: clock.calendarVersion,
+        provisional: clock.provisional,
       };
     },
 
@@ -211,12 +213,13 @@ export function createDeadlineActivities({ prisma, calendarFor }: DeadlineDeps) 
       await knownAgency(input.agencyCode);
       const calendar = await calendarFor(input.agencyCode);
       const due = calendarCall(() =>
-        computeDue(calendar, {
-          received: new Date(input.from),
-          workingHours: input.budgetWorkingHours,
-          pauses: toPauses(input.pauses),
-          warningWorkingMinutes: 0,
-        }),
+        computeDue(
+          calendar,
+          buildDueRequest({ amount: input.budgetWorkingHours, unit: 'working_hours' }, new Date(input.from), {
+            pauses: toPauses(input.pauses),
+            warningWorkingMinutes: 0,
+          }),
+        ),
       );
       return iso(due.due);
     },

@@ -7,7 +7,9 @@
  * CSV: one row per procedure, header row first, comma-separated, UTF-8 (a BOM is accepted), quoted
  * cells as in RFC 4180. Columns (any order; unknown columns are errors):
  *   code, name, level                         required
- *   deadlineWorkingDays | deadlineWorkingHours  exactly one per row
+ *   deadlineWorkingDays | deadlineWorkingHours | deadlineCalendarDays  exactly one per row
+ *                                             (calendar days: "ngày" where the law does not say
+ *                                             working days; due on a day off → next working day)
  *   sameDayCutoff (HH:mm), feeVnd (integer VND, "75.000" accepted), onlinePayment, fullyOnline
  *   (true/false, 1/0, có/không, x/empty), groupCode, groupName (defines the group), isSample,
  *   steps: `key:name:role:agency|-:hours;...` — `-` (or empty) agency = the receiving agency,
@@ -18,7 +20,9 @@
  * Rules (errors reject the whole file; warnings are reported and the import goes on):
  *   - codes unique per kind; agency parents, group codes and step agencies exist in the file or the
  *     database; the agency hierarchy has no cycle;
- *   - the step budgets of a procedure add up to at most its legal deadline (working days × 8 h):
+ *   - the step budgets of a procedure add up to at most its legal deadline (working days × the
+ *     working hours of a day of the default office hours, `workingMinutesPerDay`; calendar days
+ *     count as that many working days):
  *     a plan that cannot meet the law is rejected, not warned about, because every step-overrun
  *     alert would then be noise; a smaller sum is fine (slack for handoffs);
  *   - a procedure without steps is a warning: dossiers get one step for the whole deadline.
@@ -31,6 +35,7 @@ import {
   procedureShape,
   procedureStepSchema,
 } from './reference';
+import { safeString, safeText } from './text';
 
 export const catalogueFormats = ['json', 'csv'] as const;
 export type CatalogueFormat = (typeof catalogueFormats)[number];
@@ -43,7 +48,7 @@ const codeSchema = z
     /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/,
     'mã: chữ cái không dấu, số, ".", "_" hoặc "-" (tối đa 64 ký tự)',
   );
-const nameSchema = z.string().trim().min(1, 'không được để trống').max(500);
+const nameSchema = safeText(500, { minMessage: 'không được để trống' });
 const levelSchema = z.enum(administrativeLevels);
 
 export const catalogueAgencySchema = z
@@ -72,6 +77,7 @@ export const catalogueProcedureSchema = z
     level: levelSchema,
     deadlineWorkingDays: procedureShape.deadlineWorkingDays.default(null),
     deadlineWorkingHours: procedureShape.deadlineWorkingHours.default(null),
+    deadlineCalendarDays: procedureShape.deadlineCalendarDays,
     sameDayCutoff: procedureShape.sameDayCutoff.default(null),
     steps: z.array(catalogueStepSchema).max(50).default([]),
     groupCode: codeSchema.nullable().default(null),
@@ -87,7 +93,13 @@ export const catalogueFileSchema = z
     /** Format version of the file; only 1 exists. */
     version: z.literal(1).optional(),
     /** Provenance, e.g. the decision that published the catalogue (Quyết định công bố danh mục TTHC). */
-    source: z.string().max(500).optional(),
+    source: safeString(500).optional(),
+    /**
+     * Ngày hiệu lực: from when the procedures' deadlines, cut-offs and steps apply to new receipts
+     * (local date YYYY-MM-DD or an ISO instant; default and earliest: the moment of the import). Each import
+     * adds a procedure version; dossiers already received keep the rules pinned at their receipt.
+     */
+    effectiveFrom: z.union([z.iso.date(), z.iso.datetime({ offset: true })]).optional(),
     agencies: z.array(catalogueAgencySchema).max(MAX_CATALOGUE_RECORDS).default([]),
     groups: z.array(catalogueGroupSchema).max(MAX_CATALOGUE_RECORDS).default([]),
     procedures: z.array(catalogueProcedureSchema).max(MAX_CATALOGUE_RECORDS).default([]),
@@ -246,6 +258,7 @@ const CSV_COLUMNS = [
   'level',
   'deadlineWorkingDays',
   'deadlineWorkingHours',
+  'deadlineCalendarDays',
   'sameDayCutoff',
   'feeVnd',
   'onlinePayment',
@@ -360,8 +373,16 @@ function parseCsvCatalogue(text: string): ParseResult {
     }
   });
   for (const c of REQUIRED_COLUMNS) if (!index.has(c)) err(1, c, `thiếu cột bắt buộc '${c}'`);
-  if (!index.has('deadlineWorkingDays') && !index.has('deadlineWorkingHours')) {
-    err(1, 'deadlineWorkingDays', 'thiếu cột thời hạn: deadlineWorkingDays hoặc deadlineWorkingHours');
+  if (
+    !index.has('deadlineWorkingDays') &&
+    !index.has('deadlineWorkingHours') &&
+    !index.has('deadlineCalendarDays')
+  ) {
+    err(
+      1,
+      'deadlineWorkingDays',
+      'thiếu cột thời hạn: deadlineWorkingDays, deadlineWorkingHours hoặc deadlineCalendarDays',
+    );
   }
   if (issues.length > 0) return { ok: false, issues };
 
@@ -407,6 +428,7 @@ function parseCsvCatalogue(text: string): ParseResult {
     const optional: Record<string, unknown> = {
       deadlineWorkingDays: integer('deadlineWorkingDays'),
       deadlineWorkingHours: integer('deadlineWorkingHours'),
+      deadlineCalendarDays: integer('deadlineCalendarDays'),
       sameDayCutoff: nullable('sameDayCutoff'),
       feeVnd: integer('feeVnd', true),
       onlinePayment: bool('onlinePayment'),
@@ -641,7 +663,9 @@ export function validateCatalogue(parsed: ParsedCatalogue, known?: KnownReferenc
       const legal =
         p.deadlineWorkingDays !== null
           ? `${p.deadlineWorkingDays} ngày làm việc = ${limit} giờ`
-          : `${limit} giờ làm việc`;
+          : p.deadlineCalendarDays !== null
+            ? `${p.deadlineCalendarDays} ngày = tối đa ${limit} giờ làm việc`
+            : `${limit} giờ làm việc`;
       at(
         'procedures',
         idx,

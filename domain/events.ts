@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { channelSchema, dossierCodeSchema, outcomeSchema } from './dossier';
+import { classificationGranularities, pinnedRulesSchema } from './rulesets';
 
 /**
- * The dossier event catalogue (README "Event catalogue"). Every event is published on the
- * subject equal to its type (`dossier.<kind>`), with `Nats-Msg-Id = <dossier code>:<seq>`.
+ * The dossier event catalogue (README "Event catalogue"). Every event is published on the subject
+ * `dossier.<receiving agency>.<kind>` (`subjectFor`), with `Nats-Msg-Id = <dossier code>:<seq>`.
  * Versions are per type; a new payload shape is a new version, old ones stay readable.
  */
 export const DOSSIER_SUBJECT_PREFIX = 'dossier';
@@ -16,6 +17,10 @@ const envelope = {
   workflowId: z.string().min(1),
   seq: z.number().int().positive(),
   occurredAt: instant,
+  /** The workflow's own time when it recorded the event (absent on events recorded before it existed). */
+  recordedAt: instant.optional(),
+  /** Recorded by the admin backfill of a dossier migrated from an older system. */
+  backfilled: z.literal(true).optional(),
 };
 
 /** Who did it and for which agency: every transition carries both (Mẫu 05: phiếu kiểm soát). */
@@ -58,6 +63,12 @@ export const dossierReceivedV1 = event('dossier.received', {
   /** The due instant falls in a year without an official schedule (computed from the rules). */
   provisionalCalendar: z.boolean().optional(),
   steps: z.array(plannedStepSchema).default([]),
+  /**
+   * Rules pinned at receipt (deadline and unit, same-day cut-off, procedure version, legal
+   * rule-set and classification granularity); every later recomputation uses them. Absent on
+   * dossiers received before pinning: those fall back to the catalogue version of their receipt.
+   */
+  rules: pinnedRulesSchema.optional(),
   actor: actorSchema.optional(),
 });
 
@@ -128,6 +139,8 @@ export const dossierDueSoonV1 = event('dossier.due_soon', {
   dueAt: instant,
   warningAt: instant,
   apologyIssued: z.boolean(),
+  /** The agency holding the dossier when the warning fired (the one that must apologise). */
+  agencyCode: z.string().optional(),
 });
 export const dossierOverdueV1 = event('dossier.overdue', {
   dueAt: instant,
@@ -148,7 +161,12 @@ export const dossierResultReadyV1 = event('dossier.result_ready', {
   completedAt: instant,
   dueAt: instant,
   originalDueAt: instant,
+  /** The verdict that counts (by the dossier's pinned classification granularity). */
   outcome: outcomeSchema,
+  /** Both verdicts, so a province can reconcile with reports made by the other rule. */
+  outcomeByInstant: outcomeSchema.optional(),
+  outcomeByDay: outcomeSchema.optional(),
+  granularity: z.enum(classificationGranularities).optional(),
   actor: actorSchema,
 });
 
@@ -219,7 +237,37 @@ export type DossierEventBody = {
   [T in DossierEventType]: Pick<DossierEventOf<T>, 'type' | 'occurredAt' | 'payload'>;
 }[DossierEventType];
 
-/** `dossier.received` → subject `dossier.received`. */
-export function subjectFor(event: Pick<DossierEvent, 'type'>): string {
-  return event.type;
+/**
+ * Subject of an event: `dossier.<receiving agency>.<kind>`, e.g. `dossier.X-AN-BINH.received`, so a
+ * consumer can subscribe to one agency (`dossier.X-AN-BINH.>`) or one kind (`dossier.*.overdue`).
+ * Without the agency (events published before subjects carried it) the subject is the legacy
+ * `dossier.<kind>`; consumers of `dossier.>` read both.
+ */
+export function subjectFor(event: Pick<DossierEvent, 'type'>, receivingAgencyCode?: string): string {
+  const kind = event.type.slice(DOSSIER_SUBJECT_PREFIX.length + 1);
+  if (receivingAgencyCode === undefined) return event.type;
+  return `${DOSSIER_SUBJECT_PREFIX}.${subjectToken(receivingAgencyCode)}.${kind}`;
+}
+
+/** The subjects of one receiving agency's events (legacy subjects carry no agency). */
+export function agencySubjects(receivingAgencyCode: string): string {
+  return `${DOSSIER_SUBJECT_PREFIX}.${subjectToken(receivingAgencyCode)}.>`;
+}
+
+/**
+ * A code as one NATS subject token. Agency and dossier codes are letters, digits, `_`, `-` and `.`
+ * (official agency codes look like `000.00.20.H47`); a `.` separates tokens, so it becomes `~`,
+ * a character codes never contain: the mapping is reversible and two codes never share a token.
+ */
+export function subjectToken(code: string): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(code)) throw new Error(`not a code usable in a subject: ${code}`);
+  return code.replaceAll('.', '~');
+}
+
+/** The receiving agency a subject names, or undefined for a legacy `dossier.<kind>` subject. */
+export function agencyOfSubject(subject: string): string | undefined {
+  const tokens = subject.split('.');
+  return tokens.length === 3 && tokens[0] === DOSSIER_SUBJECT_PREFIX
+    ? tokens[1]!.replaceAll('~', '.')
+    : undefined;
 }

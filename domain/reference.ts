@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { workingMinutesPerDay } from './calendar';
+import { deadlineOf, deadlineWorkingHours } from './deadline';
+import { agencyCodeSchema } from './dossier';
 import type { PlannedStep } from './events';
 
 /**
@@ -10,7 +13,8 @@ export type AdministrativeLevel = (typeof administrativeLevels)[number];
 
 /** Administrative levels are data; the hierarchy below them is any depth. */
 export const agencySchema = z.object({
-  code: z.string().min(1),
+  /** A NATS subject token once `.` is mapped (`subjectToken`): no wildcard, no whitespace. */
+  code: agencyCodeSchema,
   name: z.string().min(1),
   level: z.string().min(1),
   parentCode: z.string().min(1).nullable(),
@@ -49,6 +53,8 @@ export const procedureShape = {
   level: z.string().min(1),
   deadlineWorkingDays: z.number().int().positive().nullable(),
   deadlineWorkingHours: z.number().int().positive().nullable(),
+  /** Calendar days ("ngày" where the law does not say working days); due on a day off → next working day. */
+  deadlineCalendarDays: z.number().int().positive().nullable().default(null),
   /** A receipt at or after it (HH:mm) counts from the next working day. */
   sameDayCutoff: hhmm.nullable(),
   /** Ordered processing steps; empty = one step at the receiving agency for the whole deadline. */
@@ -66,14 +72,20 @@ export const procedureShape = {
 
 /** Structural rules every procedure obeys, wherever it comes from. */
 export function checkProcedure(
-  p: { deadlineWorkingDays: number | null; deadlineWorkingHours: number | null; steps: { key: string }[] },
+  p: {
+    deadlineWorkingDays: number | null;
+    deadlineWorkingHours: number | null;
+    deadlineCalendarDays?: number | null;
+    steps: { key: string }[];
+  },
   ctx: z.RefinementCtx,
 ): void {
-  if ((p.deadlineWorkingDays === null) === (p.deadlineWorkingHours === null)) {
+  const given = [p.deadlineWorkingDays, p.deadlineWorkingHours, p.deadlineCalendarDays ?? null];
+  if (given.filter((v) => v !== null).length !== 1) {
     ctx.addIssue({
       code: 'custom',
       path: ['deadlineWorkingDays'],
-      message: 'thời hạn giải quyết ghi bằng ngày làm việc hoặc giờ làm việc: đúng một trong hai',
+      message: 'thời hạn giải quyết ghi bằng ngày làm việc, giờ làm việc hoặc ngày (lịch): đúng một trong ba',
     });
   }
   const seen = new Set<string>();
@@ -101,12 +113,16 @@ export type ProcedureInput = z.input<typeof procedureSchema>;
 export type ProcedureGroup = z.infer<typeof procedureGroupSchema>;
 export type ProcedureGroupInput = z.input<typeof procedureGroupSchema>;
 
-/** Working hours in one legal working day on the default office hours (07:30–11:30, 13:00–17:00). */
-export const HOURS_PER_WORKING_DAY = 8;
-
-/** The legal deadline in working hours (days × 8 h). */
-export function deadlineHours(p: Pick<Procedure, 'deadlineWorkingDays' | 'deadlineWorkingHours'>): number {
-  return p.deadlineWorkingHours ?? (p.deadlineWorkingDays ?? 0) * HOURS_PER_WORKING_DAY;
+/**
+ * The legal deadline in working hours: days × the working minutes of a day of the given office
+ * hours (`workingMinutesPerDay`, the default office hours' 8 h unless an agency's are given).
+ */
+export function deadlineHours(
+  p: Pick<Procedure, 'deadlineWorkingDays' | 'deadlineWorkingHours'> &
+    Partial<Pick<Procedure, 'deadlineCalendarDays' | 'sameDayCutoff'>>,
+  minutesPerDay = workingMinutesPerDay(),
+): number {
+  return deadlineWorkingHours(deadlineOf({ sameDayCutoff: null, ...p }), minutesPerDay);
 }
 
 /** Whether the procedure's steps pass through agencies other than the receiving one (liên thông). */
@@ -120,8 +136,11 @@ export function isInterAgency(p: Pick<Procedure, 'steps'>): boolean {
  * step at the receiving agency with the whole deadline as its budget.
  */
 export function planSteps(
-  p: Pick<Procedure, 'steps' | 'deadlineWorkingDays' | 'deadlineWorkingHours'>,
+  p: Pick<Procedure, 'steps' | 'deadlineWorkingDays' | 'deadlineWorkingHours'> &
+    Partial<Pick<Procedure, 'deadlineCalendarDays'>>,
   receivingAgencyCode: string,
+  /** Working minutes of a day of the receiving agency's office hours. */
+  minutesPerDay = workingMinutesPerDay(),
 ): PlannedStep[] {
   if (p.steps.length === 0) {
     return [
@@ -130,7 +149,7 @@ export function planSteps(
         name: 'Giải quyết hồ sơ',
         role: 'officer',
         agencyCode: receivingAgencyCode,
-        budgetWorkingHours: deadlineHours(p),
+        budgetWorkingHours: deadlineHours(p, minutesPerDay),
       },
     ];
   }
@@ -243,11 +262,26 @@ const deskSteps = (review: string, reviewH: number, approve: string, approveH: n
 const procedure = (
   p: Omit<
     Procedure,
-    'deadlineWorkingDays' | 'deadlineWorkingHours' | 'sameDayCutoff' | 'groupCode' | 'isSample'
+    | 'deadlineWorkingDays'
+    | 'deadlineWorkingHours'
+    | 'deadlineCalendarDays'
+    | 'sameDayCutoff'
+    | 'groupCode'
+    | 'isSample'
   > &
-    Partial<Pick<Procedure, 'deadlineWorkingDays' | 'deadlineWorkingHours' | 'sameDayCutoff' | 'groupCode'>>,
+    Partial<
+      Pick<
+        Procedure,
+        | 'deadlineWorkingDays'
+        | 'deadlineWorkingHours'
+        | 'deadlineCalendarDays'
+        | 'sameDayCutoff'
+        | 'groupCode'
+      >
+    >,
 ): Procedure => ({
   deadlineWorkingDays: null,
+  deadlineCalendarDays: null,
   deadlineWorkingHours: null,
   sameDayCutoff: null,
   groupCode: null,

@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
+import { type RunningAlertsConsumer, startAlertsConsumer } from './alerts/consumer';
 import { buildApi } from './api/server';
 import type { Config } from './config';
 import { createPrisma, type PrismaClient } from './db';
@@ -14,6 +15,8 @@ export interface Roles {
   worker?: boolean;
   api?: boolean;
   projector?: boolean;
+  /** Alerts consumer and notification dispatcher (`motcua alerts`). */
+  alerts?: boolean;
 }
 
 export interface RunningServices {
@@ -25,6 +28,7 @@ export interface RunningServices {
   /** Base URL of the API when it listens. */
   apiUrl?: string;
   projector?: RunningProjector;
+  alerts?: RunningAlertsConsumer;
   stop(): Promise<void>;
 }
 
@@ -62,19 +66,30 @@ export async function startServices(
       nats,
     });
   }
+  if (roles.alerts || roles.api) running.temporal = await connectTemporalClient(config);
+  if (roles.alerts) {
+    running.alerts = await startAlertsConsumer({
+      config,
+      logger: logger.child({ role: 'alerts' }),
+      prisma,
+      nats,
+      temporal: running.temporal!,
+    });
+  }
   if (roles.api) {
-    running.temporal = await connectTemporalClient(config);
     running.api = await buildApi({
       config,
       logger: logger.child({ role: 'api' }),
       prisma,
-      temporal: running.temporal,
+      temporal: running.temporal!,
+      nats,
     });
     running.apiUrl = await running.api.listen({ host: config.API_HOST, port: config.API_PORT });
   }
 
   running.stop = async () => {
     await running.api?.close();
+    await running.alerts?.stop();
     await running.temporal?.connection.close();
     if (running.worker) {
       if (running.worker.getState() === 'RUNNING') running.worker.shutdown();

@@ -1,6 +1,16 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { escalationPolicySchema } from '../domain/alerts';
+import { parseSigningKeys, type SigningKeys } from './event-signature';
+
+const safeJson = (s: string): unknown => {
+  try {
+    return JSON.parse(s);
+  } catch {
+    return undefined;
+  }
+};
 
 /** Repository root (services/ lives directly under it). */
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -24,12 +34,80 @@ const envSchema = z.object({
     .string()
     .regex(/^[A-Z0-9_-]+$/)
     .default('DOSSIER_EVENTS'),
+  /** Stream of `alerts.<agency>.<kind>` (supervisor and operator alerts). */
+  NATS_ALERT_STREAM: z
+    .string()
+    .regex(/^[A-Z0-9_-]+$/)
+    .default('ALERTS'),
+  /** JSON {kind: working hours} before an unacknowledged alert escalates one level (default 4 each). */
+  ALERT_ESCALATION_WORKING_HOURS: z
+    .string()
+    .default('{}')
+    .transform((s, ctx) => {
+      const parsed = escalationPolicySchema.safeParse(safeJson(s));
+      if (!parsed.success) {
+        ctx.addIssue({ code: 'custom', message: 'expected JSON like {"overdue_without_apology": 2}' });
+        return z.NEVER;
+      }
+      return parsed.data;
+    }),
+  /** Working hours an applicant may take to supplement before a `supplement_waiting` alert. */
+  ALERT_SUPPLEMENT_WAITING_WORKING_HOURS: z.coerce.number().positive().default(40),
+  /** SMTP server for alert emails (smtp://user:pass@host:port); emails are off when unset. */
+  SMTP_URL: z.string().url().optional(),
+  ALERT_EMAIL_FROM: z.string().default('motcua <canh-bao@motcua.local>'),
+  /** Public base URL of the dashboard/API, for links in alert emails. */
+  PUBLIC_BASE_URL: z.string().url().optional(),
   /** JetStream duplicate window; wider than Temporal's activity retry tail. */
   NATS_DUPLICATE_WINDOW_HOURS: z.coerce.number().positive().default(48),
+  /** NATS user and password (deployments with accounts: docker-compose.yml); unset = no auth. */
+  NATS_USER: z.string().min(1).optional(),
+  NATS_PASSWORD: z.string().min(1).optional(),
+  /** CA certificate (PEM file) to verify the NATS server's TLS certificate; set it to require TLS. */
+  NATS_TLS_CA_FILE: z.string().min(1).optional(),
+  /**
+   * Event signing keys `<id>:<secret>,…` (secret ≥ 32 characters): the first signs what workers
+   * publish, all verify what consumers read. Required by workers and projectors.
+   */
+  MOTCUA_EVENT_SIGNING_KEYS: z
+    .string()
+    .superRefine((v, ctx) => {
+      try {
+        parseSigningKeys(v);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      }
+    })
+    .optional(),
+  /**
+   * Owner role of the schema, used only to apply migrations and grant the app role (DATABASE_URL)
+   * what it needs; unset = DATABASE_URL migrates too.
+   */
+  DATABASE_OWNER_URL: z.string().url().optional(),
   API_HOST: z.string().min(1).default('127.0.0.1'),
   API_PORT: port.default(8080),
+  /**
+   * How long an action waits for the workflow to record it (its event published to NATS) before
+   * answering 503 `dependency_unavailable`; the action is not lost, a retry with the same
+   * Idempotency-Key gets its answer.
+   */
+  ACTION_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
+  /** Idempotency-Key records are kept this long (default 7 days), then ignored and purged. */
+  IDEMPOTENCY_TTL_HOURS: z.coerce.number().positive().default(168),
   /** Bearer token for /v1/admin/* until role-based API keys arrive; admin routes are off when unset. */
   MOTCUA_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /**
+   * Classification granularity pinned into new dossiers: `instant` (late after the due instant) or
+   * `day` (a finish on the due day is on time). Unset: the rule-set's default (`instant`).
+   */
+  MOTCUA_CLASSIFICATION_GRANULARITY: z.enum(['instant', 'day']).optional(),
+  /**
+   * How far (minutes) a caller's instant (`at`, intake `receivedAt`) may stray from the system's
+   * time; pinned into each dossier's workflow at its start.
+   */
+  MOTCUA_INSTANT_TOLERANCE_MINUTES: z.coerce.number().int().min(0).max(60_000_000).default(15),
+  /** How far (days) after the current due instant an apology may set the new appointment. */
+  MOTCUA_MAX_APPOINTMENT_EXTENSION_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
   /** Explicit binaries, first in the resolution order of services/infra. */
   MOTCUA_TEMPORAL_BIN: z.string().optional(),
   MOTCUA_TEMPORAL_TEST_SERVER: z.string().optional(),
@@ -55,4 +133,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }
   return parsed.data;
+}
+
+/** The event signing keys, or an error saying how to set them (workers and projectors need them). */
+export function eventSigningKeys(config: Pick<Config, 'MOTCUA_EVENT_SIGNING_KEYS'>): SigningKeys {
+  if (!config.MOTCUA_EVENT_SIGNING_KEYS)
+    throw new ConfigError([
+      'MOTCUA_EVENT_SIGNING_KEYS: required to sign and verify dossier events (e.g. `k1:` followed by 32+ random characters)',
+    ]);
+  return parseSigningKeys(config.MOTCUA_EVENT_SIGNING_KEYS);
 }

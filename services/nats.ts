@@ -8,6 +8,7 @@ import {
 } from '@nats-io/jetstream';
 import { type NatsConnection, nanos } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
+import { ALERT_SUBJECT_PREFIX } from '../domain/alerts';
 import { DOSSIER_SUBJECT_PREFIX } from '../domain/events';
 import type { Config } from './config';
 import type { Logger } from './logger';
@@ -23,7 +24,15 @@ export interface Nats {
 
 /** The one NATS helper: connects and makes sure the dossier event stream exists with our settings. */
 export async function connectNats(
-  config: Pick<Config, 'NATS_URL' | 'NATS_STREAM' | 'NATS_DUPLICATE_WINDOW_HOURS'>,
+  config: Pick<
+    Config,
+    | 'NATS_URL'
+    | 'NATS_STREAM'
+    | 'NATS_DUPLICATE_WINDOW_HOURS'
+    | 'NATS_USER'
+    | 'NATS_PASSWORD'
+    | 'NATS_TLS_CA_FILE'
+  >,
   logger: Logger,
   name = 'motcua',
 ): Promise<Nats> {
@@ -32,6 +41,8 @@ export async function connectNats(
     name,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 500,
+    ...(config.NATS_USER ? { user: config.NATS_USER, pass: config.NATS_PASSWORD } : {}),
+    ...(config.NATS_TLS_CA_FILE ? { tls: { caFile: config.NATS_TLS_CA_FILE } } : {}),
   });
   (async () => {
     for await (const s of nc.status()) {
@@ -81,4 +92,27 @@ async function ensureDossierStream(
 function isStreamNotFound(err: unknown): boolean {
   const e = err as { code?: number | string; api_error?: { err_code?: number }; message?: string };
   return e?.api_error?.err_code === 10059 || /stream not found/i.test(e?.message ?? '');
+}
+
+/**
+ * The alert stream (`alerts.<agency>.<kind>`), for other systems and the SSE feed. Alerts are
+ * small and matter for weeks: keep 90 days.
+ */
+export async function ensureAlertStream(
+  jsm: JetStreamManager,
+  config: Pick<Config, 'NATS_ALERT_STREAM' | 'NATS_DUPLICATE_WINDOW_HOURS'>,
+): Promise<void> {
+  try {
+    await jsm.streams.info(config.NATS_ALERT_STREAM);
+  } catch (err) {
+    if (!isStreamNotFound(err)) throw err;
+    await jsm.streams.add({
+      name: config.NATS_ALERT_STREAM,
+      subjects: [`${ALERT_SUBJECT_PREFIX}.>`],
+      retention: RetentionPolicy.Limits,
+      storage: StorageType.File,
+      max_age: nanos(90 * 24 * 3_600_000),
+      duplicate_window: nanos(config.NATS_DUPLICATE_WINDOW_HOURS * 3_600_000),
+    });
+  }
 }

@@ -5,6 +5,7 @@ import {
   checkCatalogue,
   type KnownReferences,
 } from '../domain/catalogue';
+import { deadlineOf } from '../domain/deadline';
 import {
   type Agency,
   type AgencyInput,
@@ -89,6 +90,7 @@ const procedureData = (p: Procedure) => ({
   level: p.level,
   deadlineWorkingDays: p.deadlineWorkingDays,
   deadlineWorkingHours: p.deadlineWorkingHours,
+  deadlineCalendarDays: p.deadlineCalendarDays,
   sameDayCutoff: p.sameDayCutoff,
   steps: p.steps as unknown as Prisma.InputJsonValue,
   feeVnd: p.feeVnd,
@@ -111,6 +113,78 @@ function canonical(v: unknown): string {
   return JSON.stringify(v ?? null);
 }
 
+/** The rules a procedure version holds: what a dossier pins at receipt. */
+const versionRules = (p: {
+  deadlineWorkingDays: number | null;
+  deadlineWorkingHours: number | null;
+  deadlineCalendarDays: number | null;
+  sameDayCutoff: string | null;
+  steps: unknown;
+}) => ({
+  deadlineWorkingDays: p.deadlineWorkingDays,
+  deadlineWorkingHours: p.deadlineWorkingHours,
+  deadlineCalendarDays: p.deadlineCalendarDays,
+  sameDayCutoff: p.sameDayCutoff,
+  steps: p.steps as Prisma.InputJsonValue,
+});
+
+/** When an import's rules take effect and where they come from. */
+export interface VersionStamp {
+  effectiveFrom: Date;
+  source?: string;
+}
+
+/**
+ * Adds a version of the procedure's rules when they differ from its newest version (never edits
+ * one: dossiers received under it keep it). A procedure stored before versions existed first gets
+ * its stored rules as version 1, in force since it was created.
+ */
+async function addProcedureVersion(
+  db: Db,
+  p: Procedure,
+  stored:
+    | {
+        deadlineWorkingDays: number | null;
+        deadlineWorkingHours: number | null;
+        deadlineCalendarDays: number | null;
+        sameDayCutoff: string | null;
+        steps: unknown;
+        createdAt: Date;
+      }
+    | undefined,
+  stamp: VersionStamp,
+): Promise<void> {
+  const latest = await db.procedureVersion.findFirst({
+    where: { procedureCode: p.code },
+    orderBy: { version: 'desc' },
+  });
+  let version = latest?.version ?? 0;
+  if (!latest && stored) {
+    version = 1;
+    await db.procedureVersion.create({
+      data: {
+        procedureCode: p.code,
+        version,
+        effectiveFrom: stored.createdAt,
+        ...versionRules(stored),
+        source: 'catalogue before versions',
+      },
+    });
+  }
+  const rules = versionRules(p);
+  const newest = latest ?? (stored ? versionRules(stored) : undefined);
+  if (newest && same(rules, versionRules(newest))) return;
+  await db.procedureVersion.create({
+    data: {
+      procedureCode: p.code,
+      version: version + 1,
+      effectiveFrom: stamp.effectiveFrom,
+      ...rules,
+      source: stamp.source ?? null,
+    },
+  });
+}
+
 const emptyCount = (): ChangeCount => ({ created: [], updated: [], unchanged: 0, replacedSample: [] });
 
 /**
@@ -121,6 +195,7 @@ async function applyReferenceData(
   db: Db,
   data: { agencies: Agency[]; groups: ProcedureGroup[]; procedures: Procedure[] },
   dryRun: boolean,
+  stamp: VersionStamp = { effectiveFrom: new Date() },
 ): Promise<ImportSummary> {
   const summary: ImportSummary = { agencies: emptyCount(), groups: emptyCount(), procedures: emptyCount() };
   const classify = (
@@ -180,7 +255,10 @@ async function applyReferenceData(
       // Compared as stored (not re-parsed): a legacy row that no longer validates is simply updated.
       !!stored && same(row, { ...procedureData(stored as unknown as Procedure), steps: stored.steps }),
     );
-    if (changed && !dryRun) await db.procedure.upsert({ where: { code: p.code }, create: row, update: row });
+    if (changed && !dryRun) {
+      await db.procedure.upsert({ where: { code: p.code }, create: row, update: row });
+      await addProcedureVersion(db, p, stored, stamp);
+    }
   }
   return summary;
 }
@@ -229,9 +307,25 @@ export async function importCatalogue(
         warnings,
       };
     }
-    const summary = await applyReferenceData(tx, catalogueToReference(checked.parsed.catalogue), dryRun);
+    const catalogue = checked.parsed.catalogue;
+    const summary = await applyReferenceData(tx, catalogueToReference(catalogue), dryRun, {
+      effectiveFrom: effectiveFromOf(catalogue.effectiveFrom),
+      ...(catalogue.source !== undefined && { source: catalogue.source }),
+    });
     return { ok: true, dryRun, format, summary, warnings };
   }, TX_OPTIONS);
+}
+
+/**
+ * A local date (YYYY-MM-DD) starts at local midnight (UTC+7); no date = the moment of the import.
+ * Never earlier than the import: dossiers already received keep the rules they were received
+ * under, so a version cannot reach back before it was imported.
+ */
+function effectiveFromOf(value: string | undefined): Date {
+  const now = Date.now();
+  if (value === undefined) return new Date(now);
+  const given = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00+07:00` : value);
+  return new Date(Math.max(given, now));
 }
 
 function catalogueToReference(c: Catalogue) {
@@ -245,6 +339,7 @@ export function procedureFromRow(row: {
   level: string;
   deadlineWorkingDays: number | null;
   deadlineWorkingHours: number | null;
+  deadlineCalendarDays: number | null;
   sameDayCutoff: string | null;
   steps: unknown;
   feeVnd: number | null;
@@ -259,6 +354,7 @@ export function procedureFromRow(row: {
     level: row.level,
     deadlineWorkingDays: row.deadlineWorkingDays,
     deadlineWorkingHours: row.deadlineWorkingHours,
+    deadlineCalendarDays: row.deadlineCalendarDays,
     sameDayCutoff: row.sameDayCutoff,
     steps: Array.isArray(row.steps) ? row.steps : [],
     feeVnd: row.feeVnd,
@@ -267,6 +363,35 @@ export function procedureFromRow(row: {
     groupCode: row.groupCode,
     isSample: row.isSample,
   });
+}
+
+/**
+ * A procedure's rules in force at an instant: its newest catalogue version effective then (the
+ * first version for an earlier instant; the procedure row itself when it has no versions).
+ * Undefined for an unknown procedure. What a dossier received at `at` pins.
+ */
+export async function procedureRulesAt(db: Db, procedureCode: string, at: Date) {
+  const procedure = await db.procedure.findUnique({ where: { code: procedureCode } });
+  if (!procedure) return undefined;
+  const version =
+    (await db.procedureVersion.findFirst({
+      where: { procedureCode, effectiveFrom: { lte: at } },
+      orderBy: [{ effectiveFrom: 'desc' }, { version: 'desc' }],
+    })) ?? (await db.procedureVersion.findFirst({ where: { procedureCode }, orderBy: { version: 'asc' } }));
+  const rules = version ?? procedure;
+  return {
+    procedure,
+    /** Undefined when the procedure has no versions. */
+    version: version?.version,
+    deadline: deadlineOf(rules),
+    deadlineColumns: {
+      deadlineWorkingDays: rules.deadlineWorkingDays,
+      deadlineWorkingHours: rules.deadlineWorkingHours,
+      deadlineCalendarDays: rules.deadlineCalendarDays,
+    },
+    /** As stored (JSON): validate before use. */
+    steps: rules.steps,
+  };
 }
 
 /** A procedure as the API and CLI show it. */

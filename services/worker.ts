@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { type Activities, createActivities } from '../activities';
 import { createCalendarStore } from './calendars';
-import type { Config } from './config';
+import { type Config, eventSigningKeys } from './config';
 import type { PrismaClient } from './db';
 import type { Logger } from './logger';
 import type { Nats } from './nats';
@@ -11,7 +11,11 @@ import { installTemporalLogging } from './temporal';
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
 export interface WorkerDeps {
-  config: Pick<Config, 'TEMPORAL_ADDRESS' | 'TEMPORAL_NAMESPACE' | 'TEMPORAL_TASK_QUEUE'>;
+  config: Pick<
+    Config,
+    'TEMPORAL_ADDRESS' | 'TEMPORAL_NAMESPACE' | 'TEMPORAL_TASK_QUEUE' | 'MOTCUA_EVENT_SIGNING_KEYS'
+  > &
+    Partial<Pick<Config, 'MOTCUA_CLASSIFICATION_GRANULARITY'>>;
   logger: Logger;
   prisma: PrismaClient;
   nats: Nats;
@@ -43,8 +47,19 @@ export async function createDossierWorker({
       createActivities({
         prisma,
         js: nats.js,
+        signingKeys: eventSigningKeys(config),
+        receivingAgencyOf: receivingAgencyFromReadModel(prisma),
         calendarFor: (agencyCode) => calendars.forAgency(agencyCode),
+        ...(config.MOTCUA_CLASSIFICATION_GRANULARITY && {
+          classificationGranularity: config.MOTCUA_CLASSIFICATION_GRANULARITY,
+        }),
       }),
     ),
   });
+}
+
+/** For events of workflows that predate routed subjects: the receiving agency the read model knows. */
+export function receivingAgencyFromReadModel(prisma: PrismaClient) {
+  return async (code: string): Promise<string | undefined> =>
+    (await prisma.dossier.findUnique({ where: { code }, select: { agencyCode: true } }))?.agencyCode;
 }

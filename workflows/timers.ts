@@ -49,6 +49,7 @@ export function timerEvent(state: DossierState, timer: Timer): DossierEventBody 
         dueAt: state.dueAt,
         warningAt: state.warningAt,
         apologyIssued,
+        agencyCode: state.currentAgencyCode,
       });
     case 'overdue':
       return eventBody('dossier.overdue', timer.at, {

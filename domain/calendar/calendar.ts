@@ -25,6 +25,15 @@ export const DEFAULT_OFFICE_HOURS: OfficeHours = {
 
 export const DEFAULT_INDEX_RANGE = { from: 2000, to: 2060 } as const;
 
+/**
+ * Working minutes of one standard working day: the total of the office's default daily
+ * intervals (07:30–11:30 + 13:00–17:00 = 480 by default). The one source for "a working day"
+ * in hours or minutes: step budgets, catalogue checks and due computations all derive it here.
+ */
+export function workingMinutesPerDay(hours: OfficeHours = DEFAULT_OFFICE_HOURS): number {
+  return hours.intervals.reduce((sum, iv) => sum + parseHhmm(iv.end) - parseHhmm(iv.start), 0);
+}
+
 function deepFreeze<T>(o: T): T {
   if (o && typeof o === 'object' && !Object.isFrozen(o)) {
     Object.freeze(o);
@@ -229,9 +238,7 @@ export function resolveCalendar(cal: WorkingCalendar): ResolvedCalendar {
       weekdayPattern[w] = patterns.length - 1;
     }
   }
-  let dayMs = 0;
-  const def = patterns[1]!;
-  for (let i = 0; i < def.length; i += 2) dayMs += def[i + 1]! - def[i]!;
+  const dayMs = workingMinutesPerDay(h) * MINUTE_MS;
 
   const yearCache = new Map<number, { schedule: YearSchedule; kinds: Map<number, DayKind> }>();
   const yearData = (year: number) => {

@@ -15,7 +15,14 @@
 import { type ResolvedCalendar, resolveCalendar } from './calendar';
 import { CalendarError } from './errors';
 import { DAY_MS, epochDayFromYmd, HOUR_MS, MINUTE_MS, parseHhmm, VN_OFFSET_MS } from './time';
-import type { DueRequest, DueResult, Outcome, Pause, WorkingCalendar } from './types';
+import type {
+  ClassificationGranularity,
+  DueRequest,
+  DueResult,
+  Outcome,
+  Pause,
+  WorkingCalendar,
+} from './types';
 
 /** Guard for the day walker: no deadline spans more than this many calendar days. */
 const MAX_WALK_DAYS = 366 * 60;
@@ -43,6 +50,9 @@ function normalise(r: ResolvedCalendar, req: DueRequest, isOpen: (day: number) =
   const received = instantMs(req.received, 'received');
   const hasDays = req.workingDays !== undefined;
   const hasHours = req.workingHours !== undefined;
+  if (req.calendarDays !== undefined) {
+    throw new CalendarError('AMBIGUOUS_DURATION', 'give one of workingDays, workingHours or calendarDays');
+  }
   if (hasDays === hasHours) {
     throw new CalendarError(
       'AMBIGUOUS_DURATION',
@@ -64,47 +74,89 @@ function normalise(r: ResolvedCalendar, req: DueRequest, isOpen: (day: number) =
   const budget = Math.round(hasDays ? n * r.dayMs : n * HOUR_MS);
   if (budget <= 0) throw new CalendarError('INVALID_DURATION', 'duration rounds to zero milliseconds');
 
-  let warnMs = r.dayMs;
-  if (req.warningWorkingMinutes !== undefined) {
-    const w = req.warningWorkingMinutes;
-    if (typeof w !== 'number' || !Number.isFinite(w) || w < 0) {
-      throw new CalendarError('INVALID_WARNING', 'warningWorkingMinutes must be a non-negative number');
-    }
-    warnMs = Math.round(w * MINUTE_MS);
-  }
+  const warnMs = warningOf(req, r.dayMs);
 
-  let pauses: Pause[] | undefined;
-  if (req.pauses !== undefined && req.pauses.length > 0) {
-    if (!Array.isArray(req.pauses)) throw new CalendarError('INVALID_PAUSE', 'pauses must be an array');
-    for (const p of req.pauses) {
-      const s = instantMs(p?.start, 'pause start');
-      const e = instantMs(p?.end, 'pause end');
-      if (e < s) {
-        throw new CalendarError('INVALID_PAUSE', 'pause ends before it starts', {
-          start: p.start,
-          end: p.end,
-        });
-      }
-    }
-    pauses = [...req.pauses].sort((a, b) => a.start.getTime() - b.start.getTime());
-  }
+  const start = afterCutoff(received, req.sameDayCutoff, isOpen);
+  return { start, budget, warnMs, pauses: sortedPauses(req.pauses), received };
+}
 
-  let start = received;
-  if (req.sameDayCutoff !== undefined) {
-    let cutoff: number;
-    try {
-      cutoff = parseHhmm(req.sameDayCutoff) * MINUTE_MS;
-    } catch {
-      throw new CalendarError(
-        'INVALID_CUTOFF',
-        `invalid sameDayCutoff '${req.sameDayCutoff}', expected HH:mm`,
-      );
-    }
-    const local = received + VN_OFFSET_MS;
-    const day = Math.floor(local / DAY_MS);
-    if (local - day * DAY_MS >= cutoff && isOpen(day)) start = (day + 1) * DAY_MS - VN_OFFSET_MS;
+/** The instant the count starts: received at or after the same-day cut-off on an open day → next day. */
+function afterCutoff(received: number, sameDayCutoff: string | undefined, isOpen: (day: number) => boolean) {
+  if (sameDayCutoff === undefined) return received;
+  let cutoff: number;
+  try {
+    cutoff = parseHhmm(sameDayCutoff) * MINUTE_MS;
+  } catch {
+    throw new CalendarError('INVALID_CUTOFF', `invalid sameDayCutoff '${sameDayCutoff}', expected HH:mm`);
   }
-  return { start, budget, warnMs, pauses, received };
+  const local = received + VN_OFFSET_MS;
+  const day = Math.floor(local / DAY_MS);
+  if (local - day * DAY_MS >= cutoff && isOpen(day)) return (day + 1) * DAY_MS - VN_OFFSET_MS;
+  return received;
+}
+
+function sortedPauses(input: Pause[] | undefined): Pause[] | undefined {
+  if (input === undefined || input.length === 0) return undefined;
+  if (!Array.isArray(input)) throw new CalendarError('INVALID_PAUSE', 'pauses must be an array');
+  for (const p of input) {
+    const s = instantMs(p?.start, 'pause start');
+    const e = instantMs(p?.end, 'pause end');
+    if (e < s) {
+      throw new CalendarError('INVALID_PAUSE', 'pause ends before it starts', { start: p.start, end: p.end });
+    }
+  }
+  return [...input].sort((a, b) => a.start.getTime() - b.start.getTime());
+}
+
+function warningOf(req: DueRequest, dayMs: number): number {
+  if (req.warningWorkingMinutes === undefined) return dayMs;
+  const w = req.warningWorkingMinutes;
+  if (typeof w !== 'number' || !Number.isFinite(w) || w < 0) {
+    throw new CalendarError('INVALID_WARNING', 'warningWorkingMinutes must be a non-negative number');
+  }
+  return Math.round(w * MINUTE_MS);
+}
+
+/** Guard for rolling a calendar-day deadline past days off (no closure lasts this long). */
+const MAX_ROLL_DAYS = 366;
+
+/**
+ * Calendar-day deadline: the N-th local day after the day the count starts (receipt, or the next
+ * day after the same-day cut-off), plus the supplement pauses rounded up to whole days; a day off
+ * rolls to the next working day; due at that day's closing.
+ */
+function dueCalendarDays(
+  r: ResolvedCalendar,
+  req: DueRequest,
+): { due: number; warning: number; received: number } {
+  if (req === null || typeof req !== 'object') throw new CalendarError('INVALID_INSTANT', 'request required');
+  const received = instantMs(req.received, 'received');
+  if (req.workingDays !== undefined || req.workingHours !== undefined) {
+    throw new CalendarError('AMBIGUOUS_DURATION', 'give one of workingDays, workingHours or calendarDays');
+  }
+  const n = req.calendarDays;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n <= 0) {
+    throw new CalendarError('INVALID_DURATION', `calendarDays must be a positive integer, got ${String(n)}`, {
+      value: n,
+    });
+  }
+  const isOpen = (day: number) => r.patternOfDay(day) !== 0;
+  const start = afterCutoff(received, req.sameDayCutoff, isOpen);
+  let pausedMs = 0;
+  for (const p of sortedPauses(req.pauses) ?? []) {
+    const s = Math.max(p.start.getTime(), received);
+    const e = p.end.getTime();
+    if (e > s) pausedMs += e - s;
+  }
+  let day = Math.floor((start + VN_OFFSET_MS) / DAY_MS) + n + Math.ceil(pausedMs / DAY_MS);
+  for (let rolled = 0; !isOpen(day); rolled++, day++) {
+    if (rolled > MAX_ROLL_DAYS) throw new CalendarError('INVALID_DURATION', 'no working day to roll to');
+  }
+  const p = r.patterns[r.patternOfDay(day)]!;
+  const due = day * DAY_MS - VN_OFFSET_MS + p[p.length - 1]!;
+  const warnMs = warningOf(req, r.dayMs);
+  const warning = warnMs === 0 ? due : walkBackward(r, due, warnMs, received);
+  return { due, warning, received };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -165,9 +217,10 @@ function walkBackward(r: ResolvedCalendar, to: number, amount: number, floor: nu
   return floor;
 }
 
-function dueNaive(r: ResolvedCalendar, n: Normalised): { due: number; warning: number } {
+/** The instant `budget` office ms after the start, skipping pauses (naive). */
+function forwardNaive(r: ResolvedCalendar, n: Normalised, budget: number): number {
   let cur = n.start;
-  let remaining = n.budget;
+  let remaining = budget;
   if (n.pauses) {
     for (const p of n.pauses) {
       const pe = p.end.getTime();
@@ -179,9 +232,20 @@ function dueNaive(r: ResolvedCalendar, n: Normalised): { due: number; warning: n
       cur = pe;
     }
   }
-  const due = walkForward(r, cur, remaining);
-  const warning = n.warnMs === 0 ? due : walkBackward(r, due, n.warnMs, n.received);
-  return { due, warning };
+  return walkForward(r, cur, remaining);
+}
+
+/**
+ * Half the working time after receipt: the apology warning is never earlier, so a deadline of a day
+ * or less does not warn at receipt (the later of due − warning and receipt + budget / 2).
+ */
+const halfBudget = (n: Normalised) => Math.round(n.budget / 2);
+
+function dueNaive(r: ResolvedCalendar, n: Normalised): { due: number; warning: number } {
+  const due = forwardNaive(r, n, n.budget);
+  if (n.warnMs === 0) return { due, warning: due };
+  const warning = walkBackward(r, due, n.warnMs, n.received);
+  return { due, warning: Math.max(warning, forwardNaive(r, n, halfBudget(n))) };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -297,28 +361,34 @@ function dayPos(idx: Index, t: number): number {
   return Math.floor((t + VN_OFFSET_MS) / DAY_MS) - idx.base;
 }
 
-function dueIndexed(idx: Index, n: Normalised): { due: number; warning: number } | undefined {
+/** The instant `budget` office ms after the start, skipping pauses (indexed); NaN outside the index. */
+function forwardIndexed(idx: Index, n: Normalised, budget: number): { at: number; work: number } {
+  const none = { at: Number.NaN, work: Number.NaN };
   let cur = n.start;
   let wCur = workAt(idx, cur);
-  if (Number.isNaN(wCur)) return undefined;
-  let remaining = n.budget;
+  if (Number.isNaN(wCur)) return none;
+  let remaining = budget;
   if (n.pauses) {
     for (const p of n.pauses) {
       const pe = p.end.getTime();
       if (pe <= cur) continue;
       const ps = Math.max(p.start.getTime(), cur);
       const wPs = workAt(idx, ps);
-      if (Number.isNaN(wPs)) return undefined;
+      if (Number.isNaN(wPs)) return none;
       const used = wPs - wCur;
       if (used >= remaining) break;
       remaining -= used;
       cur = pe;
       wCur = workAt(idx, cur);
-      if (Number.isNaN(wCur)) return undefined;
+      if (Number.isNaN(wCur)) return none;
     }
   }
-  const wDue = wCur + remaining;
-  const due = instantAt(idx, wDue, dayPos(idx, cur));
+  const work = wCur + remaining;
+  return { at: instantAt(idx, work, dayPos(idx, cur)), work };
+}
+
+function dueIndexed(idx: Index, n: Normalised): { due: number; warning: number } | undefined {
+  const { at: due, work: wDue } = forwardIndexed(idx, n, n.budget);
   if (Number.isNaN(due)) return undefined;
   let warning = due;
   if (n.warnMs > 0) {
@@ -332,6 +402,9 @@ function dueIndexed(idx: Index, n: Normalised): { due: number; warning: number }
       warning = instantAt(idx, target, hint);
       if (Number.isNaN(warning)) return undefined;
     }
+    const half = forwardIndexed(idx, n, halfBudget(n)).at;
+    if (Number.isNaN(half)) return undefined;
+    warning = Math.max(warning, half);
   }
   return { due, warning };
 }
@@ -353,6 +426,7 @@ function provisionalBetween(r: ResolvedCalendar, idx: Index | undefined, a: numb
 
 /** Due instant and apology-warning instant of a deadline (indexed hot path, naive fallback). */
 export function computeDue(calendar: WorkingCalendar, req: DueRequest): DueResult {
+  if (req?.calendarDays !== undefined) return calendarDaysResult(calendar, req);
   const idx = getIndex(calendar);
   const r = resolveCalendar(calendar);
   const n = normalise(r, req, (day) => {
@@ -370,6 +444,7 @@ export function computeDue(calendar: WorkingCalendar, req: DueRequest): DueResul
 
 /** Same contract as computeDue, by walking the calendar day by day (baseline / oracle). */
 export function computeDueNaive(calendar: WorkingCalendar, req: DueRequest): DueResult {
+  if (req?.calendarDays !== undefined) return calendarDaysResult(calendar, req);
   const r = resolveCalendar(calendar);
   const n = normalise(r, req, (day) => r.patternOfDay(day) !== 0);
   const res = dueNaive(r, n);
@@ -378,6 +453,17 @@ export function computeDueNaive(calendar: WorkingCalendar, req: DueRequest): Due
     warning: new Date(res.warning),
     calendarVersion: calendar.version,
     provisional: provisionalBetween(r, undefined, n.received, res.due),
+  };
+}
+
+function calendarDaysResult(calendar: WorkingCalendar, req: DueRequest): DueResult {
+  const r = resolveCalendar(calendar);
+  const res = dueCalendarDays(r, req);
+  return {
+    due: new Date(res.due),
+    warning: new Date(res.warning),
+    calendarVersion: calendar.version,
+    provisional: provisionalBetween(r, undefined, res.received, res.due),
   };
 }
 
@@ -420,6 +506,43 @@ export function classify(due: Date, completed: Date): Outcome {
   const dueDay = Math.floor((d + VN_OFFSET_MS) / DAY_MS);
   const doneDay = Math.floor((c + VN_OFFSET_MS) / DAY_MS);
   return doneDay < dueDay ? 'early' : 'on_time';
+}
+
+/** day: a completion on the due day (local) is on time, whatever the hour; only a later day is late. */
+export function classifyByDay(due: Date, completed: Date): Outcome {
+  const dueDay = Math.floor((instantMs(due, 'due') + VN_OFFSET_MS) / DAY_MS);
+  const doneDay = Math.floor((instantMs(completed, 'completed') + VN_OFFSET_MS) / DAY_MS);
+  return doneDay < dueDay ? 'early' : doneDay === dueDay ? 'on_time' : 'late';
+}
+
+export interface CompletionVerdicts {
+  /** The verdict that counts: by the granularity pinned in the dossier's rule-set. */
+  outcome: Outcome;
+  /** Today's rule (`classify`): late after the due instant. */
+  outcomeByInstant: Outcome;
+  /** Many provincial systems' rule: late only on a later day. */
+  outcomeByDay: Outcome;
+}
+
+/**
+ * Both verdicts of a completion against the legal (original) due instant, and the one the
+ * dossier's granularity counts. Lateness is monotonic: once the overdue alarm fired, the instant
+ * verdict is late, and no verdict is early.
+ */
+export function classifyCompletion(input: {
+  originalDueAt: Date;
+  completedAt: Date;
+  granularity: ClassificationGranularity;
+  overdueFired: boolean;
+}): CompletionVerdicts {
+  const byInstant = input.overdueFired ? 'late' : classify(input.originalDueAt, input.completedAt);
+  let byDay = classifyByDay(input.originalDueAt, input.completedAt);
+  if (input.overdueFired && byDay === 'early') byDay = 'on_time';
+  return {
+    outcome: input.granularity === 'day' ? byDay : byInstant,
+    outcomeByInstant: byInstant,
+    outcomeByDay: byDay,
+  };
 }
 
 export interface ExtendedDueResult extends DueResult {

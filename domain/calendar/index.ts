@@ -10,10 +10,14 @@ export {
   defaultCalendar,
   listDays,
   withAgencyOverride,
+  workingMinutesPerDay,
 } from './calendar';
 export { NATIONAL_CALENDAR_VERSION, OFFICIAL_YEARS } from './data/vn-official';
 export {
+  type CompletionVerdicts,
   classify,
+  classifyByDay,
+  classifyCompletion,
   computeDue,
   computeDueNaive,
   type ExtendedDueResult,
@@ -27,6 +31,7 @@ export { hungKingsDay, type LunarDate, lunarToEpochDay, lunarYearName, tetDay, t
 export { statutoryYear } from './rules';
 export {
   AgencyOverrideSchema,
+  CalendarAmendmentSchema,
   CalendarDaySchema,
   DueRequestSchema,
   DueResultJsonSchema,
@@ -38,6 +43,7 @@ export { epochDayFromIso, formatVietnamInstant, isoDateOf, parseInstant } from '
 export type {
   AgencyOverride,
   CalendarDay,
+  ClassificationGranularity,
   DayKind,
   DueRequest,
   DueResult,

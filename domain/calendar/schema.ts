@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { safeText } from '../text';
 
 export const IsoDateSchema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD');
 export const HhmmSchema = z.string().regex(/^(([01]\d|2[0-3]):[0-5]\d|24:00)$/, 'expected HH:mm');
@@ -75,13 +76,15 @@ export const DueRequestSchema = z
     received: DateSchema,
     workingDays: z.number().positive().finite().optional(),
     workingHours: z.number().positive().finite().optional(),
+    calendarDays: z.number().int().positive().optional(),
     pauses: z.array(PauseSchema).optional(),
     sameDayCutoff: HhmmSchema.optional(),
     warningWorkingMinutes: z.number().nonnegative().finite().optional(),
   })
-  .refine((r) => (r.workingDays === undefined) !== (r.workingHours === undefined), {
-    message: 'exactly one of workingDays and workingHours is required',
-  });
+  .refine(
+    (r) => [r.workingDays, r.workingHours, r.calendarDays].filter((v) => v !== undefined).length === 1,
+    { message: 'exactly one of workingDays, workingHours and calendarDays is required' },
+  );
 
 export const DueResultJsonSchema = z.object({
   due: z.string(),
@@ -89,3 +92,16 @@ export const DueResultJsonSchema = z.object({
   calendarVersion: z.string(),
   provisional: z.boolean(),
 });
+
+/** A new national calendar version from an announcement (`POST /v1/admin/calendars`, `calendar impact`). */
+export const CalendarAmendmentSchema = z
+  .object({
+    version: z.string().regex(/^[A-Za-z0-9._-]{1,40}$/, 'letters, digits, ".", "_" or "-"'),
+    year: z.number().int().min(1900).max(2200),
+    // Names and provenance end up in letters and reports: safe text only (domain/text.ts).
+    add: z.array(CalendarDaySchema.extend({ name: safeText(200), source: safeText(500) })).default([]),
+    remove: z.array(z.string().regex(/^\d{4}-\d{2}-\d{2}$/)).default([]),
+    sources: z.array(safeText(500)).min(1, 'name the announcement(s) this version follows'),
+    provisional: z.boolean().optional(),
+  })
+  .strict();

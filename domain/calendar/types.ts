@@ -1,5 +1,8 @@
 export type Outcome = 'early' | 'on_time' | 'late';
 
+/** How a completion is classified: `instant` (late after the due instant) or `day` (late on a later day). */
+export type ClassificationGranularity = 'instant' | 'day';
+
 export type DayKind = 'holiday' | 'compensatory' | 'swap_off' | 'makeup_workday' | 'local_day_off';
 
 /** A day off or a make-up working day, with provenance. */
@@ -81,6 +84,12 @@ export interface DueRequest {
   received: Date;
   workingDays?: number;
   workingHours?: number;
+  /**
+   * Calendar days ("ngày" where the law does not say working days): due at the closing of the
+   * N-th calendar day after receipt, rolled to the next working day's closing when that day is
+   * off. Supplement pauses extend it by their length rounded up to whole days.
+   */
+  calendarDays?: number;
   pauses?: Pause[];
   /** 'HH:mm' local: received at or after this time on a working day → counted from the next working day */
   sameDayCutoff?: string;

@@ -22,6 +22,12 @@ export const procedureView = z.object({
   level: z.string().describe('administrative level: central, province, district (before 1/7/2025), commune'),
   deadlineWorkingDays: z.number().int().nullable(),
   deadlineWorkingHours: z.number().int().nullable(),
+  deadlineCalendarDays: z
+    .number()
+    .int()
+    .nullable()
+    .optional()
+    .describe('calendar days ("ngày"): due on a day off → the next working day\'s closing'),
   sameDayCutoff: z
     .string()
     .nullable()

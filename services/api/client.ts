@@ -3,6 +3,13 @@ import type { CatalogueFormat, CatalogueInput } from '../../domain/catalogue';
 import { type CommandName, type commandBodySchemas, commandNames, commandPaths } from '../../domain/commands';
 import type { intakeRequestSchema } from '../../domain/dossier';
 import type {
+  AlertList,
+  AlertListQuery,
+  AlertSubscriptionBody,
+  AlertSubscriptionView,
+  AlertView,
+} from '../alerts/views';
+import type {
   AgencyView,
   CatalogueImportResult,
   Page,
@@ -114,6 +121,15 @@ export interface MotcuaClient extends MotcuaActions {
     catalogue: CatalogueInput | string,
     options?: { format?: CatalogueFormat; dryRun?: boolean; signal?: AbortSignal },
   ): Promise<CatalogueImportResult>;
+  /** Cảnh báo visible to the caller, newest first. */
+  alerts(query?: AlertListQuery, options?: Pick<CallOptions, 'signal'>): Promise<AlertList>;
+  /** Acknowledge an alert (supervisor, admin): it stops escalating. */
+  acknowledgeAlert(id: string, options?: Pick<CallOptions, 'signal'>): Promise<AlertView>;
+  /** Subscribe an email address or a webhook to an agency's alerts (admin); webhooks get a secret. */
+  subscribeAlerts(
+    body: AlertSubscriptionBody,
+    options?: Pick<CallOptions, 'signal'>,
+  ): Promise<AlertSubscriptionView & { secret: string | null }>;
   /** Any other endpoint (calendar, admin…), with the same authentication and error handling. */
   request<T = unknown>(
     method: string,
@@ -256,6 +272,15 @@ export function createMotcuaClient(options: MotcuaClientOptions): MotcuaClient {
         ...(signal ? { signal } : {}),
       }),
     events: (code, call = {}) => request<EventLog>('GET', `${dossierPath(code)}/events`, call),
+    alerts: (query = {}, call = {}) =>
+      request<AlertList>('GET', '/v1/alerts', { query: query as Record<string, QueryValue>, ...call }),
+    acknowledgeAlert: (id, call = {}) =>
+      request<AlertView>('POST', `/v1/alerts/${encodeURIComponent(id)}/ack`, call),
+    subscribeAlerts: (body, call = {}) =>
+      request<AlertSubscriptionView & { secret: string | null }>('POST', '/v1/admin/alert-subscriptions', {
+        body,
+        ...call,
+      }),
     request,
   };
 }

@@ -9,6 +9,7 @@ import {
 } from '../../domain/dossier';
 import { actorSchema, resultKindSchema } from '../../domain/events';
 import type { DossierState, DossierStatus, TimelineEntry } from '../../domain/lifecycle';
+import { pinnedRulesSchema } from '../../domain/rulesets';
 
 /**
  * What the dossier API answers, as zod schemas: the routes validate their responses against them,
@@ -96,8 +97,13 @@ export const dossierViewSchema = z.object({
   /** When the result was ready (the classified resolution instant). */
   completedAt: vnInstant.nullable(),
   outcome: outcomeSchema.nullable(),
+  /** Both verdicts (classification granularity `instant` and `day`); `outcome` is the one that counts. */
+  outcomeByInstant: outcomeSchema.nullable(),
+  outcomeByDay: outcomeSchema.nullable(),
   resultKind: resultKindSchema.nullable(),
   returnedAt: vnInstant.nullable(),
+  /** Deadline, unit, cut-off, procedure version and rule-set pinned at receipt (null: received before pinning). */
+  rules: pinnedRulesSchema.nullable(),
   rejection: z.object({ at: vnInstant, reason: z.string() }).nullable(),
   withdrawal: z.object({ at: vnInstant, reason: z.string().nullable() }).nullable(),
   digitization: z.object({ components: z.array(z.string()), result: z.boolean() }),
@@ -110,6 +116,8 @@ export const dossierViewSchema = z.object({
     }),
   ),
   rating: z.object({ score: z.number().int(), comment: z.string().nullable(), at: vnInstant }).nullable(),
+  /** Migrated from an older system through the admin backfill (POST /v1/admin/backfill). */
+  backfilled: z.boolean(),
   lastSeq: z.number().int(),
 });
 export type DossierView = z.infer<typeof dossierViewSchema>;
@@ -136,6 +144,7 @@ export const dossierSummarySchema = z.object({
   outcome: z.string().nullable(),
   resultKind: z.string().nullable(),
   returnedAt: vnInstant.nullable(),
+  backfilled: z.boolean(),
   lastSeq: z.number().int(),
 });
 export type DossierSummary = z.infer<typeof dossierSummarySchema>;
@@ -156,8 +165,19 @@ export const dossierListQuerySchema = z
       .optional()
       .describe('receiving agency, agency holding it now, or a participating agency (liên thông)'),
     status: repeatable(dossierStatusSchema).optional().describe('repeatable: any of these statuses'),
-    overdue: booleanParam.optional().describe('passed its due instant while pending (stays true once late)'),
+    overdue: booleanParam
+      .optional()
+      .describe('pending (received, processing, waiting for a supplement) and past its due instant'),
+    wasLate: booleanParam
+      .optional()
+      .describe('went past its due instant at some point: overdue now, or finished late (stays true)'),
+    dueSoon: booleanParam
+      .optional()
+      .describe('pending, warned (one working day before due) and not overdue yet'),
     procedure: procedureCodeSchema.optional(),
+    backfilled: booleanParam
+      .optional()
+      .describe('true: only dossiers migrated by the admin backfill; false: only live ones'),
     receivedFrom: instantSchema
       .optional()
       .describe('received at or after this instant (ISO 8601 with offset)'),
@@ -259,7 +279,7 @@ export function viewOfState(s: DossierState): DossierView {
       startedAt: vn(step.startedAt),
       stepDueAt: vn(step.stepDueAt),
       completedAt: vn(step.completedAt),
-      overBudget: Boolean(step.overBudget),
+      overBudget: Boolean(step.overBudget || step.overBudgetBefore),
     })),
     pausedAt: vn(s.pausedAt),
     pauses: (s.pauses ?? []).map((p) => ({ start: vnRequired(p.start), end: vnRequired(p.end) })),
@@ -283,8 +303,11 @@ export function viewOfState(s: DossierState): DossierView {
       : null,
     completedAt: vn(s.result?.readyAt),
     outcome: s.result?.outcome ?? null,
+    outcomeByInstant: s.result?.outcomeByInstant ?? null,
+    outcomeByDay: s.result?.outcomeByDay ?? null,
     resultKind: s.result?.kind ?? null,
     returnedAt: vn(s.returnedAt),
+    rules: s.rules ?? null,
     rejection: s.rejection ? { at: vnRequired(s.rejection.at), reason: s.rejection.reason } : null,
     withdrawal: s.withdrawal
       ? { at: vnRequired(s.withdrawal.at), reason: s.withdrawal.reason ?? null }
@@ -302,6 +325,7 @@ export function viewOfState(s: DossierState): DossierView {
     rating: s.rating
       ? { score: s.rating.score, comment: s.rating.comment ?? null, at: vnRequired(s.rating.at) }
       : null,
+    backfilled: s.backfilled === true,
     lastSeq: s.lastSeq,
   };
 }
@@ -341,6 +365,7 @@ export function summaryOfRow(d: {
   outcome: string | null;
   resultKind: string | null;
   returnedAt: Date | null;
+  backfilled?: boolean;
   lastSeq: number;
 }): DossierSummary {
   return {
@@ -364,6 +389,7 @@ export function summaryOfRow(d: {
     outcome: d.outcome,
     resultKind: d.resultKind,
     returnedAt: vn(d.returnedAt),
+    backfilled: d.backfilled ?? false,
     lastSeq: d.lastSeq,
   };
 }

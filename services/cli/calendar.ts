@@ -1,17 +1,22 @@
 /**
  * `motcua calendar …` — the legal-time engine from the command line.
  *
- *   calendar due --received <ISO> (--working-days N | --working-hours H) [--agency CODE]
- *                [--pause <start>/<end>]... [--cutoff HH:mm] [--json]
+ *   calendar due --received <ISO> (--procedure CODE | --working-days N | --working-hours H |
+ *                --calendar-days N [--cutoff HH:mm]) [--agency CODE] [--pause <start>/<end>]... [--json]
  *   calendar classify --due <ISO> --completed <ISO>
  *   calendar days --year YYYY [--agency CODE] [--json]
+ *   calendar impact --version FILE [--json]   (FILE: the amendment as POST /v1/admin/calendars takes it)
  *
  * Bad arguments print a message on stderr and exit with code 2 (a CommanderError with
  * exitCode 2 is thrown; the root program maps it to the process exit code).
  */
+
+import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import {
   type AgencyOverride,
+  type CalendarAmendment,
+  CalendarAmendmentSchema,
   CalendarError,
   classify,
   computeDue,
@@ -23,6 +28,9 @@ import {
   type WorkingCalendar,
   withAgencyOverride,
 } from '../../domain/calendar/index';
+import { buildDueRequest } from '../../domain/deadline';
+import type { Deadline } from '../../domain/rulesets';
+import type { CalendarImpact } from '../calendar-impact';
 import { cliIo } from './io';
 
 export type AgencyCalendarProvider = (
@@ -35,6 +43,10 @@ export interface CalendarCommandOptions {
   agencyProvider?: AgencyCalendarProvider;
   /** national calendar (default: bundled data) */
   calendar?: () => WorkingCalendar | Promise<WorkingCalendar>;
+  /** `calendar impact`: the open dossiers a proposed version would move (needs the database) */
+  impact?: (amendment: CalendarAmendment) => Promise<CalendarImpact>;
+  /** `--procedure CODE`: the procedure's deadline in force at the receipt (needs the database) */
+  procedureDeadline?: (procedureCode: string, at: Date) => Promise<Deadline | undefined>;
   out?: (s: string) => void;
   err?: (s: string) => void;
 }
@@ -100,13 +112,20 @@ export function calendarCommand(opts: CalendarCommandOptions = {}): Command {
   configure(
     root
       .command('due')
-      .description('compute the due instant of a deadline in working days or working hours')
+      .description(
+        "compute the due instant of a procedure's deadline, or of a deadline in working days, working hours or calendar days",
+      )
       .requiredOption(
         '--received <iso>',
         'receipt instant, ISO 8601 with offset (e.g. 2026-11-23T07:30:00+07:00)',
       )
+      .option(
+        '--procedure <code>',
+        "the procedure's deadline, unit and same-day cut-off in force at the receipt (needs DATABASE_URL)",
+      )
       .option('--working-days <n>', 'deadline in working days')
       .option('--working-hours <h>', 'deadline in working hours')
+      .option('--calendar-days <n>', 'deadline in calendar days (due on a day off → next working day)')
       .option('--agency <code>', 'use this agency calendar')
       .option(
         '--pause <start/end>',
@@ -124,16 +143,22 @@ export function calendarCommand(opts: CalendarCommandOptions = {}): Command {
     guard(
       async (o: {
         received: string;
+        procedure?: string;
         workingDays?: string;
         workingHours?: string;
+        calendarDays?: string;
         agency?: string;
         pause: string[];
         cutoff?: string;
         warningMinutes?: string;
         json?: boolean;
       }) => {
-        if ((o.workingDays === undefined) === (o.workingHours === undefined)) {
-          fail('give exactly one of --working-days and --working-hours');
+        const amounts = [o.workingDays, o.workingHours, o.calendarDays].filter((v) => v !== undefined);
+        if (amounts.length !== (o.procedure === undefined ? 1 : 0)) {
+          fail('give --procedure, or exactly one of --working-days, --working-hours and --calendar-days');
+        }
+        if (o.procedure !== undefined && o.cutoff !== undefined) {
+          fail('--procedure brings its own same-day cut-off: drop --cutoff');
         }
         const received = parseInstant(o.received);
         const pauses: Pause[] = o.pause.map((p) => {
@@ -148,18 +173,36 @@ export function calendarCommand(opts: CalendarCommandOptions = {}): Command {
             fail(`--warning-minutes must be a non-negative number, got '${o.warningMinutes}'`);
           }
         }
+        let deadline: Deadline;
+        if (o.procedure !== undefined) {
+          if (!opts.procedureDeadline) return fail(`no catalogue is configured (--procedure ${o.procedure})`);
+          const found = await opts.procedureDeadline(o.procedure, received);
+          if (!found) return fail(`unknown procedure '${o.procedure}'`);
+          deadline = found;
+        } else {
+          const calendarDays = parseNumber('--calendar-days', o.calendarDays);
+          if (calendarDays !== undefined && !Number.isInteger(calendarDays))
+            fail(`--calendar-days must be a whole number, got '${o.calendarDays}'`);
+          deadline =
+            o.workingDays !== undefined
+              ? { amount: parseNumber('--working-days', o.workingDays)!, unit: 'working_days' }
+              : o.workingHours !== undefined
+                ? { amount: parseNumber('--working-hours', o.workingHours)!, unit: 'working_hours' }
+                : { amount: calendarDays!, unit: 'calendar_days' };
+          if (o.cutoff !== undefined) deadline.sameDayCutoff = o.cutoff;
+        }
         const cal = await resolveCalendar(o.agency);
-        const res = computeDue(cal, {
-          received,
-          workingDays: parseNumber('--working-days', o.workingDays),
-          workingHours: parseNumber('--working-hours', o.workingHours),
-          pauses,
-          sameDayCutoff: o.cutoff,
-          warningWorkingMinutes,
-        });
+        const res = computeDue(
+          cal,
+          buildDueRequest(deadline, received, {
+            pauses,
+            ...(warningWorkingMinutes !== undefined && { warningWorkingMinutes }),
+          }),
+        );
         if (o.json) {
           out(
             `${JSON.stringify({
+              deadline,
               due: formatVietnamInstant(res.due),
               warning: formatVietnamInstant(res.warning),
               calendarVersion: res.calendarVersion,
@@ -224,6 +267,48 @@ export function calendarCommand(opts: CalendarCommandOptions = {}): Command {
       for (const r of rows) out(line(r));
       if (days.some((d) => d.uncertain))
         out('(?) = not fully verified against the primary text; see the data notes\n');
+    }),
+  );
+
+  configure(
+    root
+      .command('impact')
+      .description(
+        'before publishing a national calendar version: the open dossiers whose due instant it would move, and by how much',
+      )
+      .requiredOption('--version <file>', 'the new version as JSON: {version, year, add, remove, sources}')
+      .option('--json', 'print JSON'),
+  ).action(
+    guard(async (o: { version: string; json?: boolean }) => {
+      if (!opts.impact) return fail('calendar impact needs the database (set DATABASE_URL)');
+      let raw: unknown;
+      try {
+        raw = JSON.parse(await readFile(o.version, 'utf8'));
+      } catch (e) {
+        return fail(`cannot read ${o.version}: ${(e as Error).message}`);
+      }
+      const parsed = CalendarAmendmentSchema.safeParse(raw);
+      if (!parsed.success) {
+        return fail(
+          `invalid calendar version in ${o.version}: ${parsed.error.issues
+            .map((i) => `${i.path.join('.') || '(file)'}: ${i.message}`)
+            .join('; ')}`,
+        );
+      }
+      const impact = await opts.impact(parsed.data);
+      if (o.json) {
+        out(`${JSON.stringify(impact, null, 2)}\n`);
+        return;
+      }
+      out(
+        `${impact.fromVersion} → ${impact.toVersion}: ${impact.moves.length} of ${impact.checked} open dossiers move\n`,
+      );
+      for (const m of impact.moves) {
+        const sign = m.movedWorkingMinutes > 0 ? '+' : '';
+        out(
+          `${pad(m.code, 28)}  ${pad(m.agencyCode, 14)}  ${formatVietnamInstant(new Date(m.dueAt))} → ${formatVietnamInstant(new Date(m.newDueAt))}  (${sign}${m.movedWorkingMinutes} working min)\n`,
+        );
+      }
     }),
   );
 

@@ -164,7 +164,11 @@ export function catalogueCommand(opts: CatalogueCommandOptions = {}): Command {
       const rows = procedures.map((p) => [
         p.code,
         p.level,
-        p.deadlineWorkingDays !== null ? `${p.deadlineWorkingDays} ngày` : `${p.deadlineWorkingHours} giờ`,
+        p.deadlineWorkingDays !== null
+          ? `${p.deadlineWorkingDays} ngày`
+          : p.deadlineCalendarDays !== null
+            ? `${p.deadlineCalendarDays} ngày (theo lịch)`
+            : `${p.deadlineWorkingHours} giờ`,
         `${p.steps.length} bước${p.interAgency ? ' (liên thông)' : ''}`,
         p.feeVnd === null ? '—' : p.feeVnd === 0 ? 'miễn phí' : `${p.feeVnd.toLocaleString('vi-VN')} đ`,
         [p.fullyOnline ? 'toàn trình' : '', p.onlinePayment ? 'TT trực tuyến' : '']

@@ -2,12 +2,14 @@ import { Command, CommanderError } from 'commander';
 import { createCalendarStore } from '../calendars';
 import { loadConfig } from '../config';
 import { createPrisma } from '../db';
+import { procedureRulesAt } from '../reference';
 import { auditCommand } from './audit';
 import { type CalendarCommandOptions, calendarCommand } from './calendar';
 import { catalogueCommand } from './catalogue';
 import { dbCommand } from './db';
 import { devCommand } from './dev';
 import { cliDatabaseUrl } from './dev-stack';
+import { eventsCommand } from './events';
 import { keysCommand } from './keys';
 import { reportCommand } from './report';
 import { roleCommands } from './roles';
@@ -36,6 +38,15 @@ function databaseCalendars(): CalendarCommandOptions {
     calendar: () => withStore((store) => store.national()),
     agencyProvider: (code) =>
       withStore(async (store) => ((await store.agencyExists(code)) ? store.forAgency(code) : undefined)),
+    impact: (amendment) => withStore((store) => store.impact(amendment)),
+    procedureDeadline: async (code, at) => {
+      const prisma = createPrisma(loadConfig().DATABASE_URL!);
+      try {
+        return (await procedureRulesAt(prisma, code, at))?.deadline;
+      } finally {
+        await prisma.$disconnect();
+      }
+    },
   };
 }
 
@@ -52,6 +63,7 @@ export function buildProgram(): Command {
   program.addCommand(calendarCommand(databaseCalendars()));
   program.addCommand(catalogueCommand());
   program.addCommand(dbCommand());
+  program.addCommand(eventsCommand());
   program.addCommand(keysCommand());
   program.addCommand(searchAttributesCommand());
   program.addCommand(temporalCommand());

@@ -6,6 +6,7 @@ import { prepareDatabase } from '../db';
 import { onShutdown } from '../lifecycle';
 import { createLogger } from '../logger';
 import { ensureDossierSearchAttributes } from '../search-attributes';
+import { alertsSubcommands } from './alerts';
 
 /** Runs one role against external servers (configured by env), e.g. one container per role. */
 async function runRole(name: keyof Roles): Promise<void> {
@@ -14,7 +15,8 @@ async function runRole(name: keyof Roles): Promise<void> {
   if (!config.DATABASE_URL)
     throw new Error('DATABASE_URL is not set; use `motcua dev` for the embedded stack');
   const lifecycle = onShutdown(logger);
-  if (name !== 'worker') await prepareDatabase(config.DATABASE_URL, logger);
+  if (name !== 'worker')
+    await prepareDatabase(config.DATABASE_URL, logger, { ownerUrl: config.DATABASE_OWNER_URL });
   if (name === 'worker') {
     // Workflows upsert these on every transition; an unregistered one would fail every task.
     const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
@@ -39,7 +41,8 @@ async function runRole(name: keyof Roles): Promise<void> {
 }
 
 export function roleCommands(): Command[] {
-  return [
+  let alerts!: Command;
+  const commands = [
     new Command('worker')
       .description(
         'Run a Temporal worker for dossier workflows and activities (env: TEMPORAL_*, NATS_*, DATABASE_URL)',
@@ -51,5 +54,12 @@ export function roleCommands(): Command[] {
     new Command('projector')
       .description('Run the JetStream → PostgreSQL read-model projector (env: NATS_*, DATABASE_URL)')
       .action(() => runRole('projector')),
+    (alerts = new Command('alerts')
+      .description(
+        'Run the alerts consumer: dossier events → supervisor alerts (PostgreSQL, NATS alerts.<agency>.<kind>), escalation clocks, email and webhook deliveries (env: NATS_*, TEMPORAL_*, DATABASE_URL, SMTP_URL)',
+      )
+      .action(() => runRole('alerts'))),
   ];
+  for (const sub of alertsSubcommands()) alerts.addCommand(sub);
+  return commands;
 }

@@ -20,6 +20,8 @@ async function run(args: string[]) {
       stderr += s;
     },
     agencyProvider: (code) => (code === 'UBND-X' ? override : undefined),
+    procedureDeadline: async (code) =>
+      code === 'CHUNG-THUC' ? { amount: 4, unit: 'working_hours', sameDayCutoff: '15:00' } : undefined,
   });
   let exitCode = 0;
   try {
@@ -54,6 +56,7 @@ describe('motcua calendar due', () => {
       '--json',
     ]);
     expect(JSON.parse(r.stdout)).toEqual({
+      deadline: { amount: 2, unit: 'working_days' },
       due: '2026-11-25T17:00:00+07:00',
       warning: '2026-11-23T17:00:00+07:00',
       calendarVersion: 'vn-2026.1+UBND-X.3',
@@ -93,6 +96,18 @@ describe('motcua calendar due', () => {
       due: '2026-11-24T17:00:00+07:00',
       warning: '2026-11-24T16:00:00+07:00',
     });
+  });
+
+  it("uses a procedure's deadline with its same-day cut-off, as a dossier's appointment does", async () => {
+    const r = await run(['due', '--received', '2026-11-23T15:30:00+07:00', '--procedure', 'CHUNG-THUC']);
+    expect(r.stdout).toBe('2026-11-24T11:30:00+07:00\n');
+    const unknown = await run(['due', '--received', '2026-11-23T15:30:00+07:00', '--procedure', 'KHONG-CO']);
+    expect(unknown).toMatchObject({ exitCode: 2, stderr: expect.stringMatching(/unknown procedure/) });
+  });
+
+  it('rolls a calendar-day deadline that ends on a weekend to the next working day closing', async () => {
+    const r = await run(['due', '--received', '2026-11-23T09:00:00+07:00', '--calendar-days', '5']);
+    expect(r.stdout).toBe('2026-11-30T17:00:00+07:00\n');
   });
 
   it('reports provisional results for years without an official schedule', async () => {

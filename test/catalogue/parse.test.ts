@@ -38,6 +38,7 @@ describe('CSV catalogue', () => {
         level: 'commune',
         deadlineWorkingDays: 1,
         deadlineWorkingHours: null,
+        deadlineCalendarDays: null,
         sameDayCutoff: null,
         steps: [
           {
@@ -190,6 +191,7 @@ describe('JSON catalogue', () => {
           level: 'commune',
           deadlineWorkingDays: 2,
           deadlineWorkingHours: null,
+          deadlineCalendarDays: null,
           sameDayCutoff: null,
           steps: [],
           feeVnd: null,

@@ -2,7 +2,8 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { DossierEvent, DossierEventBody, PlannedStep } from '../../domain/events';
 import { type RunningServices, startServices } from '../../services/app';
 import { auditCommand } from '../../services/cli/audit';
@@ -665,16 +666,24 @@ describe('counters and rates from a generated month of traffic', () => {
     expect((await cli(auditCommand, 'verify', '--dossier', victim.code)).exitCode).toBe(0);
     const row = await services.prisma.dossierEvent.findUniqueOrThrow({ where: { id: `${victim.code}:3` } });
     const tampered = { ...(row.payload as Record<string, unknown>), occurredAt: '2026-10-01T00:00:00.000Z' };
-    // The table refuses UPDATE: tamper as a superuser would, with the trigger switched off.
-    const tamper = (payload: unknown) =>
-      services.prisma.$transaction([
-        services.prisma.$executeRawUnsafe('SET LOCAL session_replication_role = replica'),
-        services.prisma.$executeRawUnsafe(
-          'UPDATE dossier_event SET payload = $1::jsonb WHERE id = $2',
+    // The table refuses UPDATE (and the app's role cannot disable the trigger): tamper as the
+    // schema owner would, with the trigger switched off.
+    const tamper = async (payload: unknown) => {
+      const owner = new pg.Client({ connectionString: inject('stack').databaseOwnerUrl });
+      await owner.connect();
+      try {
+        await owner.query('BEGIN');
+        await owner.query('ALTER TABLE dossier_event DISABLE TRIGGER USER');
+        await owner.query('UPDATE dossier_event SET payload = $1::jsonb WHERE id = $2', [
           JSON.stringify(payload),
           row.id,
-        ),
-      ]);
+        ]);
+        await owner.query('ALTER TABLE dossier_event ENABLE TRIGGER USER');
+        await owner.query('COMMIT');
+      } finally {
+        await owner.end();
+      }
+    };
     await tamper(tampered);
     try {
       const res = await cli(auditCommand, 'verify', '--dossier', victim.code);

@@ -119,6 +119,19 @@ beforeAll(async () => {
       channel: 'direct',
       applicantName: 'Trần Thị Bích',
       receivedAt: d.receivedAt(),
+      // Liên thông: the province's in-time dossier plans its first step at the commune (a handoff
+      // names only the agency a step plans).
+      ...(name === 'tinhInTime' && {
+        steps: [
+          {
+            key: 'xac-minh',
+            name: 'Xác minh tại xã',
+            agencyCode: 'X-AN-BINH',
+            role: 'officer',
+            budgetWorkingHours: 8,
+          },
+        ],
+      }),
     };
     const handle = await client.workflow.start('dossierWorkflow', {
       workflowId: idOf(name),

@@ -1,0 +1,106 @@
+import {
+  computeDue,
+  type DueRequest,
+  type DueResult,
+  extendDue,
+  type Pause,
+  type WorkingCalendar,
+  workingMinutesPerDay,
+  workingMsBetween,
+} from './calendar';
+import type { Deadline } from './rulesets';
+
+/**
+ * The one place a due request is built from a procedure's deadline: the activities (receipt,
+ * supplement, impact of a calendar), `GET /v1/calendar/due` and `motcua calendar due` all call
+ * it, so the same-day cut-off and the unit are never forgotten.
+ */
+
+/** A catalogue procedure's deadline columns (exactly one of the three amounts is set). */
+export interface ProcedureDeadlineColumns {
+  deadlineWorkingDays: number | null;
+  deadlineWorkingHours: number | null;
+  deadlineCalendarDays?: number | null;
+  sameDayCutoff: string | null;
+}
+
+export function deadlineOf(p: ProcedureDeadlineColumns): Deadline {
+  const cutoff = p.sameDayCutoff === null ? {} : { sameDayCutoff: p.sameDayCutoff };
+  if (p.deadlineWorkingHours !== null)
+    return { amount: p.deadlineWorkingHours, unit: 'working_hours', ...cutoff };
+  if (p.deadlineCalendarDays !== undefined && p.deadlineCalendarDays !== null)
+    return { amount: p.deadlineCalendarDays, unit: 'calendar_days', ...cutoff };
+  return { amount: p.deadlineWorkingDays ?? 0, unit: 'working_days', ...cutoff };
+}
+
+export function buildDueRequest(
+  deadline: Deadline,
+  received: Date,
+  opts: { pauses?: Pause[]; warningWorkingMinutes?: number } = {},
+): DueRequest {
+  const req: DueRequest = { received };
+  if (deadline.unit === 'working_days') req.workingDays = deadline.amount;
+  else if (deadline.unit === 'working_hours') req.workingHours = deadline.amount;
+  else req.calendarDays = deadline.amount;
+  if (deadline.sameDayCutoff !== undefined) req.sameDayCutoff = deadline.sameDayCutoff;
+  if (opts.pauses && opts.pauses.length > 0) req.pauses = opts.pauses;
+  if (opts.warningWorkingMinutes !== undefined) req.warningWorkingMinutes = opts.warningWorkingMinutes;
+  return req;
+}
+
+/**
+ * The deadline in working hours, for step budgets: one working day = the office's working
+ * minutes per day (`workingMinutesPerDay`, 8 h by default). A calendar-day deadline is counted
+ * as that many working days (an upper bound).
+ */
+export function deadlineWorkingHours(deadline: Deadline, minutesPerDay = workingMinutesPerDay()): number {
+  return deadline.unit === 'working_hours' ? deadline.amount : (deadline.amount * minutesPerDay) / 60;
+}
+
+const HOUR_MS = 3_600_000;
+
+export interface ClockInput {
+  deadline: Deadline;
+  receivedAt: Date;
+  /** Every supplement pause so far. */
+  pauses: Pause[];
+  /** The appointment moved once (Mẫu 04): the extension keeps its working-time length. */
+  extension?: { originalDueAt: Date; dueAt: Date };
+}
+
+export interface Clock extends DueResult {
+  /** The legal due instant before the extension (= due without one). */
+  originalDue: Date;
+}
+
+/**
+ * The due instant of a dossier recomputed from receipt with every pause (supplement received,
+ * impact of a new calendar); an extension already granted keeps its working-time length after
+ * the (moved) legal due instant.
+ */
+export function recomputeClock(calendar: WorkingCalendar, input: ClockInput): Clock {
+  const legal = computeDue(
+    calendar,
+    buildDueRequest(input.deadline, input.receivedAt, { pauses: input.pauses }),
+  );
+  if (!input.extension) return { ...legal, originalDue: legal.due };
+  const { originalDueAt, dueAt } = input.extension;
+  const extensionMs = workingMsBetween(calendar, originalDueAt, dueAt);
+  const moved =
+    extensionMs > 0
+      ? computeDue(calendar, {
+          received: legal.due,
+          workingHours: extensionMs / HOUR_MS,
+          pauses: input.pauses,
+          warningWorkingMinutes: 0,
+        }).due
+      : new Date(Math.max(dueAt.getTime(), legal.due.getTime() + 1));
+  const extended = extendDue(calendar, legal, { newDue: moved });
+  return {
+    due: extended.due,
+    warning: extended.warning,
+    calendarVersion: extended.calendarVersion,
+    provisional: extended.provisional,
+    originalDue: legal.due,
+  };
+}

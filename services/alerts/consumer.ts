@@ -1,0 +1,255 @@
+import { AckPolicy, type ConsumerMessages, DeliverPolicy, type JsMsg } from '@nats-io/jetstream';
+import { nanos } from '@nats-io/nats-core';
+import {
+  type Client,
+  type SignalDefinition,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+} from '@temporalio/client';
+import {
+  type AlertDecision,
+  alertDecision,
+  type EscalationPolicy,
+  escalationWorkingHours,
+} from '../../domain/alerts';
+import type { DossierEvent } from '../../domain/events';
+import {
+  alertEscalationWorkflow,
+  alertSettledSignal,
+  escalationWorkflowId,
+  supplementReceivedSignal,
+  supplementWatchWorkflow,
+  supplementWatchWorkflowId,
+} from '../../workflows/alerts';
+import { type Config, eventSigningKeys } from '../config';
+import type { PrismaClient } from '../db';
+import { quarantineMessage } from '../event-quarantine';
+import { readSignedEvent, streamMessageOf } from '../event-reader';
+import type { Logger } from '../logger';
+import { ensureAlertStream, type Nats } from '../nats';
+import { createNotifier, type Notifier, startDispatcher } from './dispatch';
+import { publishAlert } from './publish';
+import { type AlertRow, closeAlerts, loadAgencies, raiseAlert } from './store';
+
+export interface AlertsConsumerDeps {
+  config: Pick<
+    Config,
+    | 'NATS_STREAM'
+    | 'NATS_ALERT_STREAM'
+    | 'NATS_DUPLICATE_WINDOW_HOURS'
+    | 'TEMPORAL_TASK_QUEUE'
+    | 'ALERT_ESCALATION_WORKING_HOURS'
+    | 'ALERT_SUPPLEMENT_WAITING_WORKING_HOURS'
+    | 'SMTP_URL'
+    | 'ALERT_EMAIL_FROM'
+    | 'PUBLIC_BASE_URL'
+    | 'MOTCUA_EVENT_SIGNING_KEYS'
+  >;
+  logger: Logger;
+  prisma: PrismaClient;
+  nats: Nats;
+  temporal: Client;
+  durableName?: string;
+  /** Tests replace the email/webhook sender. */
+  notifier?: Notifier;
+}
+
+export interface RunningAlertsConsumer {
+  done: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Redelivery delays after a failure (JetStream `backoff`), then the last one repeats. */
+const BACKOFF_MS = [1_000, 2_000, 5_000, 10_000, 30_000, 60_000];
+
+/**
+ * Alerts consumer: DOSSIER_EVENTS → alert rows, `alerts.<agency>.<kind>` messages, escalation
+ * clocks (Temporal) and the supplement watch. Every step is idempotent (unique alert per kind and
+ * source event, message ids, workflow ids), so a redelivered event changes nothing.
+ */
+export async function startAlertsConsumer(deps: AlertsConsumerDeps): Promise<RunningAlertsConsumer> {
+  const { config, prisma, nats, temporal, durableName = 'alerts' } = deps;
+  const log = deps.logger.child({ consumer: durableName });
+  await ensureAlertStream(nats.jsm, config);
+  try {
+    await nats.jsm.consumers.info(config.NATS_STREAM, durableName);
+  } catch {
+    await nats.jsm.consumers.add(config.NATS_STREAM, {
+      durable_name: durableName,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      ack_wait: nanos(30_000),
+      max_ack_pending: 1000,
+      backoff: BACKOFF_MS.map((ms) => nanos(ms)),
+      // Never give up on an event: after the backoff list, every minute until it goes through.
+      max_deliver: 100_000,
+    });
+    log.info('durable consumer created');
+  }
+  const consumer = await nats.js.consumers.get(config.NATS_STREAM, durableName);
+  const keys = eventSigningKeys(config);
+  const policy: EscalationPolicy = config.ALERT_ESCALATION_WORKING_HOURS;
+  const dispatcher = startDispatcher({
+    prisma,
+    notifier: deps.notifier ?? createNotifier(config),
+    logger: log,
+  });
+
+  const startEscalation = async (alert: AlertRow) => {
+    try {
+      await temporal.workflow.start(alertEscalationWorkflow, {
+        workflowId: escalationWorkflowId(alert.id),
+        taskQueue: config.TEMPORAL_TASK_QUEUE,
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        workflowIdConflictPolicy: 'FAIL',
+        args: [
+          {
+            alertId: alert.id,
+            kind: alert.kind as never,
+            agencyCode: alert.agencyCode!,
+            raisedAt: alert.raisedAt.toISOString(),
+            workingHours: escalationWorkingHours(policy, alert.kind as never),
+          },
+        ],
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
+  };
+
+  const signal = async (workflowId: string, def: SignalDefinition<[]>) => {
+    try {
+      await temporal.workflow.getHandle(workflowId).signal(def);
+    } catch (err) {
+      // Already finished (escalated to the top, or the watch ended): nothing to stop.
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+    }
+  };
+
+  const holdingAgency = async (event: DossierEvent): Promise<{ receiving: string; holding?: string }> => {
+    if (event.type === 'dossier.received') return { receiving: event.payload.agencyCode };
+    const row = await prisma.dossier.findUnique({
+      where: { code: event.dossierCode },
+      select: { agencyCode: true, currentAgencyCode: true },
+    });
+    const fromEvent =
+      'agencyCode' in event.payload ? (event.payload.agencyCode as string | undefined) : undefined;
+    const receiving = row?.agencyCode ?? fromEvent ?? '';
+    return { receiving, holding: fromEvent ?? row?.currentAgencyCode ?? undefined };
+  };
+
+  const apply = async (event: DossierEvent, decision: AlertDecision, receiving: string) => {
+    const ctx = { dossierCode: event.dossierCode, workflowId: event.workflowId, eventId: event.id };
+    if (decision.raise.length > 0) {
+      const agencies = await loadAgencies(prisma);
+      for (const toRaise of decision.raise) {
+        const { alert, created } = await raiseAlert(prisma, agencies, toRaise);
+        // Published and started even when the row existed: a crash may have come in between;
+        // the message id and the workflow id make the repeat a no-op.
+        await publishAlert(nats.js, alert, 'raised');
+        await startEscalation(alert);
+        if (created) {
+          dispatcher.poke();
+          log.info(
+            { ...ctx, alertId: alert.id, kind: alert.kind, agencyCode: alert.agencyCode },
+            'alert raised',
+          );
+        }
+      }
+    }
+    for (const close of decision.close) {
+      for (const alert of await closeAlerts(prisma, close)) {
+        await publishAlert(nats.js, alert, 'closed');
+        await signal(escalationWorkflowId(alert.id), alertSettledSignal);
+        log.info({ ...ctx, alertId: alert.id, kind: alert.kind, reason: close.reason }, 'alert closed');
+      }
+    }
+    const watch = decision.supplementWatch;
+    if (watch?.action === 'start') {
+      const agencyCode = (await holdingAgency(event)).holding ?? receiving;
+      await temporal.workflow.start(supplementWatchWorkflow, {
+        workflowId: supplementWatchWorkflowId(event.dossierCode),
+        taskQueue: config.TEMPORAL_TASK_QUEUE,
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        args: [
+          {
+            dossierCode: event.dossierCode,
+            sourceId: watch.sourceId,
+            requestedAt: watch.requestedAt,
+            agencyCode,
+            workingHours: config.ALERT_SUPPLEMENT_WAITING_WORKING_HOURS,
+            escalationWorkingHours: escalationWorkingHours(policy, 'supplement_waiting'),
+          },
+        ],
+      });
+    } else if (watch?.action === 'end') {
+      await signal(supplementWatchWorkflowId(event.dossierCode), supplementReceivedSignal);
+    }
+  };
+
+  const handle = async (m: JsMsg) => {
+    // Signed by our workers and readable, or quarantined (the same row and operator alert the
+    // projector records for that message): a forged event never raises a supervisor alert.
+    const msg = streamMessageOf(m);
+    const read = readSignedEvent(keys, msg);
+    if (!read.ok) {
+      try {
+        await quarantineMessage(prisma, msg, {
+          reason: read.reason,
+          detail: read.detail,
+          ...read.envelope,
+          authentic: read.reason === 'unreadable',
+        });
+        log.warn({ streamSeq: m.seq, subject: m.subject, reason: read.reason }, 'dossier event quarantined');
+        m.term();
+      } catch (err) {
+        log.error({ streamSeq: m.seq, err }, 'could not quarantine, redelivering');
+        m.nak(BACKOFF_MS.at(-1));
+      }
+      return;
+    }
+    const event = read.event;
+    try {
+      const agencies = await holdingAgency(event);
+      const decision = alertDecision(event, {
+        receivingAgencyCode: agencies.receiving,
+        ...(agencies.holding && { holdingAgencyCode: agencies.holding }),
+      });
+      await apply(event, decision, agencies.receiving);
+      await m.ackAck();
+    } catch (err) {
+      log.error(
+        { dossierCode: event.dossierCode, eventId: event.id, err },
+        'alert handling failed, redelivering',
+      );
+      // An explicit delay: nats-server 2.9 redelivers a bare nak at once.
+      const attempt = Math.max(0, m.info.deliveryCount - 1);
+      m.nak(BACKOFF_MS[Math.min(attempt, BACKOFF_MS.length - 1)]);
+    }
+  };
+
+  let messages: ConsumerMessages | undefined;
+  let stopping = false;
+  const done = (async () => {
+    while (!stopping) {
+      try {
+        messages = await consumer.consume({ max_messages: 256 });
+        for await (const m of messages) await handle(m);
+      } catch (err) {
+        if (stopping) break;
+        log.error({ err }, 'consume loop failed, restarting');
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
+  })();
+  return {
+    done,
+    stop: async () => {
+      stopping = true;
+      await messages?.close();
+      await done;
+      await dispatcher.stop();
+    },
+  };
+}
