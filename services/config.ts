@@ -112,6 +112,8 @@ const envSchema = z.object({
   MOTCUA_TEMPORAL_BIN: z.string().optional(),
   MOTCUA_TEMPORAL_TEST_SERVER: z.string().optional(),
   MOTCUA_NATS_BIN: z.string().optional(),
+  /** Report periods (Circular 01/2020): calendar months, or `mid-month` (15th of the previous month → 14th). */
+  MOTCUA_REPORT_PERIOD: z.enum(['calendar', 'mid-month']).default('calendar'),
 });
 
 export type Config = z.infer<typeof envSchema>;

@@ -20,6 +20,7 @@ import type { SigningKeys } from './event-signature';
 import { chainHash, GENESIS_HASH } from './eventlog';
 import type { Logger } from './logger';
 import type { Nats } from './nats';
+import { recordCounters } from './rates/counters';
 
 export type ProjectionResult = 'applied' | 'duplicate' | 'out_of_order';
 
@@ -127,6 +128,7 @@ export async function projectEvent(
       });
       if (moved.count !== 1) throw new Error(`concurrent projection of ${event.id}`);
     }
+    await recordCounters(tx, event, dossier); // counter buckets, in this transaction (issue 10)
     await tx.dossierEvent.create({
       data: {
         id: event.id,

@@ -14,6 +14,7 @@ import type { Config } from '../config';
 import type { PrismaClient } from '../db';
 import type { Logger } from '../logger';
 import type { Nats } from '../nats';
+import { rateRoutes } from '../rates/routes';
 import { procedureRulesAt } from '../reference';
 import { registerAuth } from './auth';
 import { registerErrorHandling } from './errors';
@@ -78,6 +79,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   });
   await app.register(keyRoutes, { prisma: deps.prisma });
   await app.register(catalogueRoutes, { prisma: deps.prisma });
+  await app.register(rateRoutes, { prisma: deps.prisma, temporal: deps.temporal });
   await app.register(alertRoutes, {
     config: deps.config,
     prisma: deps.prisma,

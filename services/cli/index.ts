@@ -3,6 +3,7 @@ import { createCalendarStore } from '../calendars';
 import { loadConfig } from '../config';
 import { createPrisma } from '../db';
 import { procedureRulesAt } from '../reference';
+import { auditCommand } from './audit';
 import { type CalendarCommandOptions, calendarCommand } from './calendar';
 import { catalogueCommand } from './catalogue';
 import { dbCommand } from './db';
@@ -10,6 +11,7 @@ import { devCommand } from './dev';
 import { cliDatabaseUrl } from './dev-stack';
 import { eventsCommand } from './events';
 import { keysCommand } from './keys';
+import { reportCommand } from './report';
 import { roleCommands } from './roles';
 import { searchAttributesCommand } from './search-attributes';
 import { temporalCommand } from './temporal';
@@ -66,6 +68,8 @@ export function buildProgram(): Command {
   program.addCommand(searchAttributesCommand());
   program.addCommand(temporalCommand());
   program.addCommand(testCommand());
+  program.addCommand(reportCommand());
+  program.addCommand(auditCommand());
   return program;
 }
 
