@@ -5,8 +5,12 @@ import { z } from 'zod';
 /** Repository root (services/ lives directly under it). */
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-/** Default of WORKER_MAX_CACHED_WORKFLOWS (see bench/results/README.md for the memory it bounds). */
-export const DEFAULT_MAX_CACHED_WORKFLOWS = 1000;
+/**
+ * Default of WORKER_MAX_CACHED_WORKFLOWS. A cached dossier workflow costs about 1 MB of worker
+ * memory (bench/results/README.md), so 250 keeps the cache near 300 MB; dossiers wait days between
+ * tasks, so an evicted one just replays its short history when it next moves.
+ */
+export const DEFAULT_MAX_CACHED_WORKFLOWS = 250;
 
 const port = z.coerce.number().int().min(0).max(65535);
 

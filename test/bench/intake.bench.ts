@@ -145,35 +145,41 @@ export const intake: Scenario = {
       const best = rows.reduce((a, b) => (b.intake.perSecond > a.intake.perSecond ? b : a));
       const bestBare = rows.reduce((a, b) => (b.bareTemporal.perSecond > a.bareTemporal.perSecond ? b : a));
 
-      // ── Profile at the best concurrency ──
-      log(`intake: profiling ${durationMs / 1000} s at concurrency ${best.concurrency}…`);
+      // ── Profile at the best concurrency: intake, then bare starts, CPU per operation ──
       const pids = Object.fromEntries(bench.stack.processes.map((p) => [p.name, p.pid]));
-      const cpuBefore = {
-        self: process.cpuUsage(),
-        servers: Object.fromEntries(
+      const cpuPerOp = async <T extends { count: number }>(run: () => Promise<T>) => {
+        const self = process.cpuUsage();
+        const servers = Object.fromEntries(
           await Promise.all(
             Object.entries(pids).map(async ([n, pid]) => [n, await cpuMsOfTree(pid)] as const),
           ),
-        ),
-      };
-      const firstProfiled = intakeCodes.length;
-      const { result: profiled, profile } = await withCpuProfile(() =>
-        closedLoop(best.concurrency, durationMs, intakeOnce),
-      );
-      const cpuAfterSelf = process.cpuUsage(cpuBefore.self);
-      const cpuPerIntakeMs: Record<string, number> = {
-        'bench process (api + worker + projector, all threads)': round(
-          (cpuAfterSelf.user + cpuAfterSelf.system) / 1000 / Math.max(1, profiled.count),
-          2,
-        ),
-      };
-      for (const [n, pid] of Object.entries(pids)) {
-        cpuPerIntakeMs[n] = round(
-          ((await cpuMsOfTree(pid)) - cpuBefore.servers[n]!) / Math.max(1, profiled.count),
-          2,
         );
-      }
+        const result = await run();
+        const used = process.cpuUsage(self);
+        const n = Math.max(1, result.count);
+        const perOp: Record<string, number> = {
+          'bench process (all threads)': round((used.user + used.system) / 1000 / n, 2),
+        };
+        for (const [name, pid] of Object.entries(pids)) {
+          perOp[name] = round(((await cpuMsOfTree(pid)) - servers[name]!) / n, 2);
+        }
+        return { result, perOp };
+      };
+      log(`intake: profiling ${durationMs / 1000} s at concurrency ${best.concurrency}…`);
+      const firstProfiled = intakeCodes.length;
+      const {
+        result: { result: profiled, profile },
+        perOp: cpuPerIntakeMs,
+      } = await cpuPerOp(async () => {
+        const r = await withCpuProfile(() => closedLoop(best.concurrency, durationMs, intakeOnce));
+        return { ...r, count: r.result.count };
+      });
       const cpu = summariseCpuProfile(profile);
+      log(`intake: bare Temporal ${durationMs / 1000} s at concurrency ${best.concurrency} for comparison…`);
+      const firstBare = baselineCodes.length;
+      const { result: bareProfiled, perOp: cpuPerBareMs } = await cpuPerOp(() =>
+        closedLoop(best.concurrency, durationMs, bareOnce),
+      );
 
       const sample = intakeCodes.slice(firstProfiled, firstProfiled + 200).filter((_, i) => i % 10 === 0);
       const intakeHistory = meanBreakdown(
@@ -181,7 +187,7 @@ export const intake: Scenario = {
           sample.map(async (code) => breakdownHistory(await historyOf(client, workflowIdFor(code)))),
         ),
       );
-      const bareSample = baselineCodes.slice(-20);
+      const bareSample = baselineCodes.slice(firstBare, firstBare + 200).filter((_, i) => i % 10 === 0);
       const bareHistory = meanBreakdown(
         await Promise.all(bareSample.map(async (id) => breakdownHistory(await historyOf(client, id)))),
       );
@@ -199,8 +205,15 @@ export const intake: Scenario = {
           p99Ms: profiled.p99Ms,
           count: profiled.count,
         },
+        bareRun: {
+          perSecond: bareProfiled.perSecond,
+          p50Ms: bareProfiled.p50Ms,
+          p99Ms: bareProfiled.p99Ms,
+          count: bareProfiled.count,
+        },
         cpuMsPerIntake: cpuPerIntakeMs,
-        mainThreadCpu: cpu,
+        cpuMsPerBareStart: cpuPerBareMs,
+        mainThreadCpu: { ...cpu, busyMsPerIntake: round(cpu.busyMs / Math.max(1, profiled.count), 2) },
         historyPerIntake: intakeHistory,
         historyPerBareStart: bareHistory,
         projectorLag: {
@@ -251,6 +264,7 @@ export const intake: Scenario = {
               `${String(r.concurrency).padStart(5)}${String(r.intake.perSecond).padStart(10)}${String(r.intake.p50Ms).padStart(8)}${String(r.intake.p99Ms).padStart(8)}${String(r.bareTemporal.perSecond).padStart(9)}${String(r.bareTemporal.p99Ms).padStart(8)}${String(r.ratio).padStart(7)}`,
           ),
           `CPU ms per intake: ${JSON.stringify(cpuPerIntakeMs)}`,
+          `CPU ms per bare start: ${JSON.stringify(cpuPerBareMs)}`,
           `main thread CPU by library: ${cpu.buckets.map((b) => `${b.bucket} ${b.share}%`).join(', ')}`,
           `per intake in Temporal: ${JSON.stringify(intakeHistory)}`,
           `per bare start: ${JSON.stringify(bareHistory)}`,

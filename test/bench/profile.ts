@@ -25,7 +25,7 @@ export function bucketOf(url: string, functionName: string): string {
     if (functionName === '(idle)') return 'idle';
     if (functionName === '(garbage collector)') return 'garbage collector';
     if (functionName === '(program)') return 'native (program)';
-    return 'native';
+    return 'native (V8 builtins, addons)';
   }
   const rules: [RegExp, string][] = [
     [/node_modules\/@temporalio\//, 'Temporal SDK (client, worker, core bridge)'],

@@ -95,7 +95,10 @@ async function bareInserts(
       sql,
       cols.map((c) => {
         const v = row[c];
-        return v !== null && typeof v === 'object' && !(v instanceof Date) ? JSON.stringify(v) : v;
+        // json columns go as text; arrays (text[] columns) and dates as pg converts them
+        return v !== null && typeof v === 'object' && !(v instanceof Date) && !Array.isArray(v)
+          ? JSON.stringify(v)
+          : v;
       }),
     );
   }

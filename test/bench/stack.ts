@@ -84,7 +84,9 @@ export async function cpuMsOfTree(rootPid: number): Promise<number> {
       const raw = await readFile(`/proc/${entry}/stat`, 'utf8');
       // Fields after the command name (which may contain spaces) start after the last ')'.
       const fields = raw.slice(raw.lastIndexOf(')') + 2).split(' ');
-      stats.set(Number(entry), { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) });
+      // utime + stime, plus cutime + cstime: children already reaped (PostgreSQL backends) still count.
+      const ticks = [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0);
+      stats.set(Number(entry), { ppid: Number(fields[1]), ticks });
     } catch {
       // the process ended meanwhile
     }
