@@ -185,6 +185,8 @@ export function slope(points: readonly { x: number; y: number }[]): number {
 export interface BenchArgs {
   help: boolean;
   quick: boolean;
+  /** Only rewrite README.md from the existing summary.json (after editing analysis.md). */
+  render: boolean;
   scenarios: string[];
   outDir: string;
   /** Open dossiers for the worker memory scenario (overrides the quick/full default). */
@@ -194,7 +196,7 @@ export interface BenchArgs {
 export class UsageError extends Error {}
 
 export function parseArgs(argv: readonly string[], known: readonly string[]): BenchArgs {
-  const out: BenchArgs = { help: false, quick: false, scenarios: [], outDir: 'bench/results' };
+  const out: BenchArgs = { help: false, quick: false, render: false, scenarios: [], outDir: 'bench/results' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = () => {
@@ -204,6 +206,7 @@ export function parseArgs(argv: readonly string[], known: readonly string[]): Be
     };
     if (a === '--help' || a === '-h') out.help = true;
     else if (a === '--quick') out.quick = true;
+    else if (a === '--render') out.render = true;
     else if (a === '--scenario' || a === '-s') out.scenarios.push(...value().split(','));
     else if (a.startsWith('--scenario=')) out.scenarios.push(...a.slice('--scenario='.length).split(','));
     else if (a === '--out') out.outDir = value();
@@ -235,6 +238,7 @@ export function usage(known: readonly string[]): string {
     '  --scenario NAME  run only NAME (repeatable or comma-separated); other keys keep their last values',
     '  --open LIST      open-dossier checkpoints of the worker scenario (default 1k,10k; full run adds 100k)',
     '  --out DIR        where summary.json and README.md go',
+    '  --render         only rewrite README.md from summary.json and the hand-written analysis.md',
   ].join('\n');
 }
 

@@ -68,23 +68,102 @@ function machine(): Machine {
   };
 }
 
-export function readme(summary: Summary, profileText: string): string {
+type Json = Record<string, any>;
+
+/** Tables of this run's scenario details (intake profile, worker memory) for the README. */
+export function detailSections(details: Json): string {
+  const out: string[] = [];
+  const intakeRows = details.intake?.rows as Json[] | undefined;
+  if (intakeRows) {
+    out.push(
+      '## Intake by concurrency (this run)',
+      '',
+      '| concurrency | intake/s | p50 ms | p99 ms | bare Temporal/s | bare p99 ms | ratio |',
+      '|---|---|---|---|---|---|---|',
+      ...intakeRows.map(
+        (r) =>
+          `| ${r.concurrency} | ${r.intake.perSecond} | ${r.intake.p50Ms} | ${r.intake.p99Ms} | ${r.bareTemporal.perSecond} | ${r.bareTemporal.p99Ms} | ${r.ratio} |`,
+      ),
+      '',
+    );
+  }
+  const profile = details.intake?.profile as Json | undefined;
+  if (profile) {
+    const cpuRows = Object.keys(profile.cpuMsPerIntake).map(
+      (k) => `| ${k} | ${profile.cpuMsPerIntake[k]} | ${profile.cpuMsPerBareStart?.[k] ?? '—'} |`,
+    );
+    const h = profile.historyPerIntake as Json;
+    const b = profile.historyPerBareStart as Json;
+    const acts = (x: Json) =>
+      Object.entries(x.activities as Json)
+        .map(([n, a]) => `${n} ×${a.count}: queue ${a.queueMs} ms, run ${a.runMs} ms`)
+        .join('; ') || 'none';
+    out.push(
+      `## Intake profile (this run, concurrency ${profile.concurrency})`,
+      '',
+      `Profiled run: ${profile.run.perSecond} intakes/s (p50 ${profile.run.p50Ms} ms, p99 ${profile.run.p99Ms} ms); bare starts right after: ${profile.bareRun?.perSecond ?? '—'}/s.`,
+      '',
+      '| CPU ms per operation | per intake | per bare start + update |',
+      '|---|---|---|',
+      ...cpuRows,
+      '',
+      `Main thread of the bench process (API, activities, projector; workflow code runs in the SDK's workflow thread and Temporal core in Rust threads, not sampled here): ${profile.mainThreadCpu.busyMsPerIntake ?? '—'} ms busy per intake — ${(
+        profile.mainThreadCpu.buckets as Json[]
+      )
+        .slice(0, 8)
+        .map((x) => `${x.bucket} ${x.share}%`)
+        .join(', ')}.`,
+      '',
+      '| inside Temporal, mean per operation (until its Update completed) | intake | bare start |',
+      '|---|---|---|',
+      `| start → Update completed, ms | ${h.startToUpdateDoneMs} | ${b.startToUpdateDoneMs} |`,
+      `| workflow tasks | ${h.workflowTasks} | ${b.workflowTasks} |`,
+      `| waiting for a worker (workflow task schedule → start), ms | ${h.workflowTaskQueueMs} | ${b.workflowTaskQueueMs} |`,
+      `| running workflow tasks, ms | ${h.workflowTaskRunMs} | ${b.workflowTaskRunMs} |`,
+      `| activities | ${acts(h)} | ${acts(b)} |`,
+      '',
+      `PostgreSQL transactions (autocommitted statements included) per intake: ${profile.postgresTransactionsPerIntake ?? '—'}.`,
+      '',
+      `Projector: ${profile.projectorLag.projectedTwoSecondsAfterRun} of the last ${profile.projectorLag.lastIntakes} intakes were projected 2 s after the run.`,
+      '',
+    );
+  }
+  const worker = details.worker?.variants as Json[] | undefined;
+  if (worker) {
+    out.push(
+      '## Worker memory (this run)',
+      '',
+      '| worker | cache (workflows) | RSS MB by open dossiers |',
+      '|---|---|---|',
+      ...worker.map(
+        (v) =>
+          `| ${v.variant} | ${v.maxCachedWorkflows} | ${(v.points as Json[]).map((p) => `${p.open.toLocaleString('en-US')}: ${p.rssMb}`).join(' · ')} |`,
+      ),
+      '',
+    );
+  }
+  return out.join('\n');
+}
+
+export function readme(summary: Summary, analysis: string): string {
   return [
     '# Benchmark results',
     '',
     'Written by `npm run bench` (test/bench/run.ts); issue 12 lists the keys and targets. Each',
     'scenario runs side by side with its baseline in the same run, on a stack started through',
-    'services/infra (Temporal dev server, NATS JetStream, embedded PostgreSQL).',
+    'services/infra (Temporal dev server, NATS JetStream, embedded PostgreSQL). `summary.json` has',
+    'the same keys with more detail; `analysis.md` (below) is written by hand.',
     '',
     `**Machine:** ${machineLine(summary.machine, summary.generatedAt)}.`,
     '',
     summary.quick
-      ? '**These numbers come from a `--quick` smoke run on a machine shared by several engineers at the time; they are indicative only. Final numbers come from a full run (`npm run bench`) on a quiet machine.**'
+      ? '**These numbers come from `--quick` smoke runs on a machine shared by several engineers at the time (load average above the core count); they are indicative only. Final numbers come from a full run (`npm run bench`) on a quiet machine.**'
       : '**Full run.** Numbers are only comparable between runs on a quiet machine.',
     '',
     summaryTable(summary),
     '',
-    profileText,
+    detailSections(summary.details as Json),
+    analysis,
     '',
   ].join('\n');
 }
@@ -110,6 +189,18 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (args.help) {
     console.log(usage(names));
+    return 0;
+  }
+  if (args.render) {
+    const dir = resolve(args.outDir);
+    const summary = await previousSummary(join(dir, 'summary.json'));
+    if (!summary?.metrics) {
+      console.error(`no summary.json in ${dir}: run the benchmarks first`);
+      return 1;
+    }
+    const analysis = await readFile(join(dir, 'analysis.md'), 'utf8').catch(() => '');
+    await writeFile(join(dir, 'README.md'), readme(summary as Summary, analysis));
+    console.log(`→ ${join(dir, 'README.md')}`);
     return 0;
   }
   const t0 = performance.now();
@@ -175,8 +266,8 @@ export async function main(argv: string[]): Promise<number> {
   });
   await writeFile(summaryPath, `${JSON.stringify(summary, null, 2)}\n`);
   const readmePath = join(outDir, 'README.md');
-  const profileText = await readFile(join(outDir, 'PROFILE.md'), 'utf8').catch(() => '');
-  await writeFile(readmePath, readme(summary, profileText));
+  const analysis = await readFile(join(outDir, 'analysis.md'), 'utf8').catch(() => '');
+  await writeFile(readmePath, readme(summary, analysis));
   log(`→ ${summaryPath}\n→ ${readmePath}`);
   console.log(summaryTable(summary));
   return failures.length > 0 ? 1 : 0;
