@@ -290,6 +290,8 @@ export const intake: Scenario = {
     } finally {
       baselineWorker.shutdown();
       await baselineRun.catch(() => {});
+      // Streams of one server may not share subjects: the next scenario makes its own.
+      await services.nats.jsm.streams.delete(config.NATS_STREAM).catch(() => {});
       await services.stop();
     }
   },

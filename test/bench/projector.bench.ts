@@ -203,6 +203,8 @@ export const projector: Scenario = {
     } finally {
       await db.end();
       await prisma.$disconnect();
+      // Streams of one server may not share subjects: the next scenario makes its own.
+      await nats.jsm.streams.delete(config.NATS_STREAM).catch(() => {});
       await nats.close();
     }
   },
