@@ -15,6 +15,13 @@ const safeJson = (s: string): unknown => {
 /** Repository root (services/ lives directly under it). */
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
+/**
+ * Default of WORKER_MAX_CACHED_WORKFLOWS. A cached dossier workflow costs about 1 MB of worker
+ * memory (bench/results/README.md), so 250 keeps the cache near 300 MB; dossiers wait days between
+ * tasks, so an evicted one just replays its short history when it next moves.
+ */
+export const DEFAULT_MAX_CACHED_WORKFLOWS = 250;
+
 const port = z.coerce.number().int().min(0).max(65535);
 
 const envSchema = z.object({
@@ -29,6 +36,16 @@ const envSchema = z.object({
   TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('motcua-dossiers'),
+  /**
+   * Workflows a worker keeps in its sticky cache. Bounds its memory however many dossiers are
+   * open; an evicted dossier replays its (short) history on its next task. 0 disables the cache.
+   */
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(DEFAULT_MAX_CACHED_WORKFLOWS),
+  /** All cached workflows share one V8 context (SDK default; far less memory per workflow). */
+  WORKER_REUSE_V8_CONTEXT: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
   NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222'),
   NATS_STREAM: z
     .string()

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { type Activities, createActivities } from '../activities';
 import { createCalendarStore } from './calendars';
-import { type Config, eventSigningKeys } from './config';
+import { type Config, DEFAULT_MAX_CACHED_WORKFLOWS, eventSigningKeys } from './config';
 import type { PrismaClient } from './db';
 import type { Logger } from './logger';
 import type { Nats } from './nats';
@@ -15,12 +15,20 @@ export interface WorkerDeps {
     Config,
     'TEMPORAL_ADDRESS' | 'TEMPORAL_NAMESPACE' | 'TEMPORAL_TASK_QUEUE' | 'MOTCUA_EVENT_SIGNING_KEYS'
   > &
-    Partial<Pick<Config, 'MOTCUA_CLASSIFICATION_GRANULARITY'>>;
+    Partial<
+      Pick<
+        Config,
+        'MOTCUA_CLASSIFICATION_GRANULARITY' | 'WORKER_MAX_CACHED_WORKFLOWS' | 'WORKER_REUSE_V8_CONTEXT'
+      >
+    >;
   logger: Logger;
   prisma: PrismaClient;
   nats: Nats;
-  /** Tests pass a pre-built bundle or an existing connection (e.g. the time-skipping server's). */
-  overrides?: Partial<Pick<WorkerOptions, 'workflowBundle' | 'connection'>> & {
+  /**
+   * Tests pass a pre-built bundle or an existing connection (e.g. the time-skipping server's); the
+   * memory benchmark passes `maxCachedWorkflows: undefined` to measure the SDK's own default.
+   */
+  overrides?: Partial<Pick<WorkerOptions, 'workflowBundle' | 'connection' | 'maxCachedWorkflows'>> & {
     /** Tests observe the real activities (e.g. record what is published) by wrapping them. */
     activities?: (real: Activities) => Activities;
   };
@@ -43,6 +51,13 @@ export async function createDossierWorker({
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     ...(overrides?.workflowBundle ? { workflowBundle: overrides.workflowBundle } : { workflowsPath }),
+    // Memory bound: the SDK sizes the cache from the heap limit (thousands of workflows), so a
+    // province's tens of thousands of open dossiers would keep growing the process.
+    maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS ?? DEFAULT_MAX_CACHED_WORKFLOWS,
+    reuseV8Context: config.WORKER_REUSE_V8_CONTEXT ?? true,
+    ...(overrides && 'maxCachedWorkflows' in overrides
+      ? { maxCachedWorkflows: overrides.maxCachedWorkflows }
+      : {}),
     activities: (overrides?.activities ?? ((real) => real))(
       createActivities({
         prisma,
