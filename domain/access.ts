@@ -10,7 +10,12 @@ import { type CommandName, commandRoles, type Role } from './commands';
  * - Admin sees and does everything.
  * - Acting needs the role in `commandRoles` AND scope: intake desks and officers act only on a
  *   dossier their agency received or holds now (having taken part earlier gives read access only);
- *   supervisors act on those received or held within their subtree.
+ *   supervisors act on those received or held within their subtree. The step's work
+ *   (`holderCommands`: hand on, complete, result ready) belongs to the agency
+ *   holding the dossier only, and a step is completed only by its role or a more senior one
+ *   (`stepRoleAllows`: intake < officer < supervisor).
+ * - `*` scope (every agency) is for auditors and admins only; admin keys are global whatever agency
+ *   they name (the agency is recorded for provenance only).
  * - A dossier the principal cannot see answers 404 (its existence does not leak); a visible one
  *   the role may not touch answers 403.
  */
@@ -35,6 +40,25 @@ export interface DossierScope {
   currentAgencyCode: string | null;
   /** Agencies that took part (liên thông). */
   participants: readonly string[];
+  /** Role of the step being processed (`intake`, `officer`, `supervisor`), when known. */
+  currentStepRole?: string | null;
+}
+
+/**
+ * Actions only the agency holding the dossier takes (the step's work): the receiving desk cannot
+ * complete, hand on or finish a step another agency holds.
+ */
+export const holderCommands: readonly CommandName[] = ['handOff', 'completeStep', 'markResultReady'];
+
+/** Seniority of the roles a step can ask for: a step is completed by its role or a more senior one. */
+const stepRoleRank: Partial<Record<string, number>> = { intake: 1, officer: 2, supervisor: 3 };
+
+/** Whether `role` may complete a step whose role is `stepRole` (admin always; unknown step roles: anyone). */
+export function stepRoleAllows(role: Role, stepRole: string | null | undefined): boolean {
+  if (role === 'admin' || !stepRole) return true;
+  const needed = stepRoleRank[stepRole];
+  if (needed === undefined) return true;
+  return (stepRoleRank[role] ?? 0) >= needed;
 }
 
 /** The agency and every agency below it (the hierarchy is data, any depth). */
@@ -84,7 +108,10 @@ export function agencySubtree(
 
 /** Agencies whose dossiers the principal reads: `'all'`, or a set of codes (see module comment). */
 export function visibleAgencies(principal: Principal, subtreeOf: SubtreeOf): 'all' | ReadonlySet<string> {
-  if (principal.role === 'admin' || principal.agencyCode === ALL_AGENCIES) return 'all';
+  if (principal.role === 'admin') return 'all';
+  // `*` means every agency for auditors only; a `*` key of another role (created before this was
+  // refused) sees nothing and must be re-issued for one agency.
+  if (principal.agencyCode === ALL_AGENCIES) return principal.role === 'auditor' ? 'all' : new Set();
   if (subtreeRoles.includes(principal.role)) return subtreeOf(principal.agencyCode);
   return new Set([principal.agencyCode]);
 }
@@ -120,12 +147,32 @@ export function canActOn(
     };
   }
   if (principal.role === 'admin') return OK;
-  // Acting is narrower than seeing: the agency must hold or have received the dossier.
+  // Acting is narrower than seeing: the agency must hold or have received the dossier, and the
+  // step's own work belongs to the agency holding it, in the step's role.
   const actingAgencies =
     principal.role === 'supervisor' ? subtreeOf(principal.agencyCode) : new Set([principal.agencyCode]);
-  const responsible = [dossier.agencyCode, ...(dossier.currentAgencyCode ? [dossier.currentAgencyCode] : [])];
-  if (principal.agencyCode === ALL_AGENCIES || responsible.some((code) => actingAgencies.has(code)))
+  const holder = dossier.currentAgencyCode ?? dossier.agencyCode;
+  if (holderCommands.includes(command)) {
+    if (!actingAgencies.has(holder)) {
+      return {
+        ok: false,
+        status: 403,
+        code: 'forbidden_scope',
+        message: `Hồ sơ đang do cơ quan ${holder} xử lý; chỉ cơ quan đang giữ hồ sơ mới được thực hiện thao tác này.`,
+      };
+    }
+    if (command === 'completeStep' && !stepRoleAllows(principal.role, dossier.currentStepRole)) {
+      return {
+        ok: false,
+        status: 403,
+        code: 'forbidden_role',
+        message: `Bước đang xử lý dành cho vai trò ${dossier.currentStepRole}; vai trò ${principal.role} không được hoàn thành bước này.`,
+      };
+    }
     return OK;
+  }
+  const responsible = [dossier.agencyCode, ...(dossier.currentAgencyCode ? [dossier.currentAgencyCode] : [])];
+  if (responsible.some((code) => actingAgencies.has(code))) return OK;
   return {
     ok: false,
     status: 403,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { DossierEvent } from './events';
+import { type DossierEvent, subjectToken } from './events';
 
 /**
  * Cảnh báo: what a dossier event means for the supervisors who must act, and for operators.
@@ -229,5 +229,6 @@ export function ancestorsOf(
 
 /** Alert subjects for other systems: `alerts.<agency>.<kind>` (the agency whose supervisors see it). */
 export const ALERT_SUBJECT_PREFIX = 'alerts';
+/** `alerts.<agency token>.<kind>`: an agency code's `.` becomes `~`, as in dossier subjects (`subjectToken`). */
 export const alertSubject = (agencyCode: string, kind: AlertKind): string =>
-  `${ALERT_SUBJECT_PREFIX}.${agencyCode}.${kind}`;
+  `${ALERT_SUBJECT_PREFIX}.${subjectToken(agencyCode)}.${kind}`;

@@ -35,6 +35,7 @@ import {
   procedureShape,
   procedureStepSchema,
 } from './reference';
+import { safeString, safeText } from './text';
 
 export const catalogueFormats = ['json', 'csv'] as const;
 export type CatalogueFormat = (typeof catalogueFormats)[number];
@@ -47,7 +48,7 @@ const codeSchema = z
     /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/,
     'mã: chữ cái không dấu, số, ".", "_" hoặc "-" (tối đa 64 ký tự)',
   );
-const nameSchema = z.string().trim().min(1, 'không được để trống').max(500);
+const nameSchema = safeText(500, { minMessage: 'không được để trống' });
 const levelSchema = z.enum(administrativeLevels);
 
 export const catalogueAgencySchema = z
@@ -92,7 +93,7 @@ export const catalogueFileSchema = z
     /** Format version of the file; only 1 exists. */
     version: z.literal(1).optional(),
     /** Provenance, e.g. the decision that published the catalogue (Quyết định công bố danh mục TTHC). */
-    source: z.string().max(500).optional(),
+    source: safeString(500).optional(),
     /**
      * Ngày hiệu lực: from when the procedures' deadlines, cut-offs and steps apply to new receipts
      * (local date YYYY-MM-DD or an ISO instant; default and earliest: the moment of the import). Each import

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { instantSchema } from './dossier';
+import { agencyCodeSchema, instantSchema } from './dossier';
 import { type Actor, faultPartySchema, resultKindSchema } from './events';
+import { safeText } from './text';
 
 /**
  * Actions on a running dossier. Each body is what the API accepts (`POST /v1/dossiers/{code}/<path>`)
@@ -8,7 +9,8 @@ import { type Actor, faultPartySchema, resultKindSchema } from './events';
  * `at` defaults to the API's clock when left out; workflows never read a clock.
  */
 const at = { at: instantSchema.optional() };
-const text = (max = 2000) => z.string().trim().min(1).max(max);
+/** Free text: safe (no control characters, lone surrogates or bidi overrides), trimmed, NFC. */
+const text = (max = 2000) => safeText(max);
 
 export const commandBodySchemas = {
   // Chuyển xử lý: to the next step by default, or to a given step/agency (liên thông).
@@ -16,7 +18,7 @@ export const commandBodySchemas = {
     .object({
       ...at,
       toStep: z.number().int().nonnegative().optional(),
-      toAgencyCode: z.string().optional(),
+      toAgencyCode: agencyCodeSchema.optional(),
       note: text().optional(),
     })
     .strict(),
@@ -97,7 +99,9 @@ export type Role = z.infer<typeof roleSchema>;
 /**
  * Who may do what (within their agency scope). Intake systems are the one-stop desk: receipt,
  * supplements, return, withdrawal and what the applicant does at the desk. Officers process.
- * Supervisors (lãnh đạo) may also sign apologies and rejections. Auditors only read. Admin all.
+ * Supervisors (lãnh đạo) sign apologies (only they) and may reject. Auditors only read. Admin all.
+ * Steps also carry a role (domain/access.ts `stepRoleAllows`): a desk key cannot complete a leader's
+ * approval step.
  */
 export const commandRoles: Record<CommandName, readonly Role[]> = {
   handOff: ['officer', 'intake', 'admin'],
@@ -106,7 +110,8 @@ export const commandRoles: Record<CommandName, readonly Role[]> = {
   requestSupplement: ['officer', 'intake', 'admin'],
   receiveSupplement: ['intake', 'officer', 'admin'],
   reportDelay: ['officer', 'supervisor', 'admin'],
-  issueApology: ['officer', 'supervisor', 'intake', 'admin'],
+  // Mẫu 04 is signed by a head: of the processing agency, or the centre director when the desk was at fault.
+  issueApology: ['supervisor', 'admin'],
   markResultReady: ['officer', 'admin'],
   returnResult: ['intake', 'admin'],
   reject: ['officer', 'supervisor', 'intake', 'admin'],

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { instantSchema } from './instants';
+import { safeString, safeText } from './text';
 
 /** Dossier codes as issued by one-stop desk software, e.g. `000.00.20.H47-260101-0001`. */
 export const dossierCodeSchema = z
@@ -10,8 +12,11 @@ export const procedureCodeSchema = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'invalid procedure code');
 
-/** An ISO 8601 instant that states its offset (a legal receipt time is never ambiguous). */
-export const instantSchema = z.iso.datetime({ offset: true, message: 'must be ISO 8601 with a UTC offset' });
+/**
+ * An ISO 8601 instant that states its offset (a legal receipt time is never ambiguous), inside the
+ * calendar's range: the one instant schema of every request (domain/instants.ts).
+ */
+export { instantSchema } from './instants';
 
 /** Kênh tiếp nhận: trực tiếp, trực tuyến, bưu chính. */
 export const channelSchema = z.enum(['direct', 'online', 'postal']);
@@ -30,8 +35,8 @@ export const intakeRequestSchema = z
     agencyCode: agencyCodeSchema,
     channel: channelSchema,
     applicant: z.object({
-      name: z.string().trim().min(1).max(200),
-      phone: z.string().max(30).optional(),
+      name: safeText(200),
+      phone: safeString(30).optional(),
       /** Where applicant notices go (received, supplement needed, delayed, result ready). */
       email: z.email().max(200).optional(),
     }),
@@ -44,7 +49,7 @@ export type IntakeRequest = z.infer<typeof intakeRequestSchema>;
 export const completeRequestSchema = z
   .object({
     completedAt: instantSchema.optional(),
-    actor: z.string().trim().min(1).max(200).optional(),
+    actor: safeText(200).optional(),
   })
   .strict();
 export type CompleteRequest = z.infer<typeof completeRequestSchema>;

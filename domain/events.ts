@@ -3,8 +3,8 @@ import { channelSchema, dossierCodeSchema, outcomeSchema } from './dossier';
 import { classificationGranularities, pinnedRulesSchema } from './rulesets';
 
 /**
- * The dossier event catalogue (README "Event catalogue"). Every event is published on the
- * subject equal to its type (`dossier.<kind>`), with `Nats-Msg-Id = <dossier code>:<seq>`.
+ * The dossier event catalogue (README "Event catalogue"). Every event is published on the subject
+ * `dossier.<receiving agency>.<kind>` (`subjectFor`), with `Nats-Msg-Id = <dossier code>:<seq>`.
  * Versions are per type; a new payload shape is a new version, old ones stay readable.
  */
 export const DOSSIER_SUBJECT_PREFIX = 'dossier';
@@ -17,6 +17,10 @@ const envelope = {
   workflowId: z.string().min(1),
   seq: z.number().int().positive(),
   occurredAt: instant,
+  /** The workflow's own time when it recorded the event (absent on events recorded before it existed). */
+  recordedAt: instant.optional(),
+  /** Recorded by the admin backfill of a dossier migrated from an older system. */
+  backfilled: z.literal(true).optional(),
 };
 
 /** Who did it and for which agency: every transition carries both (Mẫu 05: phiếu kiểm soát). */
@@ -235,7 +239,37 @@ export type DossierEventBody = {
   [T in DossierEventType]: Pick<DossierEventOf<T>, 'type' | 'occurredAt' | 'payload'>;
 }[DossierEventType];
 
-/** `dossier.received` → subject `dossier.received`. */
-export function subjectFor(event: Pick<DossierEvent, 'type'>): string {
-  return event.type;
+/**
+ * Subject of an event: `dossier.<receiving agency>.<kind>`, e.g. `dossier.X-AN-BINH.received`, so a
+ * consumer can subscribe to one agency (`dossier.X-AN-BINH.>`) or one kind (`dossier.*.overdue`).
+ * Without the agency (events published before subjects carried it) the subject is the legacy
+ * `dossier.<kind>`; consumers of `dossier.>` read both.
+ */
+export function subjectFor(event: Pick<DossierEvent, 'type'>, receivingAgencyCode?: string): string {
+  const kind = event.type.slice(DOSSIER_SUBJECT_PREFIX.length + 1);
+  if (receivingAgencyCode === undefined) return event.type;
+  return `${DOSSIER_SUBJECT_PREFIX}.${subjectToken(receivingAgencyCode)}.${kind}`;
+}
+
+/** The subjects of one receiving agency's events (legacy subjects carry no agency). */
+export function agencySubjects(receivingAgencyCode: string): string {
+  return `${DOSSIER_SUBJECT_PREFIX}.${subjectToken(receivingAgencyCode)}.>`;
+}
+
+/**
+ * A code as one NATS subject token. Agency and dossier codes are letters, digits, `_`, `-` and `.`
+ * (official agency codes look like `000.00.20.H47`); a `.` separates tokens, so it becomes `~`,
+ * a character codes never contain: the mapping is reversible and two codes never share a token.
+ */
+export function subjectToken(code: string): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(code)) throw new Error(`not a code usable in a subject: ${code}`);
+  return code.replaceAll('.', '~');
+}
+
+/** The receiving agency a subject names, or undefined for a legacy `dossier.<kind>` subject. */
+export function agencyOfSubject(subject: string): string | undefined {
+  const tokens = subject.split('.');
+  return tokens.length === 3 && tokens[0] === DOSSIER_SUBJECT_PREFIX
+    ? tokens[1]!.replaceAll('~', '.')
+    : undefined;
 }

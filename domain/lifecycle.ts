@@ -29,7 +29,10 @@ export interface StepState extends PlannedStep {
   startedAt?: string;
   stepDueAt?: string;
   completedAt?: string;
+  /** Over its time budget in the current visit of the step. */
   overBudget: boolean;
+  /** Over budget in an earlier visit (a handoff back to it keeps that history). */
+  overBudgetBefore?: boolean;
 }
 
 /** One line of Mẫu 05 (phiếu kiểm soát quá trình giải quyết hồ sơ): time, actor, agency, what. */
@@ -94,6 +97,8 @@ export interface DossierState {
   rating?: { score: number; comment?: string; at: string };
   timeline: TimelineEntry[];
   lastSeq: number;
+  /** Migrated from an older system through the admin backfill (its receipt event says so). */
+  backfilled?: true;
 }
 
 /** A command the dossier cannot take in its current state; `code` is machine-readable. */
@@ -122,7 +127,17 @@ export type RejectionCode =
   | 'apology_already_issued'
   | 'rating_already_recorded'
   | 'invalid_instant'
-  | 'invalid_due_date';
+  | 'invalid_due_date'
+  // Client instants (domain/instants.ts).
+  | 'instant_in_future'
+  | 'instant_before_last_event'
+  | 'backdated_action'
+  | 'instant_out_of_range'
+
+  // Rules of issue 8 (validateCommandRules).
+  | 'payment_already_recorded'
+  | 'agency_not_allowed'
+  | 'steps_open';
 
 export const rejectionStatus: Record<RejectionCode, 409 | 422> = {
   dossier_closed: 409,
@@ -136,6 +151,13 @@ export const rejectionStatus: Record<RejectionCode, 409 | 422> = {
   rating_already_recorded: 409,
   invalid_instant: 422,
   invalid_due_date: 422,
+  instant_in_future: 422,
+  instant_before_last_event: 422,
+  backdated_action: 422,
+  instant_out_of_range: 422,
+  payment_already_recorded: 409,
+  agency_not_allowed: 422,
+  steps_open: 409,
 };
 
 export const isTerminal = (status: DossierStatus): boolean => TERMINAL_STATUSES.includes(status);
@@ -275,6 +297,56 @@ export function validateCommand<N extends CommandName>(
   }
 }
 
+/**
+ * Rules added after the first release (issue 8), checked after `validateCommand`. The workflow
+ * applies them behind a patch so histories recorded before them replay unchanged.
+ *
+ * - A payment's `reference` (the transaction id) is recorded once per dossier.
+ * - A handoff may only name the agency the procedure's target step was planned for at receipt
+ *   (liên thông agencies come from the procedure, never from the caller).
+ * - The result is not ready while the step being processed is still open (handed off, not
+ *   completed). A dossier still at the desk (never handed off) may get its result at once.
+ */
+export function validateCommandRules<N extends CommandName>(
+  state: DossierState,
+  name: N,
+  command: Command<N>,
+): void {
+  switch (name) {
+    case 'recordPayment': {
+      const c = command as unknown as Command<'recordPayment'>;
+      if (c.reference !== undefined && state.payments.some((p) => p.reference === c.reference)) {
+        refuse(
+          'payment_already_recorded',
+          `Giao dịch thanh toán ${c.reference} đã được ghi nhận cho hồ sơ này.`,
+        );
+      }
+      return;
+    }
+    case 'handOff': {
+      const c = command as unknown as Command<'handOff'>;
+      if (c.toAgencyCode === undefined) return;
+      const target = state.steps[handOffTarget(state, c.toStep)]!;
+      if (c.toAgencyCode !== target.agencyCode) {
+        refuse(
+          'agency_not_allowed',
+          `Bước "${target.name}" của thủ tục do cơ quan ${target.agencyCode} xử lý, không thể chuyển cho ${c.toAgencyCode}.`,
+        );
+      }
+      return;
+    }
+    case 'markResultReady': {
+      const step = state.currentStep === null ? undefined : state.steps[state.currentStep];
+      if (state.status === 'processing' && step?.startedAt && !step.completedAt) {
+        refuse('steps_open', `Bước "${step.name}" chưa hoàn thành, chưa thể ghi nhận có kết quả.`);
+      }
+      return;
+    }
+    default:
+      return;
+  }
+}
+
 const noteOf = (event: DossierEvent): string | undefined => {
   switch (event.type) {
     case 'dossier.handed_off':
@@ -354,6 +426,7 @@ function transition(prev: DossierState | undefined, event: DossierEvent): Dossie
       payments: [],
       timeline: [],
       lastSeq: 0,
+      ...(event.backfilled && { backfilled: true as const }),
     };
   }
   if (!prev) throw new Error(`event ${event.type} before dossier.received`);
@@ -361,6 +434,7 @@ function transition(prev: DossierState | undefined, event: DossierEvent): Dossie
   switch (event.type) {
     case 'dossier.handed_off': {
       const p = event.payload;
+      const earlier = prev.steps[p.toStep];
       return {
         ...prev,
         status: 'processing',
@@ -369,7 +443,9 @@ function transition(prev: DossierState | undefined, event: DossierEvent): Dossie
           startedAt: at,
           stepDueAt: p.stepDueAt,
           completedAt: undefined,
+          // A new visit gets its own budget (and alarm); lateness of an earlier visit is kept.
           overBudget: false,
+          ...((earlier?.overBudget || earlier?.overBudgetBefore) && { overBudgetBefore: true }),
         }),
         currentStep: p.toStep,
         currentAgencyCode: p.toAgencyCode,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { workingMinutesPerDay } from './calendar';
 import { deadlineOf, deadlineWorkingHours } from './deadline';
+import { agencyCodeSchema } from './dossier';
 import type { PlannedStep } from './events';
 
 /**
@@ -12,7 +13,8 @@ export type AdministrativeLevel = (typeof administrativeLevels)[number];
 
 /** Administrative levels are data; the hierarchy below them is any depth. */
 export const agencySchema = z.object({
-  code: z.string().min(1),
+  /** A NATS subject token once `.` is mapped (`subjectToken`): no wildcard, no whitespace. */
+  code: agencyCodeSchema,
   name: z.string().min(1),
   level: z.string().min(1),
   parentCode: z.string().min(1).nullable(),

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { escalationPolicySchema } from '../domain/alerts';
+import { parseSigningKeys, type SigningKeys } from './event-signature';
 
 const safeJson = (s: string): unknown => {
   try {
@@ -13,6 +14,13 @@ const safeJson = (s: string): unknown => {
 
 /** Repository root (services/ lives directly under it). */
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/**
+ * Default of WORKER_MAX_CACHED_WORKFLOWS. A cached dossier workflow costs about 1 MB of worker
+ * memory (bench/results/README.md), so 250 keeps the cache near 300 MB; dossiers wait days between
+ * tasks, so an evicted one just replays its short history when it next moves.
+ */
+export const DEFAULT_MAX_CACHED_WORKFLOWS = 250;
 
 const port = z.coerce.number().int().min(0).max(65535);
 
@@ -28,6 +36,16 @@ const envSchema = z.object({
   TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('motcua-dossiers'),
+  /**
+   * Workflows a worker keeps in its sticky cache. Bounds its memory however many dossiers are
+   * open; an evicted dossier replays its (short) history on its next task. 0 disables the cache.
+   */
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(DEFAULT_MAX_CACHED_WORKFLOWS),
+  /** All cached workflows share one V8 context (SDK default; far less memory per workflow). */
+  WORKER_REUSE_V8_CONTEXT: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
   NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222'),
   NATS_STREAM: z
     .string()
@@ -69,8 +87,40 @@ const envSchema = z.object({
   NOTICE_WEBHOOK_SECRET: z.string().min(16).optional(),
   /** JetStream duplicate window; wider than Temporal's activity retry tail. */
   NATS_DUPLICATE_WINDOW_HOURS: z.coerce.number().positive().default(48),
+  /** NATS user and password (deployments with accounts: docker-compose.yml); unset = no auth. */
+  NATS_USER: z.string().min(1).optional(),
+  NATS_PASSWORD: z.string().min(1).optional(),
+  /** CA certificate (PEM file) to verify the NATS server's TLS certificate; set it to require TLS. */
+  NATS_TLS_CA_FILE: z.string().min(1).optional(),
+  /**
+   * Event signing keys `<id>:<secret>,…` (secret ≥ 32 characters): the first signs what workers
+   * publish, all verify what consumers read. Required by workers and projectors.
+   */
+  MOTCUA_EVENT_SIGNING_KEYS: z
+    .string()
+    .superRefine((v, ctx) => {
+      try {
+        parseSigningKeys(v);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      }
+    })
+    .optional(),
+  /**
+   * Owner role of the schema, used only to apply migrations and grant the app role (DATABASE_URL)
+   * what it needs; unset = DATABASE_URL migrates too.
+   */
+  DATABASE_OWNER_URL: z.string().url().optional(),
   API_HOST: z.string().min(1).default('127.0.0.1'),
   API_PORT: port.default(8080),
+  /**
+   * How long an action waits for the workflow to record it (its event published to NATS) before
+   * answering 503 `dependency_unavailable`; the action is not lost, a retry with the same
+   * Idempotency-Key gets its answer.
+   */
+  ACTION_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
+  /** Idempotency-Key records are kept this long (default 7 days), then ignored and purged. */
+  IDEMPOTENCY_TTL_HOURS: z.coerce.number().positive().default(168),
   /** Bearer token for /v1/admin/* until role-based API keys arrive; admin routes are off when unset. */
   MOTCUA_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   /**
@@ -78,10 +128,19 @@ const envSchema = z.object({
    * `day` (a finish on the due day is on time). Unset: the rule-set's default (`instant`).
    */
   MOTCUA_CLASSIFICATION_GRANULARITY: z.enum(['instant', 'day']).optional(),
+  /**
+   * How far (minutes) a caller's instant (`at`, intake `receivedAt`) may stray from the system's
+   * time; pinned into each dossier's workflow at its start.
+   */
+  MOTCUA_INSTANT_TOLERANCE_MINUTES: z.coerce.number().int().min(0).max(60_000_000).default(15),
+  /** How far (days) after the current due instant an apology may set the new appointment. */
+  MOTCUA_MAX_APPOINTMENT_EXTENSION_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
   /** Explicit binaries, first in the resolution order of services/infra. */
   MOTCUA_TEMPORAL_BIN: z.string().optional(),
   MOTCUA_TEMPORAL_TEST_SERVER: z.string().optional(),
   MOTCUA_NATS_BIN: z.string().optional(),
+  /** Report periods (Circular 01/2020): calendar months, or `mid-month` (15th of the previous month → 14th). */
+  MOTCUA_REPORT_PERIOD: z.enum(['calendar', 'mid-month']).default('calendar'),
 });
 
 export type Config = z.infer<typeof envSchema>;
@@ -101,4 +160,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }
   return parsed.data;
+}
+
+/** The event signing keys, or an error saying how to set them (workers and projectors need them). */
+export function eventSigningKeys(config: Pick<Config, 'MOTCUA_EVENT_SIGNING_KEYS'>): SigningKeys {
+  if (!config.MOTCUA_EVENT_SIGNING_KEYS)
+    throw new ConfigError([
+      'MOTCUA_EVENT_SIGNING_KEYS: required to sign and verify dossier events (e.g. `k1:` followed by 32+ random characters)',
+    ]);
+  return parseSigningKeys(config.MOTCUA_EVENT_SIGNING_KEYS);
 }

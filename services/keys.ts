@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ALL_AGENCIES, type Principal } from '../domain/access';
 import { type Role, roleSchema } from '../domain/commands';
+import { unsafeTextReason } from '../domain/text';
 import type { PrismaClient } from './db';
 
 /**
@@ -32,7 +33,7 @@ export interface NewApiKey {
 /** A key request that cannot be honoured; `field` names the bad input. */
 export class ApiKeyInputError extends Error {
   constructor(
-    readonly code: 'invalid_role' | 'invalid_name' | 'invalid_agency' | 'unknown_agency',
+    readonly code: 'invalid_role' | 'invalid_name' | 'invalid_text' | 'invalid_agency' | 'unknown_agency',
     readonly field: 'role' | 'name' | 'agencyCode',
     message: string,
   ) {
@@ -43,8 +44,12 @@ export class ApiKeyInputError extends Error {
 
 const TOKEN_PREFIX = 'mck_';
 const tokenPattern = /^mck_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
-/** Roles whose scope may be every agency (`*`); desks and officers always belong to one agency. */
-const nationwideRoles: readonly Role[] = ['admin', 'auditor', 'supervisor'];
+/**
+ * Roles whose scope may be every agency (`*`): auditors (thanh tra) and admins. Desks, officers
+ * and supervisors act on dossiers, so they always belong to one agency (a supervisor of a
+ * province sees and acts on everything below it).
+ */
+const nationwideRoles: readonly Role[] = ['admin', 'auditor'];
 /** Recording each use would write on every request; a minute's precision is enough to spot stale keys. */
 const LAST_USED_PRECISION_MS = 60_000;
 
@@ -90,7 +95,9 @@ async function validate(prisma: PrismaClient, input: NewApiKey): Promise<{ role:
       `unknown role '${input.role}'; one of ${roleSchema.options.join(', ')}`,
     );
   }
-  const name = input.name.trim();
+  const unsafe = unsafeTextReason(input.name);
+  if (unsafe) throw new ApiKeyInputError('invalid_text', 'name', `name ${unsafe}`);
+  const name = input.name.trim().normalize('NFC');
   if (name.length === 0 || name.length > 200) {
     throw new ApiKeyInputError('invalid_name', 'name', 'name must be 1–200 characters');
   }

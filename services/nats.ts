@@ -24,7 +24,15 @@ export interface Nats {
 
 /** The one NATS helper: connects and makes sure the dossier event stream exists with our settings. */
 export async function connectNats(
-  config: Pick<Config, 'NATS_URL' | 'NATS_STREAM' | 'NATS_DUPLICATE_WINDOW_HOURS'>,
+  config: Pick<
+    Config,
+    | 'NATS_URL'
+    | 'NATS_STREAM'
+    | 'NATS_DUPLICATE_WINDOW_HOURS'
+    | 'NATS_USER'
+    | 'NATS_PASSWORD'
+    | 'NATS_TLS_CA_FILE'
+  >,
   logger: Logger,
   name = 'motcua',
 ): Promise<Nats> {
@@ -33,6 +41,8 @@ export async function connectNats(
     name,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 500,
+    ...(config.NATS_USER ? { user: config.NATS_USER, pass: config.NATS_PASSWORD } : {}),
+    ...(config.NATS_TLS_CA_FILE ? { tls: { caFile: config.NATS_TLS_CA_FILE } } : {}),
   });
   (async () => {
     for await (const s of nc.status()) {

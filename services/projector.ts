@@ -2,16 +2,27 @@ import { AckPolicy, type ConsumerMessages, DeliverPolicy, type JsMsg } from '@na
 import { nanos } from '@nats-io/nats-core';
 import { type DossierEvent, dossierEventSchema } from '../domain/events';
 import { applyEvent, type DossierState } from '../domain/lifecycle';
-import type { Config } from './config';
+import { raiseOperatorAlert } from './alerts/operator';
+import { type ChainHead, startCheckpointPublisher } from './checkpoints';
+import { type Config, eventSigningKeys } from './config';
 import type { Prisma, PrismaClient } from './db';
+import {
+  hasUnstorableText,
+  type QuarantineEntry,
+  type QuarantineReason,
+  quarantinedPredecessor,
+  quarantineMessage,
+  type StreamMessage,
+  storableJson,
+} from './event-quarantine';
+import { readSignedEvent, streamMessageOf } from './event-reader';
+import type { SigningKeys } from './event-signature';
 import { chainHash, GENESIS_HASH } from './eventlog';
 import type { Logger } from './logger';
 import type { Nats } from './nats';
+import { recordCounters } from './rates/counters';
 
 export type ProjectionResult = 'applied' | 'duplicate' | 'out_of_order';
-
-/** Redeliveries (about a second apart) before a missing predecessor is reported as a gap. */
-const GAP_ALERT_DELIVERIES = 60;
 
 type DossierColumns = Omit<
   Prisma.DossierUncheckedCreateInput,
@@ -53,6 +64,7 @@ export function dossierColumns(state: DossierState): DossierColumns {
     // null: nothing paid (yet); a dossier counts as paid online when any payment was online.
     paidOnline: state.payments.length > 0 ? state.payments.some((p) => p.online) : null,
     ratingScore: state.rating?.score ?? null,
+    backfilled: state.backfilled === true,
     state: state as unknown as Prisma.InputJsonValue,
   };
 }
@@ -81,8 +93,9 @@ export async function projectEvent(
   prisma: PrismaClient,
   event: DossierEvent,
   streamSeq: number,
+  onApplied?: (head: ChainHead) => void,
 ): Promise<ProjectionResult> {
-  return prisma.$transaction(async (tx) => {
+  const result = await prisma.$transaction(async (tx) => {
     if (await tx.dossierEvent.findUnique({ where: { id: event.id }, select: { id: true } }))
       return 'duplicate';
     const dossier = await tx.dossier.findUnique({ where: { code: event.dossierCode } });
@@ -115,6 +128,7 @@ export async function projectEvent(
       });
       if (moved.count !== 1) throw new Error(`concurrent projection of ${event.id}`);
     }
+    await recordCounters(tx, event, dossier); // counter buckets, in this transaction (issue 10)
     await tx.dossierEvent.create({
       data: {
         id: event.id,
@@ -129,12 +143,35 @@ export async function projectEvent(
         streamSeq: BigInt(streamSeq),
       },
     });
-    return 'applied';
+    return { seq: event.seq, hash };
   });
+  if (typeof result === 'string') return result;
+  onApplied?.({ dossierCode: event.dossierCode, ...result });
+  return 'applied';
 }
 
+/**
+ * Redelivery schedule of the projector's durable consumer (JetStream `backoff`: the delay before
+ * delivery n+1, the last one repeating). An event is redelivered while its predecessor is missing;
+ * after `PROJECTOR_MAX_DELIVER` deliveries (about 75 minutes) it is set aside in quarantine rather
+ * than retried forever. The first step is also the ack wait, so it leaves room for a batch.
+ */
+export const PROJECTOR_BACKOFF_MS = [5_000, 10_000, 30_000, 60_000, 120_000, 300_000];
+export const PROJECTOR_MAX_DELIVER = 20;
+/** The redelivery delay after delivery n (1-based), as the consumer's `backoff` schedule says. */
+export const backoffFor = (deliveryCount: number): number =>
+  PROJECTOR_BACKOFF_MS[Math.min(Math.max(deliveryCount, 1), PROJECTOR_BACKOFF_MS.length) - 1]!;
+/** Deliveries after which a still-missing predecessor is an `event_gap` alert (about 45 s). */
+const GAP_ALERT_DELIVERIES = 4;
+/**
+ * Unacknowledged messages the consumer may have out at once. Events waiting for a predecessor stay
+ * unacknowledged until it comes; this is far above what a stuck dossier (held events are quarantined
+ * and acknowledged) or a burst of gaps leaves out, so the other dossiers keep flowing.
+ */
+export const PROJECTOR_MAX_ACK_PENDING = 20_000;
+
 export interface ProjectorDeps {
-  config: Pick<Config, 'NATS_STREAM'>;
+  config: Pick<Config, 'NATS_STREAM' | 'MOTCUA_EVENT_SIGNING_KEYS'>;
   logger: Logger;
   prisma: PrismaClient;
   nats: Nats;
@@ -147,6 +184,122 @@ export interface RunningProjector {
   stop(): Promise<void>;
 }
 
+export type MessageOutcome =
+  | { action: 'ack'; result: 'applied' | 'duplicate'; event: DossierEvent }
+  | { action: 'term'; quarantined: QuarantineReason }
+  | { action: 'nak'; reason: 'out_of_order' | 'projection_failed' }
+  | { action: 'retry'; reason: 'database_unavailable' };
+
+/**
+ * What the projector does with one message of the stream, whatever its content: project it,
+ * wait for its predecessor (nak: JetStream redelivers on the consumer's backoff), or store it in
+ * quarantine with an operator alert (term) when it is unsigned or mis-signed, unreadable (a newer
+ * version, not JSON), held behind a quarantined event of its dossier, or still without its
+ * predecessor at its last delivery. Text PostgreSQL cannot store (NUL, lone surrogates) is projected
+ * with U+FFFD in its place and the raw message kept in quarantine. Never throws for the message's
+ * content; `retry` means the database itself did not answer.
+ */
+export async function processMessage(
+  deps: {
+    prisma: PrismaClient;
+    keys: SigningKeys;
+    maxDeliver?: number;
+    /** Told the new chain head after each applied event (checkpoints). */
+    onApplied?: (head: ChainHead) => void;
+  },
+  msg: StreamMessage,
+): Promise<MessageOutcome> {
+  const { prisma, keys } = deps;
+  const maxDeliver = deps.maxDeliver ?? PROJECTOR_MAX_DELIVER;
+  const quarantine = async (entry: QuarantineEntry): Promise<MessageOutcome> => {
+    await quarantineMessage(prisma, msg, entry);
+    return { action: 'term', quarantined: entry.reason };
+  };
+
+  const read = readSignedEvent(keys, msg);
+  if (!read.ok) {
+    return quarantine({
+      reason: read.reason,
+      detail: read.detail,
+      ...read.envelope,
+      authentic: read.reason === 'unreadable',
+    });
+  }
+  const envelope = read.envelope;
+  let event = read.event;
+  if (hasUnstorableText(event)) {
+    await quarantineMessage(prisma, msg, {
+      reason: 'unstorable_text',
+      detail: 'NUL or lone surrogate replaced by U+FFFD in the projected event',
+      ...envelope,
+      authentic: true,
+      resolution: 'projected_sanitized',
+    });
+    event = storableJson(event);
+  }
+
+  let result: ProjectionResult;
+  try {
+    result = await projectEvent(prisma, event, msg.streamSeq, deps.onApplied);
+  } catch (err) {
+    if (!(await databaseAnswers(prisma))) return { action: 'retry', reason: 'database_unavailable' };
+    if (msg.deliveryCount >= maxDeliver) {
+      return quarantine({ reason: 'projection_failed', detail: String(err), ...envelope, authentic: true });
+    }
+    return { action: 'nak', reason: 'projection_failed' };
+  }
+  if (result !== 'out_of_order') return { action: 'ack', result, event };
+
+  const blocking = await quarantinedPredecessor(prisma, event.dossierCode, event.seq);
+  if (blocking) {
+    return quarantine({
+      reason: 'held_behind_quarantined',
+      detail: `event ${blocking.seq} of this dossier is in quarantine (${blocking.reason})`,
+      ...envelope,
+      authentic: true,
+    });
+  }
+  if (msg.deliveryCount >= maxDeliver) {
+    return quarantine({
+      reason: 'gap',
+      detail: `predecessor still missing after ${msg.deliveryCount} deliveries`,
+      ...envelope,
+      authentic: true,
+    });
+  }
+  if (msg.deliveryCount >= GAP_ALERT_DELIVERIES) {
+    await raiseOperatorAlert(prisma, {
+      kind: 'event_gap',
+      sourceId: event.id,
+      dossierCode: event.dossierCode,
+      details: { waiting: event.id, seq: event.seq, deliveries: msg.deliveryCount, subject: msg.subject },
+    });
+  }
+  return { action: 'nak', reason: 'out_of_order' };
+}
+
+async function databaseAnswers(prisma: PrismaClient): Promise<boolean> {
+  try {
+    await prisma.$queryRaw`SELECT 1`;
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The durable consumer's settings (applied on creation and brought up to date on start). */
+export function projectorConsumerConfig(durableName: string) {
+  return {
+    durable_name: durableName,
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    ack_wait: nanos(PROJECTOR_BACKOFF_MS[0]!),
+    backoff: PROJECTOR_BACKOFF_MS.map((ms) => nanos(ms)),
+    max_deliver: PROJECTOR_MAX_DELIVER,
+    max_ack_pending: PROJECTOR_MAX_ACK_PENDING,
+  };
+}
+
 /** Durable pull consumer DOSSIER_EVENTS → PostgreSQL read model; explicit acks. */
 export async function startProjector({
   config,
@@ -156,58 +309,80 @@ export async function startProjector({
   durableName = 'projector',
 }: ProjectorDeps): Promise<RunningProjector> {
   const log = logger.child({ consumer: durableName });
+  const keys = eventSigningKeys(config);
+  const wanted = projectorConsumerConfig(durableName);
   try {
-    await nats.jsm.consumers.info(config.NATS_STREAM, durableName);
-  } catch {
-    await nats.jsm.consumers.add(config.NATS_STREAM, {
-      durable_name: durableName,
-      ack_policy: AckPolicy.Explicit,
-      deliver_policy: DeliverPolicy.All,
-      ack_wait: nanos(30_000),
-      max_ack_pending: 1000,
-    });
+    const info = await nats.jsm.consumers.info(config.NATS_STREAM, durableName);
+    const c = info.config;
+    if (
+      c.max_deliver !== wanted.max_deliver ||
+      c.max_ack_pending !== wanted.max_ack_pending ||
+      JSON.stringify(c.backoff ?? []) !== JSON.stringify(wanted.backoff)
+    ) {
+      await nats.jsm.consumers.update(config.NATS_STREAM, durableName, {
+        ack_wait: wanted.ack_wait,
+        backoff: wanted.backoff,
+        max_deliver: wanted.max_deliver,
+        max_ack_pending: wanted.max_ack_pending,
+      });
+      log.info('durable consumer settings updated');
+    }
+  } catch (err) {
+    if (!isConsumerNotFound(err)) throw err;
+    await nats.jsm.consumers.add(config.NATS_STREAM, wanted);
     log.info('durable consumer created');
   }
   const consumer = await nats.js.consumers.get(config.NATS_STREAM, durableName);
+  const checkpoints = await startCheckpointPublisher(nats, config.NATS_STREAM, log);
   let messages: ConsumerMessages | undefined;
   let stopping = false;
 
   const handle = async (m: JsMsg) => {
-    let event: DossierEvent;
-    try {
-      event = dossierEventSchema.parse(m.json());
-    } catch (err) {
-      log.error({ streamSeq: m.seq, subject: m.subject, err }, 'invalid dossier event, terminated');
-      m.term('invalid event');
-      return;
-    }
-    const ctx = { dossierCode: event.dossierCode, workflowId: event.workflowId, eventId: event.id };
-    try {
-      const result = await projectEvent(prisma, event, m.seq);
-      if (result === 'out_of_order') {
-        // Normally the predecessor is just behind (redelivery). Still missing after a minute of
-        // retries means a gap in the log: an operator must look (the read model is stuck there).
-        const deliveries = m.info.deliveryCount;
-        if (deliveries >= GAP_ALERT_DELIVERIES && deliveries % GAP_ALERT_DELIVERIES === 0) {
-          log.error({ ...ctx, seq: event.seq, deliveries }, 'event gap: predecessor still missing');
-        } else {
-          log.warn({ ...ctx, deliveries }, 'event ahead of its predecessor, redelivering later');
-        }
-        m.nak(1000);
+    const msg = streamMessageOf(m);
+    for (;;) {
+      let outcome: MessageOutcome;
+      try {
+        outcome = await processMessage({ prisma, keys, onApplied: checkpoints.applied }, msg);
+      } catch (err) {
+        // The quarantine or alert write failed: the database is in trouble, not the message.
+        log.error({ streamSeq: m.seq, err }, 'could not record the message, redelivering later');
+        m.nak(backoffFor(msg.deliveryCount));
         return;
       }
-      await m.ackAck();
-      log.debug({ ...ctx, result }, 'event projected');
-    } catch (err) {
-      log.error({ ...ctx, err }, 'projection failed, redelivering later');
-      m.nak(2000);
+      const ctx = { streamSeq: m.seq, subject: m.subject, deliveries: msg.deliveryCount };
+      switch (outcome.action) {
+        case 'ack':
+          await m.ackAck();
+          log.debug({ ...ctx, eventId: outcome.event.id, result: outcome.result }, 'event projected');
+          return;
+        case 'term':
+          m.term(); // no reason text: servers before 2.10 ignore a TERM that has one
+          log.error({ ...ctx, reason: outcome.quarantined }, 'event quarantined, operator alert raised');
+          return;
+        case 'nak':
+          // The delay of the consumer's backoff for this delivery, given explicitly: servers before
+          // 2.10 apply `backoff` to ack timeouts only and redeliver a bare nak at once.
+          m.nak(backoffFor(msg.deliveryCount));
+          if (outcome.reason === 'out_of_order' && msg.deliveryCount >= GAP_ALERT_DELIVERIES)
+            log.error(ctx, 'event gap: predecessor still missing');
+          else log.warn({ ...ctx, reason: outcome.reason }, 'event not projected yet, redelivering later');
+          return;
+        case 'retry':
+          // The database is down: every message would fail; wait here (the message stays ours).
+          log.warn(ctx, 'database unavailable, waiting before projecting again');
+          while (!stopping && !(await databaseAnswers(prisma))) {
+            m.working();
+            await new Promise((r) => setTimeout(r, 1000));
+          }
+          if (stopping) return;
+      }
     }
   };
 
   const done = (async () => {
     while (!stopping) {
       try {
-        messages = await consumer.consume({ max_messages: 256 });
+        messages = await consumer.consume({ max_messages: 64 });
         for await (const m of messages) await handle(m);
       } catch (err) {
         if (stopping) break;
@@ -223,6 +398,52 @@ export async function startProjector({
       stopping = true;
       await messages?.close();
       await done;
+      await checkpoints.stop();
     },
   };
+}
+
+function isConsumerNotFound(err: unknown): boolean {
+  const e = err as { api_error?: { err_code?: number }; message?: string };
+  return e?.api_error?.err_code === 10014 || /consumer not found/i.test(e?.message ?? '');
+}
+
+/**
+ * Re-projects quarantined events of our own workers (signature valid) in order, e.g. after the
+ * upgrade that reads a newer event version: each one that now applies (or was already there) is
+ * marked resolved, so the dossier's held events follow. Forged or unsigned messages stay.
+ */
+export async function releaseQuarantined(
+  prisma: PrismaClient,
+  keys: SigningKeys,
+  opts: { dossierCode?: string } = {},
+): Promise<{ released: string[]; remaining: number }> {
+  const rows = await prisma.eventQuarantine.findMany({
+    where: {
+      resolvedAt: null,
+      authentic: true,
+      ...(opts.dossierCode ? { dossierCode: opts.dossierCode } : {}),
+    },
+    orderBy: [{ dossierCode: 'asc' }, { seq: 'asc' }, { streamSeq: 'asc' }],
+  });
+  const released: string[] = [];
+  for (const row of rows) {
+    const read = readSignedEvent(keys, {
+      subject: row.subject,
+      data: Buffer.from(row.raw),
+      headers: row.headers as Record<string, string[]>,
+    });
+    if (!read.ok) continue;
+    const result = await projectEvent(prisma, storableJson(read.event), Number(row.streamSeq));
+    if (result === 'out_of_order') continue;
+    await prisma.eventQuarantine.update({
+      where: { stream_streamSeq: { stream: row.stream, streamSeq: row.streamSeq } },
+      data: { resolvedAt: new Date(), resolution: 'projected' },
+    });
+    released.push(read.event.id);
+  }
+  const remaining = await prisma.eventQuarantine.count({
+    where: { resolvedAt: null, ...(opts.dossierCode ? { dossierCode: opts.dossierCode } : {}) },
+  });
+  return { released, remaining };
 }

@@ -1,4 +1,5 @@
 import {
+  ApplicationFailure,
   allHandlersFinished,
   condition,
   continueAsNew,
@@ -6,11 +7,15 @@ import {
   patched,
   workflowInfo,
 } from '@temporalio/workflow';
-import { isTerminal } from '../domain/lifecycle';
+import type { DossierEventBody } from '../domain/events';
+import { checkCallerInstant, defaultInstantLimits } from '../domain/instants';
+import { isTerminal, TransitionRejected } from '../domain/lifecycle';
 import { deadlines } from './activities';
+import { BackfillRefused, type DossierPlan, foldBackfill } from './backfill';
 import type { DossierSnapshot, DossierWorkflowInput } from './definitions';
 import { registerHandlers } from './handlers';
 import { Dossier, eventBody } from './outbox';
+import { isPatched } from './patches';
 import { nextTimer, timerEvent } from './timers';
 
 /** Continue-as-new well before Temporal's 51,200-event hard limit. */
@@ -28,6 +33,16 @@ export const RATING_WINDOW = '30 days';
  *   unit, cut-off, procedure version, rule-set); later recomputations use them.
  * - 'classification-granularity': `dossier.result_ready` carries both verdicts (by instant, by
  *   day) and counts the one of the pinned granularity; lateness is monotonic after `overdue`.
+ * - 'server-time-decides': a caller's instant counts only within the pinned tolerance of the
+ *   workflow's time; lateness is judged at the later of the two and never undone after overdue.
+ * - 'receipt-instant-checked': a receipt outside the tolerance fails the run before anything is
+ *   recorded (the code stays usable).
+ * - 'event-recorded-at': events carry `recordedAt` and are checked against their schema first.
+ * - 'update-failures-answered': an unexpected error in an action answers the caller, typed.
+ * - 'command-rules-issue-8' (handlers.ts): payment references once, handoffs only to the planned
+ *   agency, no result while a step is open (domain/lifecycle.ts validateCommandRules).
+ * - 'step-over-budget-kept' (handlers.ts): a step handed back to after being over budget is
+ *   completed over budget.
  */
 
 /**
@@ -36,9 +51,12 @@ export const RATING_WINDOW = '30 days';
  */
 export async function dossierWorkflow(input: DossierWorkflowInput): Promise<DossierSnapshot> {
   const dossier = new Dossier(input.code, workflowInfo().workflowId, input.carriedState);
-  registerHandlers(dossier);
+  registerHandlers(dossier, input.instantLimits);
 
-  if (!dossier.state) await receive(dossier, input);
+  if (!dossier.state) {
+    if (input.backfill) await backfill(dossier, input);
+    else await receive(dossier, input);
+  }
   const state = () => dossier.state!;
 
   const historyLimit = input.historyLimit ?? DEFAULT_HISTORY_LIMIT;
@@ -56,10 +74,20 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
     }
     const wait = Date.parse(timer.at) - Date.now();
     if (wait > 0 && (await condition(changed, wait))) continue;
-    await dossier.serially(async () => {
-      const body = timerEvent(state(), timer);
-      if (body) await dossier.emit(body);
-    });
+    const fired = await dossier
+      .serially(async () => {
+        const body = timerEvent(state(), timer);
+        if (body) await dossier.emit(body);
+        return true;
+      })
+      .catch((err: unknown) => {
+        // An alarm whose event fails its schema must not fail the dossier (its code would become
+        // reusable) nor spin: it waits for the next transition, which may re-arm it.
+        if (!(err instanceof ApplicationFailure) || err.type !== 'invalid_event') throw err;
+        log.error('alarm event refused', { dossierCode: input.code, kind: timer.kind, error: err.message });
+        return false;
+      });
+    if (!fired) await condition(changed);
   }
 
   // Trả kết quả is not the end for the applicant: the rating often comes afterwards.
@@ -78,31 +106,67 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
     dossierCode: input.code,
     historyLength: workflowInfo().historyLength,
   });
-  return continueAsNew<typeof dossierWorkflow>({ ...input, carriedState: state() });
+  // The backfilled history is in the carried state: its actions need not travel along.
+  const { backfill: _recorded, ...carried } = input;
+  return continueAsNew<typeof dossierWorkflow>({ ...carried, carriedState: state() });
 }
 
 /** Tiếp nhận (Mẫu 01): the appointment and the procedure's steps, resolved outside the workflow. */
 async function receive(dossier: Dossier, input: DossierWorkflowInput): Promise<void> {
+  // The API checked the receipt instant before starting; the workflow's clock is the authority.
+  if (patched('receipt-instant-checked')) {
+    try {
+      const limits = input.instantLimits ?? defaultInstantLimits;
+      checkCallerInstant(input.receivedAt, Date.now(), limits.toleranceMinutes);
+    } catch (err) {
+      if (!(err instanceof TransitionRejected)) throw err;
+      throw ApplicationFailure.create({ type: err.code, message: err.message, nonRetryable: true });
+    }
+  }
   const plan = await deadlines.planDossier({
     procedureCode: input.procedureCode,
     agencyCode: input.agencyCode,
     receivedAt: input.receivedAt,
   });
-  await dossier.emit(
-    eventBody('dossier.received', input.receivedAt, {
-      procedureCode: input.procedureCode,
-      agencyCode: input.agencyCode,
-      channel: input.channel,
-      applicantName: input.applicantName,
-      receivedAt: input.receivedAt,
-      dueAt: plan.dueAt,
-      warningAt: plan.warningAt,
-      calendarVersion: plan.calendarVersion,
-      provisionalCalendar: plan.provisional,
-      steps: input.steps ?? plan.steps,
-      ...(plan.rules && patched('pinned-rules-at-receipt') && { rules: plan.rules }),
-      ...(input.actor && { actor: input.actor }),
-    }),
-  );
+  await dossier.emit(receiptOf(input, plan));
   log.info('dossier received', { dossierCode: input.code, dueAt: plan.dueAt });
+}
+
+/** Admin backfill (workflows/backfill.ts): history first, then the dossier lives on. */
+async function backfill(dossier: Dossier, input: DossierWorkflowInput): Promise<void> {
+  dossier.backfilling = true;
+  try {
+    // The API's dry run checked the instants on its clock; allow its skew up to the tolerance.
+    const skew = (input.instantLimits ?? defaultInstantLimits).toleranceMinutes * 60_000;
+    await foldBackfill(dossier, deadlines, input, receiptOf, Date.now() + skew);
+  } catch (err) {
+    if (!(err instanceof BackfillRefused)) throw err;
+    throw ApplicationFailure.create({
+      type: err.code,
+      message: `backfill action ${err.index}: ${err.message}`,
+      details: [{ index: err.index, code: err.code }],
+      nonRetryable: true,
+    });
+  } finally {
+    dossier.backfilling = false;
+  }
+  log.info('dossier backfilled', { dossierCode: input.code, events: dossier.state?.lastSeq });
+}
+
+/** The `dossier.received` event of an intake, live or backfilled. */
+export function receiptOf(input: DossierWorkflowInput, plan: DossierPlan): DossierEventBody {
+  return eventBody('dossier.received', input.receivedAt, {
+    procedureCode: input.procedureCode,
+    agencyCode: input.agencyCode,
+    channel: input.channel,
+    applicantName: input.applicantName,
+    receivedAt: input.receivedAt,
+    dueAt: plan.dueAt,
+    warningAt: plan.warningAt,
+    calendarVersion: plan.calendarVersion,
+    provisionalCalendar: plan.provisional,
+    steps: input.steps ?? plan.steps,
+    ...(plan.rules && isPatched('pinned-rules-at-receipt') && { rules: plan.rules }),
+    ...(input.actor && { actor: input.actor }),
+  });
 }

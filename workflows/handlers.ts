@@ -1,19 +1,50 @@
 import { ActivityFailure, ApplicationFailure, condition, patched, setHandler } from '@temporalio/workflow';
+import type { Activities } from '../activities';
 import { classify, classifyCompletion } from '../domain/calendar';
 import type { Command, CommandName } from '../domain/commands';
 import type { DossierEventBody } from '../domain/events';
-import { type DossierState, handOffTarget, TransitionRejected, validateCommand } from '../domain/lifecycle';
+import {
+  checkCallerInstant,
+  checkNewAppointment,
+  defaultInstantLimits,
+  type InstantLimits,
+  judgedInstant,
+  lastEventInstant,
+} from '../domain/instants';
+import {
+  type DossierState,
+  handOffTarget,
+  TransitionRejected,
+  validateCommand,
+  validateCommandRules,
+} from '../domain/lifecycle';
 import { deadlines } from './activities';
-import { appointmentUpdate, dossierStateQuery, dossierTimelineQuery, dossierUpdates } from './definitions';
+import {
+  appointmentUpdate,
+  dossierStateQuery,
+  dossierTimelineQuery,
+  dossierUpdates,
+  slimOf,
+  type UpdateCommand,
+} from './definitions';
 import { type Dossier, eventBody } from './outbox';
+import { isPatched } from './patches';
 
-type Decide<N extends CommandName> = (state: DossierState, command: Command<N>) => Promise<DossierEventBody>;
+/**
+ * A command as decided: `at` is when it happened (the event's instant); `judgedAt`, when given, is
+ * the instant lateness is judged at (live: the later of the caller's and the workflow's time).
+ */
+export type Decided<N extends CommandName> = Command<N> & { judgedAt?: string };
+type Decide<N extends CommandName> = (state: DossierState, command: Decided<N>) => Promise<DossierEventBody>;
+/** The deadline activities a decision may ask (the workflow's proxies, or the functions themselves). */
+export type DeadlinePort = Pick<Activities, 'stepDueInstant' | 'resumeClock' | 'extendDueInstant'>;
+export type Decisions = { [N in CommandName]: Decide<N> };
 
 /**
  * What each action decides, in the words of the process. Validation already passed; decisions
  * that need the calendar ask an activity (never a clock or calendar read in here).
  */
-const decide: { [N in CommandName]: Decide<N> } = {
+export const decideWith = (deadlines: DeadlinePort): Decisions => ({
   // Chuyển xử lý: the step's budget runs on the calendar of the agency that takes it.
   async handOff(state, c) {
     const toStep = handOffTarget(state, c.toStep);
@@ -38,8 +69,12 @@ const decide: { [N in CommandName]: Decide<N> } = {
 
   async completeStep(state, c) {
     const step = state.steps[state.currentStep!]!;
+    const judged = c.judgedAt ?? c.at;
     const overBudget =
-      step.overBudget || (step.stepDueAt !== undefined && Date.parse(c.at) > Date.parse(step.stepDueAt));
+      step.overBudget ||
+      (step.stepDueAt !== undefined && Date.parse(judged) > Date.parse(step.stepDueAt)) ||
+      // Handed back to a step that was late before: the step stays over budget.
+      (step.overBudgetBefore === true && isPatched('step-over-budget-kept'));
     return eventBody('dossier.step_completed', c.at, {
       step: step.index,
       stepKey: step.key,
@@ -126,13 +161,14 @@ const decide: { [N in CommandName]: Decide<N> } = {
   },
 
   // Classified here, once: early / on time / late against the legal due before any extension.
-  // Both verdicts are recorded; the pinned granularity says which counts.
+  // Both verdicts are recorded; the pinned granularity says which counts. Lateness is monotonic:
+  // once the dossier went overdue nothing classifies it early or on time.
   async markResultReady(state, c) {
     const granularity = state.rules?.ruleSet.classificationGranularity ?? 'instant';
-    const verdicts = patched('classification-granularity')
+    const verdicts = isPatched('classification-granularity')
       ? classifyCompletion({
           originalDueAt: new Date(state.originalDueAt),
-          completedAt: new Date(c.at),
+          completedAt: new Date(c.judgedAt ?? c.at),
           granularity,
           overdueFired: state.overdue,
         })
@@ -142,7 +178,9 @@ const decide: { [N in CommandName]: Decide<N> } = {
       completedAt: c.at,
       dueAt: state.dueAt,
       originalDueAt: state.originalDueAt,
-      outcome: verdicts?.outcome ?? classify(new Date(state.originalDueAt), new Date(c.at)),
+      outcome:
+        verdicts?.outcome ??
+        (state.overdue ? 'late' : classify(new Date(state.originalDueAt), new Date(c.judgedAt ?? c.at))),
       ...(verdicts && {
         outcomeByInstant: verdicts.outcomeByInstant,
         outcomeByDay: verdicts.outcomeByDay,
@@ -192,7 +230,9 @@ const decide: { [N in CommandName]: Decide<N> } = {
       actor: c.actor,
     });
   },
-};
+});
+
+const decide = decideWith(deadlines);
 
 /** A refused transition reaches the caller as a failure typed with its code (API: 409/422). */
 function asFailure(err: unknown): unknown {
@@ -208,42 +248,91 @@ function asFailure(err: unknown): unknown {
       nonRetryable: true,
     });
   }
+  if (err instanceof ApplicationFailure) return err;
+  // Anything else (a bug, an activity that gave up) would fail the workflow task and retry it
+  // forever, wedging the dossier: the caller gets a typed failure instead.
+  if (patched('update-failures-answered')) {
+    const failure = err as { name?: string; message?: string } | undefined;
+    return ApplicationFailure.create({
+      type: 'workflow_failure',
+      message: `${failure?.name ?? 'Error'}: ${failure?.message ?? String(err)}`,
+      nonRetryable: true,
+    });
+  }
   return err;
 }
 
-function check<N extends CommandName>(state: DossierState | undefined, name: N, command: Command<N>): void {
+/** The instants of a live action: its own (`at`) and the one lateness is judged at. */
+function instantsOf(
+  state: DossierState,
+  at: string | undefined,
+  nowMs: number,
+): { at: string; judgedAt: string } {
+  // Left out: the workflow's time, never before the last event (a caller may date up to the tolerance ahead).
+  const occurred = at ?? new Date(Math.max(nowMs, lastEventInstant(state))).toISOString();
+  return { at: occurred, judgedAt: judgedInstant(occurred, nowMs) };
+}
+
+/** Patch of the rules added by issue 8 (validateCommandRules); older histories replay without them. */
+export const COMMAND_RULES_PATCH = 'command-rules-issue-8';
+
+function check<N extends CommandName>(
+  state: DossierState | undefined,
+  name: N,
+  command: UpdateCommand<N>,
+  limits: InstantLimits | undefined,
+  withRules: boolean,
+): void {
   try {
-    validateCommand(state, name, command);
+    // Server time decides: the caller's instant must lie within the tolerance of the workflow's.
+    if (state && command.at !== undefined && limits) {
+      checkCallerInstant(command.at, Date.now(), limits.toleranceMinutes, state);
+    }
+    const at = state && command.at === undefined ? instantsOf(state, undefined, Date.now()).at : command.at;
+    const dated = { ...command, at } as Command<N>;
+    validateCommand(state, name, dated);
+    if (withRules && state) validateCommandRules(state, name, dated);
+    if (state && limits && (name === 'issueApology' || name === 'reportDelay')) {
+      const c = command as unknown as { newDueAt?: string; proposedDueAt?: string };
+      checkNewAppointment(state, (c.newDueAt ?? c.proposedDueAt)!, limits.maxAppointmentExtensionDays);
+    }
   } catch (err) {
     throw asFailure(err);
   }
 }
 
-function registerCommand<N extends CommandName>(dossier: Dossier, name: N): void {
+function registerCommand<N extends CommandName>(dossier: Dossier, name: N, pinned?: InstantLimits): void {
   const update = dossierUpdates[name] as (typeof dossierUpdates)[CommandName];
-  const handler = (command: Command<N>) =>
+  // Old runs (before server time decided) validate as they did: `at` as given.
+  const limits = () => (patched('server-time-decides') ? (pinned ?? defaultInstantLimits) : undefined);
+  const handler = (command: UpdateCommand<N>) =>
     dossier.serially(async () => {
-      await condition(() => dossier.state !== undefined);
+      await condition(() => dossier.state !== undefined && !dossier.backfilling);
+      const pinnedLimits = limits();
       // Again, in order: an earlier action may have changed the dossier since validation.
-      check(dossier.state, name, command);
+      check(dossier.state, name, command, pinnedLimits, patched(COMMAND_RULES_PATCH));
       try {
-        await dossier.emit(await decide[name](dossier.state!, command));
+        const decided = (
+          pinnedLimits ? { ...command, ...instantsOf(dossier.state!, command.at, Date.now()) } : command
+        ) as Decided<N>;
+        await dossier.emit(await decide[name](dossier.state!, decided));
       } catch (err) {
         throw asFailure(err);
       }
-      return dossier.state!;
+      return slimOf(dossier.state!);
     });
   setHandler(update, handler as never, {
     // Before receipt is recorded the handler waits and validates then; afterwards the caller
     // gets an immediate rejection and nothing reaches history.
-    validator: ((command: Command<N>) => {
-      if (dossier.state) check(dossier.state, name, command);
+    validator: ((command: UpdateCommand<N>) => {
+      // Validators never replay: the newest rules always apply here.
+      if (dossier.state) check(dossier.state, name, command, pinned ?? defaultInstantLimits, true);
     }) as never,
   });
 }
 
 /** Queries and one Update per action. Registered before the workflow's first await. */
-export function registerHandlers(dossier: Dossier): void {
+export function registerHandlers(dossier: Dossier, limits?: InstantLimits): void {
   setHandler(dossierStateQuery, () => {
     if (!dossier.state)
       throw ApplicationFailure.create({ type: 'dossier_not_ready', message: 'dossier not received yet' });
@@ -251,8 +340,8 @@ export function registerHandlers(dossier: Dossier): void {
   });
   setHandler(dossierTimelineQuery, () => dossier.state?.timeline ?? []);
   setHandler(appointmentUpdate, async () => {
-    await condition(() => dossier.state !== undefined);
-    return dossier.state!;
+    await condition(() => dossier.state !== undefined && !dossier.backfilling);
+    return slimOf(dossier.state!);
   });
-  for (const name of Object.keys(dossierUpdates) as CommandName[]) registerCommand(dossier, name);
+  for (const name of Object.keys(dossierUpdates) as CommandName[]) registerCommand(dossier, name, limits);
 }

@@ -1,5 +1,12 @@
+import { ApplicationFailure, patched } from '@temporalio/workflow';
 import { eventIdFor } from '../domain/dossier';
-import type { DossierEvent, DossierEventBody, DossierEventOf, DossierEventType } from '../domain/events';
+import {
+  type DossierEvent,
+  type DossierEventBody,
+  type DossierEventOf,
+  type DossierEventType,
+  dossierEventSchema,
+} from '../domain/events';
 import { applyEvent, type DossierState } from '../domain/lifecycle';
 import { events } from './activities';
 import { upsertDossierSearchAttributes } from './search-attributes';
@@ -18,6 +25,8 @@ export const eventBody = <T extends DossierEventType>(
  */
 export class Dossier {
   state: DossierState | undefined;
+  /** True while the admin backfill records history: live actions wait until it is done. */
+  backfilling = false;
   private outbox: Promise<unknown> = Promise.resolve();
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -29,9 +38,15 @@ export class Dossier {
     this.state = carried;
   }
 
-  /** Emits and applies one event; resolves once it is published. */
-  emit(body: DossierEventBody): Promise<void> {
+  /**
+   * Emits and applies one event; resolves once it is published. The envelope records the workflow's
+   * own time (`recordedAt`) and whether the admin backfill recorded it. An event that fails its
+   * schema is refused here, before it touches the state (a non-retryable `invalid_event` failure),
+   * instead of failing its publication forever.
+   */
+  emit(body: DossierEventBody, opts: { backfilled?: boolean } = {}): Promise<void> {
     const seq = (this.state?.lastSeq ?? 0) + 1;
+    const stamped = patched('event-recorded-at');
     const event = {
       ...body,
       id: eventIdFor(this.code, seq),
@@ -39,10 +54,26 @@ export class Dossier {
       workflowId: this.workflowId,
       seq,
       version: 1,
+      ...(stamped && { recordedAt: new Date(Date.now()).toISOString() }),
+      ...(opts.backfilled && { backfilled: true }),
     } as DossierEvent;
+    if (stamped) {
+      const checked = dossierEventSchema.safeParse(event);
+      if (!checked.success) {
+        throw ApplicationFailure.create({
+          type: 'invalid_event',
+          message: `event ${event.type} fails its schema: ${checked.error.issues
+            .map((i) => `${i.path.join('.')}: ${i.message}`)
+            .join('; ')}`,
+          nonRetryable: true,
+        });
+      }
+    }
     this.state = applyEvent(this.state, event);
     upsertDossierSearchAttributes(this.state);
-    const published = this.outbox.then(() => events.publishDossierEvent(event));
+    // The subject carries the receiving agency (older histories published without a route).
+    const route = patched('event-subject-agency') ? [{ receivingAgencyCode: this.state.agencyCode }] : [];
+    const published = this.outbox.then(() => events.publishDossierEvent(event, ...route));
     this.outbox = published;
     return published.then(() => undefined);
   }

@@ -217,9 +217,10 @@ function walkBackward(r: ResolvedCalendar, to: number, amount: number, floor: nu
   return floor;
 }
 
-function dueNaive(r: ResolvedCalendar, n: Normalised): { due: number; warning: number } {
+/** The instant `budget` office ms after the start, skipping pauses (naive). */
+function forwardNaive(r: ResolvedCalendar, n: Normalised, budget: number): number {
   let cur = n.start;
-  let remaining = n.budget;
+  let remaining = budget;
   if (n.pauses) {
     for (const p of n.pauses) {
       const pe = p.end.getTime();
@@ -231,9 +232,20 @@ function dueNaive(r: ResolvedCalendar, n: Normalised): { due: number; warning: n
       cur = pe;
     }
   }
-  const due = walkForward(r, cur, remaining);
-  const warning = n.warnMs === 0 ? due : walkBackward(r, due, n.warnMs, n.received);
-  return { due, warning };
+  return walkForward(r, cur, remaining);
+}
+
+/**
+ * Half the working time after receipt: the apology warning is never earlier, so a deadline of a day
+ * or less does not warn at receipt (the later of due − warning and receipt + budget / 2).
+ */
+const halfBudget = (n: Normalised) => Math.round(n.budget / 2);
+
+function dueNaive(r: ResolvedCalendar, n: Normalised): { due: number; warning: number } {
+  const due = forwardNaive(r, n, n.budget);
+  if (n.warnMs === 0) return { due, warning: due };
+  const warning = walkBackward(r, due, n.warnMs, n.received);
+  return { due, warning: Math.max(warning, forwardNaive(r, n, halfBudget(n))) };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -349,28 +361,34 @@ function dayPos(idx: Index, t: number): number {
   return Math.floor((t + VN_OFFSET_MS) / DAY_MS) - idx.base;
 }
 
-function dueIndexed(idx: Index, n: Normalised): { due: number; warning: number } | undefined {
+/** The instant `budget` office ms after the start, skipping pauses (indexed); NaN outside the index. */
+function forwardIndexed(idx: Index, n: Normalised, budget: number): { at: number; work: number } {
+  const none = { at: Number.NaN, work: Number.NaN };
   let cur = n.start;
   let wCur = workAt(idx, cur);
-  if (Number.isNaN(wCur)) return undefined;
-  let remaining = n.budget;
+  if (Number.isNaN(wCur)) return none;
+  let remaining = budget;
   if (n.pauses) {
     for (const p of n.pauses) {
       const pe = p.end.getTime();
       if (pe <= cur) continue;
       const ps = Math.max(p.start.getTime(), cur);
       const wPs = workAt(idx, ps);
-      if (Number.isNaN(wPs)) return undefined;
+      if (Number.isNaN(wPs)) return none;
       const used = wPs - wCur;
       if (used >= remaining) break;
       remaining -= used;
       cur = pe;
       wCur = workAt(idx, cur);
-      if (Number.isNaN(wCur)) return undefined;
+      if (Number.isNaN(wCur)) return none;
     }
   }
-  const wDue = wCur + remaining;
-  const due = instantAt(idx, wDue, dayPos(idx, cur));
+  const work = wCur + remaining;
+  return { at: instantAt(idx, work, dayPos(idx, cur)), work };
+}
+
+function dueIndexed(idx: Index, n: Normalised): { due: number; warning: number } | undefined {
+  const { at: due, work: wDue } = forwardIndexed(idx, n, n.budget);
   if (Number.isNaN(due)) return undefined;
   let warning = due;
   if (n.warnMs > 0) {
@@ -384,6 +402,9 @@ function dueIndexed(idx: Index, n: Normalised): { due: number; warning: number }
       warning = instantAt(idx, target, hint);
       if (Number.isNaN(warning)) return undefined;
     }
+    const half = forwardIndexed(idx, n, halfBudget(n)).at;
+    if (Number.isNaN(half)) return undefined;
+    warning = Math.max(warning, half);
   }
   return { due, warning };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { safeText } from '../text';
 
 export const IsoDateSchema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD');
 export const HhmmSchema = z.string().regex(/^(([01]\d|2[0-3]):[0-5]\d|24:00)$/, 'expected HH:mm');
@@ -97,9 +98,10 @@ export const CalendarAmendmentSchema = z
   .object({
     version: z.string().regex(/^[A-Za-z0-9._-]{1,40}$/, 'letters, digits, ".", "_" or "-"'),
     year: z.number().int().min(1900).max(2200),
-    add: z.array(CalendarDaySchema).default([]),
+    // Names and provenance end up in letters and reports: safe text only (domain/text.ts).
+    add: z.array(CalendarDaySchema.extend({ name: safeText(200), source: safeText(500) })).default([]),
     remove: z.array(z.string().regex(/^\d{4}-\d{2}-\d{2}$/)).default([]),
-    sources: z.array(z.string().min(1)).min(1, 'name the announcement(s) this version follows'),
+    sources: z.array(safeText(500)).min(1, 'name the announcement(s) this version follows'),
     provisional: z.boolean().optional(),
   })
   .strict();

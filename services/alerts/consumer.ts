@@ -12,7 +12,7 @@ import {
   type EscalationPolicy,
   escalationWorkingHours,
 } from '../../domain/alerts';
-import { type DossierEvent, dossierEventSchema } from '../../domain/events';
+import type { DossierEvent } from '../../domain/events';
 import {
   alertEscalationWorkflow,
   alertSettledSignal,
@@ -21,8 +21,10 @@ import {
   supplementWatchWorkflow,
   supplementWatchWorkflowId,
 } from '../../workflows/alerts';
-import type { Config } from '../config';
+import { type Config, eventSigningKeys } from '../config';
 import type { PrismaClient } from '../db';
+import { quarantineMessage } from '../event-quarantine';
+import { readSignedEvent, streamMessageOf } from '../event-reader';
 import type { Logger } from '../logger';
 import { ensureAlertStream, type Nats } from '../nats';
 import { createNotifier, type Notifier, startDispatcher } from './dispatch';
@@ -41,6 +43,7 @@ export interface AlertsConsumerDeps {
     | 'SMTP_URL'
     | 'ALERT_EMAIL_FROM'
     | 'PUBLIC_BASE_URL'
+    | 'MOTCUA_EVENT_SIGNING_KEYS'
   >;
   logger: Logger;
   prisma: PrismaClient;
@@ -84,6 +87,7 @@ export async function startAlertsConsumer(deps: AlertsConsumerDeps): Promise<Run
     log.info('durable consumer created');
   }
   const consumer = await nats.js.consumers.get(config.NATS_STREAM, durableName);
+  const keys = eventSigningKeys(config);
   const policy: EscalationPolicy = config.ALERT_ESCALATION_WORKING_HOURS;
   const dispatcher = startDispatcher({
     prisma,
@@ -185,14 +189,27 @@ export async function startAlertsConsumer(deps: AlertsConsumerDeps): Promise<Run
   };
 
   const handle = async (m: JsMsg) => {
-    const parsed = dossierEventSchema.safeParse(safeJson(m));
-    if (!parsed.success) {
-      // The projector quarantines what it cannot read and alerts operators; nothing to warn about here.
-      log.warn({ streamSeq: m.seq, subject: m.subject }, 'unreadable dossier event skipped');
-      m.ack();
+    // Signed by our workers and readable, or quarantined (the same row and operator alert the
+    // projector records for that message): a forged event never raises a supervisor alert.
+    const msg = streamMessageOf(m);
+    const read = readSignedEvent(keys, msg);
+    if (!read.ok) {
+      try {
+        await quarantineMessage(prisma, msg, {
+          reason: read.reason,
+          detail: read.detail,
+          ...read.envelope,
+          authentic: read.reason === 'unreadable',
+        });
+        log.warn({ streamSeq: m.seq, subject: m.subject, reason: read.reason }, 'dossier event quarantined');
+        m.term();
+      } catch (err) {
+        log.error({ streamSeq: m.seq, err }, 'could not quarantine, redelivering');
+        m.nak(BACKOFF_MS.at(-1));
+      }
       return;
     }
-    const event = parsed.data;
+    const event = read.event;
     try {
       const agencies = await holdingAgency(event);
       const decision = alertDecision(event, {
@@ -206,7 +223,9 @@ export async function startAlertsConsumer(deps: AlertsConsumerDeps): Promise<Run
         { dossierCode: event.dossierCode, eventId: event.id, err },
         'alert handling failed, redelivering',
       );
-      m.nak();
+      // An explicit delay: nats-server 2.9 redelivers a bare nak at once.
+      const attempt = Math.max(0, m.info.deliveryCount - 1);
+      m.nak(BACKOFF_MS[Math.min(attempt, BACKOFF_MS.length - 1)]);
     }
   };
 
@@ -233,12 +252,4 @@ export async function startAlertsConsumer(deps: AlertsConsumerDeps): Promise<Run
       await dispatcher.stop();
     },
   };
-}
-
-function safeJson(m: JsMsg): unknown {
-  try {
-    return m.json();
-  } catch {
-    return undefined;
-  }
 }

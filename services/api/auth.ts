@@ -172,6 +172,11 @@ export function requireRole(...roles: Role[]) {
 
 type ScopeWithCode = DossierScope & { code?: string };
 
+/** Whether the caller may see the dossier (e.g. to include it in a 409 answer). */
+export function canSee(request: FastifyRequest, dossier: ScopeWithCode): boolean {
+  return canSeeDossier(principalOf(request), dossier, request.subtreeOf ?? ownAgencyOnly);
+}
+
 /** 404 `dossier_not_found` when the caller may not see the dossier (no existence leak). */
 export function assertCanSee(request: FastifyRequest, dossier: ScopeWithCode): void {
   if (!canSeeDossier(principalOf(request), dossier, request.subtreeOf ?? ownAgencyOnly)) {

@@ -1,5 +1,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { INSTANT_OUT_OF_RANGE } from '../../domain/instants';
+import { INVALID_TEXT, isInvalidTextIssue } from '../../domain/text';
 
 /** Every API error body: a machine-readable code, a human-readable message, optional details. */
 export interface ApiErrorBody {
@@ -33,6 +35,23 @@ export function registerErrorHandling(app: FastifyInstance): void {
         field: [where, ...v.instancePath.split('/').filter(Boolean)].join('.'),
         message: v.message,
       }));
+      // Text that could break a consumer or disguise a name (domain/text.ts): its own code.
+      const unsafe = err.validation.flatMap((v, i) => (isInvalidTextIssue(v) ? [details[i]!] : []));
+      if (unsafe.length > 0) {
+        return reply.status(400).send({
+          code: INVALID_TEXT,
+          message: `Văn bản không hợp lệ: ${unsafe.map((d) => d.field).join(', ')}`,
+          details: unsafe,
+        });
+      }
+      // Well-formed instants outside the calendar's range (1900–2199): 422, as the workflow answers.
+      if (details.every((d) => d.message?.startsWith(INSTANT_OUT_OF_RANGE))) {
+        return reply.status(422).send({
+          code: INSTANT_OUT_OF_RANGE,
+          message: `Instant out of range (1900–2199): ${details.map((d) => d.field).join(', ')}`,
+          details,
+        });
+      }
       return reply.status(400).send({
         code: 'invalid_request',
         message: `Invalid ${where}: ${details.map((d) => d.field).join(', ')}`,

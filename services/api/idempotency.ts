@@ -46,6 +46,19 @@ export interface IdempotentRequest {
   path: string;
   /** The validated body. */
   body: unknown;
+  /** How long a stored answer counts (IDEMPOTENCY_TTL_HOURS); older ones are ignored and replaced. */
+  ttlMs?: number;
+}
+
+/** Default lifetime of an idempotency record: 7 days. */
+export const DEFAULT_IDEMPOTENCY_TTL_MS = 7 * 24 * 3_600_000;
+
+/** Deletes the records older than `ttlMs`; returns how many. */
+export async function purgeExpiredIdempotencyRecords(prisma: PrismaClient, ttlMs: number): Promise<number> {
+  const { count } = await prisma.idempotencyRecord.deleteMany({
+    where: { createdAt: { lt: new Date(Date.now() - ttlMs) } },
+  });
+  return count;
 }
 
 export interface Answer<T = unknown> {
@@ -81,6 +94,14 @@ async function stored(prisma: PrismaClient, req: IdempotentRequest, fingerprint:
     where: { principalId_key: { principalId: req.principalId, key: req.key } },
   });
   if (!record) return undefined;
+  const ttlMs = req.ttlMs ?? DEFAULT_IDEMPOTENCY_TTL_MS;
+  if (record.createdAt.getTime() < Date.now() - ttlMs) {
+    // Expired: the key is free again (only this record, in case a fresh one replaced it meanwhile).
+    await prisma.idempotencyRecord.deleteMany({
+      where: { principalId: req.principalId, key: req.key, createdAt: record.createdAt },
+    });
+    return undefined;
+  }
   if (record.requestHash !== fingerprint) throw reusedKey(req.key);
   return { statusCode: record.statusCode, body: record.responseBody as unknown, replayed: true };
 }

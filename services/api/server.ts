@@ -15,9 +15,11 @@ import type { PrismaClient } from '../db';
 import { letterRoutes } from '../letters/routes';
 import type { Logger } from '../logger';
 import type { Nats } from '../nats';
+import { rateRoutes } from '../rates/routes';
 import { procedureRulesAt } from '../reference';
 import { registerAuth } from './auth';
 import { registerErrorHandling } from './errors';
+import { backfillRoutes } from './routes/backfill';
 import { calendarRoutes } from './routes/calendar';
 import { catalogueRoutes } from './routes/catalogue';
 import { dossierRoutes } from './routes/dossiers';
@@ -27,7 +29,16 @@ export interface ApiDeps {
   config: Pick<
     Config,
     'TEMPORAL_TASK_QUEUE' | 'MOTCUA_ADMIN_TOKEN' | 'NATS_ALERT_STREAM' | 'NATS_DUPLICATE_WINDOW_HOURS'
-  >;
+  > &
+    Partial<
+      Pick<
+        Config,
+        | 'MOTCUA_INSTANT_TOLERANCE_MINUTES'
+        | 'MOTCUA_MAX_APPOINTMENT_EXTENSION_DAYS'
+        | 'ACTION_TIMEOUT_MS'
+        | 'IDEMPOTENCY_TTL_HOURS'
+      >
+    >;
   logger: Logger;
   prisma: PrismaClient;
   temporal: Client;
@@ -61,6 +72,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   registerAuth(app, { prisma: deps.prisma, adminToken: deps.config.MOTCUA_ADMIN_TOKEN });
   await app.register(dossierRoutes, deps);
+  await app.register(backfillRoutes, deps);
   await app.register(calendarRoutes, {
     config: deps.config,
     calendars: createCalendarStore(deps.prisma),
@@ -68,6 +80,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   });
   await app.register(keyRoutes, { prisma: deps.prisma });
   await app.register(catalogueRoutes, { prisma: deps.prisma });
+  await app.register(rateRoutes, { prisma: deps.prisma, temporal: deps.temporal });
   await app.register(alertRoutes, {
     config: deps.config,
     prisma: deps.prisma,

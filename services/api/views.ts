@@ -116,6 +116,8 @@ export const dossierViewSchema = z.object({
     }),
   ),
   rating: z.object({ score: z.number().int(), comment: z.string().nullable(), at: vnInstant }).nullable(),
+  /** Migrated from an older system through the admin backfill (POST /v1/admin/backfill). */
+  backfilled: z.boolean(),
   lastSeq: z.number().int(),
 });
 export type DossierView = z.infer<typeof dossierViewSchema>;
@@ -142,6 +144,7 @@ export const dossierSummarySchema = z.object({
   outcome: z.string().nullable(),
   resultKind: z.string().nullable(),
   returnedAt: vnInstant.nullable(),
+  backfilled: z.boolean(),
   lastSeq: z.number().int(),
 });
 export type DossierSummary = z.infer<typeof dossierSummarySchema>;
@@ -162,8 +165,19 @@ export const dossierListQuerySchema = z
       .optional()
       .describe('receiving agency, agency holding it now, or a participating agency (liên thông)'),
     status: repeatable(dossierStatusSchema).optional().describe('repeatable: any of these statuses'),
-    overdue: booleanParam.optional().describe('passed its due instant while pending (stays true once late)'),
+    overdue: booleanParam
+      .optional()
+      .describe('pending (received, processing, waiting for a supplement) and past its due instant'),
+    wasLate: booleanParam
+      .optional()
+      .describe('went past its due instant at some point: overdue now, or finished late (stays true)'),
+    dueSoon: booleanParam
+      .optional()
+      .describe('pending, warned (one working day before due) and not overdue yet'),
     procedure: procedureCodeSchema.optional(),
+    backfilled: booleanParam
+      .optional()
+      .describe('true: only dossiers migrated by the admin backfill; false: only live ones'),
     receivedFrom: instantSchema
       .optional()
       .describe('received at or after this instant (ISO 8601 with offset)'),
@@ -265,7 +279,7 @@ export function viewOfState(s: DossierState): DossierView {
       startedAt: vn(step.startedAt),
       stepDueAt: vn(step.stepDueAt),
       completedAt: vn(step.completedAt),
-      overBudget: Boolean(step.overBudget),
+      overBudget: Boolean(step.overBudget || step.overBudgetBefore),
     })),
     pausedAt: vn(s.pausedAt),
     pauses: (s.pauses ?? []).map((p) => ({ start: vnRequired(p.start), end: vnRequired(p.end) })),
@@ -311,6 +325,7 @@ export function viewOfState(s: DossierState): DossierView {
     rating: s.rating
       ? { score: s.rating.score, comment: s.rating.comment ?? null, at: vnRequired(s.rating.at) }
       : null,
+    backfilled: s.backfilled === true,
     lastSeq: s.lastSeq,
   };
 }
@@ -350,6 +365,7 @@ export function summaryOfRow(d: {
   outcome: string | null;
   resultKind: string | null;
   returnedAt: Date | null;
+  backfilled?: boolean;
   lastSeq: number;
 }): DossierSummary {
   return {
@@ -373,6 +389,7 @@ export function summaryOfRow(d: {
     outcome: d.outcome,
     resultKind: d.resultKind,
     returnedAt: vn(d.returnedAt),
+    backfilled: d.backfilled ?? false,
     lastSeq: d.lastSeq,
   };
 }

@@ -20,7 +20,9 @@ export function dbCommand(): Command {
       'Apply pending prisma/migrations (recorded in _prisma_migrations like `prisma migrate deploy`) and store the bundled national calendar',
     )
     .action(async () => {
-      const applied = await prepareDatabase(requireDatabaseUrl(), createLogger('db'));
+      const applied = await prepareDatabase(requireDatabaseUrl(), createLogger('db'), {
+        ownerUrl: loadConfig().DATABASE_OWNER_URL,
+      });
       console.log(applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date');
     });
   db.command('seed-sample')

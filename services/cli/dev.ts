@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { Command } from 'commander';
 import { dossierSearchAttributes } from '../../domain/search-attributes';
 import { startServices } from '../app';
 import { loadConfig } from '../config';
-import { prepareDatabase } from '../db';
+import { ensureAppRole, prepareDatabase } from '../db';
 import { startStack } from '../infra';
 import { onShutdown } from '../lifecycle';
 import { createLogger } from '../logger';
@@ -38,14 +40,21 @@ export function devCommand(): Command {
       const devAdminToken = base.MOTCUA_ADMIN_TOKEN
         ? undefined
         : `dev-${randomBytes(24).toString('base64url')}`;
+      // The embedded PostgreSQL: migrations as its superuser, the app as a role that owns nothing.
+      const appUrl = base.DATABASE_URL
+        ? stack.databaseUrl
+        : await ensureAppRole(stack.databaseUrl, 'motcua_app', randomBytes(18).toString('base64url'));
       const config = loadConfig({
         ...process.env,
         MOTCUA_ADMIN_TOKEN: base.MOTCUA_ADMIN_TOKEN ?? devAdminToken,
-        DATABASE_URL: stack.databaseUrl,
+        MOTCUA_EVENT_SIGNING_KEYS:
+          base.MOTCUA_EVENT_SIGNING_KEYS ??
+          (await devSigningKeys(path.join(base.MOTCUA_HOME, 'data', 'dev'))),
+        DATABASE_URL: appUrl,
         TEMPORAL_ADDRESS: stack.temporalAddress,
         NATS_URL: stack.natsUrl,
       });
-      await prepareDatabase(config.DATABASE_URL!, logger);
+      await prepareDatabase(config.DATABASE_URL!, logger, { ownerUrl: stack.databaseUrl });
       const services = await startServices(config, logger, {
         worker: true,
         projector: true,
@@ -57,7 +66,7 @@ export function devCommand(): Command {
       // Other CLI commands on this machine find the dev database by themselves (motcua keys create…).
       writeDevStack(base.MOTCUA_HOME, {
         pid: process.pid,
-        databaseUrl: stack.databaseUrl,
+        databaseUrl: config.DATABASE_URL!,
         apiUrl: services.apiUrl ?? '',
         temporalAddress: stack.temporalAddress,
         natsUrl: stack.natsUrl,
@@ -87,6 +96,17 @@ export function devCommand(): Command {
         ].join('\n'),
       );
     });
+}
+
+/** A development signing key kept with the dev data, so events stay verifiable across restarts. */
+async function devSigningKeys(dir: string): Promise<string> {
+  const file = path.join(dir, 'event-signing-keys');
+  const existing = await readFile(file, 'utf8').catch(() => undefined);
+  if (existing?.trim()) return existing.trim();
+  const keys = `dev:${randomBytes(32).toString('base64url')}`;
+  await mkdir(dir, { recursive: true });
+  await writeFile(file, `${keys}\n`, { mode: 0o600 });
+  return keys;
 }
 
 /**

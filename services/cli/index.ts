@@ -3,12 +3,15 @@ import { createCalendarStore } from '../calendars';
 import { loadConfig } from '../config';
 import { createPrisma } from '../db';
 import { procedureRulesAt } from '../reference';
+import { auditCommand } from './audit';
 import { type CalendarCommandOptions, calendarCommand } from './calendar';
 import { catalogueCommand } from './catalogue';
 import { dbCommand } from './db';
 import { devCommand } from './dev';
 import { cliDatabaseUrl } from './dev-stack';
+import { eventsCommand } from './events';
 import { keysCommand } from './keys';
+import { reportCommand } from './report';
 import { roleCommands } from './roles';
 import { searchAttributesCommand } from './search-attributes';
 import { temporalCommand } from './temporal';
@@ -60,10 +63,13 @@ export function buildProgram(): Command {
   program.addCommand(calendarCommand(databaseCalendars()));
   program.addCommand(catalogueCommand());
   program.addCommand(dbCommand());
+  program.addCommand(eventsCommand());
   program.addCommand(keysCommand());
   program.addCommand(searchAttributesCommand());
   program.addCommand(temporalCommand());
   program.addCommand(testCommand());
+  program.addCommand(reportCommand());
+  program.addCommand(auditCommand());
   return program;
 }
 

@@ -89,7 +89,7 @@ export function keysCommand(opts: KeysCommandOptions = {}): Command {
       )
       .requiredOption(
         '--agency <code>',
-        "agency scope (an agency code; '*' = all, for admin, auditor, supervisor)",
+        "agency scope (an agency code; '*' = all, for admin and auditor keys only)",
       )
       .requiredOption('--name <name>', 'who uses the key, e.g. "Phần mềm một cửa xã An Bình"')
       .option('--json', 'print the key and its token as JSON')

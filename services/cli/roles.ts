@@ -6,6 +6,7 @@ import { prepareDatabase } from '../db';
 import { onShutdown } from '../lifecycle';
 import { createLogger } from '../logger';
 import { ensureDossierSearchAttributes } from '../search-attributes';
+import { alertsSubcommands } from './alerts';
 
 /** Runs one role against external servers (configured by env), e.g. one container per role. */
 async function runRole(name: keyof Roles): Promise<void> {
@@ -14,7 +15,8 @@ async function runRole(name: keyof Roles): Promise<void> {
   if (!config.DATABASE_URL)
     throw new Error('DATABASE_URL is not set; use `motcua dev` for the embedded stack');
   const lifecycle = onShutdown(logger);
-  if (name !== 'worker') await prepareDatabase(config.DATABASE_URL, logger);
+  if (name !== 'worker')
+    await prepareDatabase(config.DATABASE_URL, logger, { ownerUrl: config.DATABASE_OWNER_URL });
   if (name === 'worker') {
     // Workflows upsert these on every transition; an unregistered one would fail every task.
     const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
@@ -39,6 +41,12 @@ async function runRole(name: keyof Roles): Promise<void> {
 }
 
 export function roleCommands(): Command[] {
+  const alerts = new Command('alerts')
+    .description(
+      'Run the alerts consumer: dossier events → supervisor alerts (PostgreSQL, NATS alerts.<agency>.<kind>), escalation clocks, email and webhook deliveries; and the letters consumer: draft apology letters (Mẫu 04) and applicant notices (env: NATS_*, TEMPORAL_*, DATABASE_URL, SMTP_URL, NOTICE_*)',
+    )
+    .action(() => runRole('alerts'));
+  for (const sub of alertsSubcommands()) alerts.addCommand(sub);
   return [
     new Command('worker')
       .description(
@@ -51,10 +59,6 @@ export function roleCommands(): Command[] {
     new Command('projector')
       .description('Run the JetStream → PostgreSQL read-model projector (env: NATS_*, DATABASE_URL)')
       .action(() => runRole('projector')),
-    new Command('alerts')
-      .description(
-        'Run the alerts consumer: dossier events → supervisor alerts (PostgreSQL, NATS alerts.<agency>.<kind>), escalation clocks, email and webhook deliveries; and the letters consumer: draft apology letters (Mẫu 04) and applicant notices (env: NATS_*, TEMPORAL_*, DATABASE_URL, SMTP_URL, NOTICE_*)',
-      )
-      .action(() => runRole('alerts')),
+    alerts,
   ];
 }

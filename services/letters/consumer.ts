@@ -1,10 +1,11 @@
 import { AckPolicy, type ConsumerMessages, DeliverPolicy, type JsMsg } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/nats-core';
 import type { Client } from '@temporalio/client';
-import { type DossierEvent, dossierEventSchema } from '../../domain/events';
+import type { DossierEvent } from '../../domain/events';
 import { createCalendarStore } from '../calendars';
-import type { Config } from '../config';
+import { type Config, eventSigningKeys } from '../config';
 import type { PrismaClient } from '../db';
+import { readSignedEvent, streamMessageOf } from '../event-reader';
 import type { Logger } from '../logger';
 import type { Nats } from '../nats';
 import { draftApology, type LetterDeps, NotReadyYet, recordApologyLetter } from './apology';
@@ -20,6 +21,7 @@ export interface LettersConsumerDeps {
   config: Pick<
     Config,
     | 'NATS_STREAM'
+    | 'MOTCUA_EVENT_SIGNING_KEYS'
     | 'LETTER_PROPOSED_EXTENSION_WORKING_DAYS'
     | 'SMTP_URL'
     | 'NOTICE_EMAIL_FROM'
@@ -114,18 +116,19 @@ export async function startLettersConsumer(deps: LettersConsumerDeps): Promise<R
     }
   };
 
+  const keys = eventSigningKeys(config);
   const handle = async (m: JsMsg) => {
-    const raw = safeJson(m);
-    const parsed = dossierEventSchema.safeParse(raw);
-    if (!parsed.success) {
-      // The projector quarantines what it cannot read and alerts operators.
-      log.warn({ streamSeq: m.seq, subject: m.subject }, 'unreadable dossier event skipped');
-      m.ack();
+    // Only events our workers signed: a forged one never drafts a letter or tells an applicant.
+    const read = readSignedEvent(keys, streamMessageOf(m));
+    if (!read.ok) {
+      // The projector quarantines it and alerts operators; nothing to do here.
+      log.warn({ streamSeq: m.seq, subject: m.subject, reason: read.reason }, 'dossier event skipped');
+      m.term();
       return;
     }
-    const event = parsed.data;
+    const event = read.event;
     try {
-      await apply(event, (raw as { backfilled?: unknown }).backfilled === true);
+      await apply(event, event.backfilled === true);
       await m.ackAck();
     } catch (err) {
       const ctx = { dossierCode: event.dossierCode, eventId: event.id, err };
@@ -158,12 +161,4 @@ export async function startLettersConsumer(deps: LettersConsumerDeps): Promise<R
       await dispatcher?.stop();
     },
   };
-}
-
-function safeJson(m: JsMsg): unknown {
-  try {
-    return m.json();
-  } catch {
-    return undefined;
-  }
 }

@@ -4,6 +4,7 @@ import {
   CalendarError,
   classify,
   computeDue,
+  computeDueNaive,
   createCalendar,
   type DueRequest,
   defaultCalendar,
@@ -200,9 +201,39 @@ describe('warning instant (apology deadline)', () => {
     });
     expect(r0.warning).toEqual(r0.due);
   });
-  it('is the receipt instant when the deadline is shorter than the warning period', () => {
+  it('is half the working time after receipt when the deadline is shorter than the warning period', () => {
+    // 4 working hours from Mon 09:00: due 14:30 (lunch skipped); half-way 11:00, not at receipt.
     const r = computeDue(cal, { received: vn('2026-11-23 09:00'), workingHours: 4 });
-    expect(fmt(r.warning)).toBe('2026-11-23 09:00');
+    expect(fmt(r.due)).toBe('2026-11-23 14:30');
+    expect(fmt(r.warning)).toBe('2026-11-23 11:00');
+  });
+  it('does not fire at receipt for a one-working-day deadline: half a day later', () => {
+    const r = computeDue(cal, { received: vn('2026-11-23 07:30'), workingDays: 1 });
+    expect(fmt(r.due)).toBe('2026-11-23 17:00');
+    expect(fmt(r.warning)).toBe('2026-11-23 11:30');
+    expect(computeDueNaive(cal, { received: vn('2026-11-23 07:30'), workingDays: 1 }).warning).toEqual(
+      r.warning,
+    );
+  });
+  it('is the later of (due − 1 working day) and (receipt + half the working time)', () => {
+    // 2 days: both rules give the same instant; 3 days: one day before due is later.
+    const two = computeDue(cal, { received: vn('2026-11-23 07:30'), workingDays: 2 });
+    expect(fmt(two.warning)).toBe('2026-11-23 17:00');
+    const three = computeDue(cal, { received: vn('2026-11-23 07:30'), workingDays: 3 });
+    expect(fmt(three.warning)).toBe('2026-11-24 17:00');
+  });
+  it('counts half the working time without the supplement pauses', () => {
+    // 1 day from Mon 07:30, paused Mon 09:30 → Tue 09:30: due Tue 17:00; half-way (2 h before the
+    // pause, 2 h after) Tue 11:30, later than one working day before due (Mon 09:30 + pause = receipt side).
+    const req = {
+      received: vn('2026-11-23 07:30'),
+      workingDays: 1,
+      pauses: [{ start: vn('2026-11-23 09:30'), end: vn('2026-11-24 09:30') }],
+    };
+    const r = computeDue(cal, req);
+    expect(fmt(r.due)).toBe('2026-11-24 17:00');
+    expect(fmt(r.warning)).toBe('2026-11-24 11:30');
+    expect(computeDueNaive(cal, req).warning).toEqual(r.warning);
   });
 });
 

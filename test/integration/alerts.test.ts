@@ -144,7 +144,9 @@ describe('a dossier that passes its due instant with no apology', () => {
     );
     expect(mail.to).toBe('lanh-dao@an-binh.test');
     expect(mail.subject).toContain('Quá hạn mà chưa xin lỗi người dân');
-    expect(mail.text).toContain('Hồ sơ đã quá hạn mà chưa có văn bản xin lỗi người dân: đề nghị ban hành ngay');
+    expect(mail.text).toContain(
+      'Hồ sơ đã quá hạn mà chưa có văn bản xin lỗi người dân: đề nghị ban hành ngay',
+    );
     expect(mail.text).toContain(`Mã hồ sơ: ${code}`);
 
     const hook = await eventually(async () =>

@@ -1,6 +1,7 @@
 import type { Role } from '../../domain/commands';
 import { createMotcuaClient, type IntakeInput, type MotcuaClient } from '../../services/api/client';
 import { type RunningServices, startServices } from '../../services/app';
+import type { WorkerDeps } from '../../services/worker';
 import { createTestKey } from './auth-helpers';
 import { testConfig, testLogger, uniqueCode } from './helpers';
 
@@ -23,14 +24,14 @@ export interface ApiWorld {
 
 export async function startApiWorld(
   prefix: string,
-  opts: { alerts?: boolean; config?: Record<string, string> } = {},
+  opts: { alerts?: boolean; config?: Record<string, string>; worker?: WorkerDeps['overrides'] } = {},
 ): Promise<ApiWorld> {
-  const services = await startServices(testConfig(opts.config), testLogger(), {
-    worker: true,
-    projector: true,
-    api: true,
-    ...(opts.alerts && { alerts: true }),
-  });
+  const services = await startServices(
+    testConfig(opts.config),
+    testLogger(),
+    { worker: true, projector: true, api: true, ...(opts.alerts && { alerts: true }) },
+    opts.worker,
+  );
   const suffix = uniqueCode(prefix).replace(/[^A-Za-z0-9-]/g, '-');
   const agency = `X-${suffix}`;
   const otherAgency = `Y-${suffix}`;

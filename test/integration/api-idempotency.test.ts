@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workflowIdFor } from '../../domain/dossier';
 import { createMotcuaClient, MotcuaApiError, type MotcuaClient } from '../../services/api/client';
 import { updateIdFor } from '../../services/api/idempotency';
+import { instantLimitsOf } from '../../services/api/routes/dossiers';
 import { dossierStartPolicy } from '../../workflows/definitions';
 import { type ApiWorld, startApiWorld } from './api-fixtures';
 import { createTestKey, type TestKey } from './auth-helpers';
@@ -229,6 +230,8 @@ describe('a retried intake', () => {
           channel: body.channel,
           applicantName: body.applicant.name,
           receivedAt: new Date(body.receivedAt).toISOString(),
+          // As the API pins them at the start (this file dates its dossiers in 2030).
+          instantLimits: instantLimitsOf(testConfig()),
         },
       ],
     });

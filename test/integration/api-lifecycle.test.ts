@@ -64,7 +64,7 @@ describe('a dossier from receipt to the returned result', () => {
     expect(received).toMatchObject({ status: 'received', dueAt: DUE, currentStep: null, lastSeq: 1 });
     expect(received.steps.length).toBeGreaterThan(1);
 
-    // Every step: chuyển xử lý, then the officer finishes it.
+    // Every step: chuyển xử lý, then the officer (or the leader) finishes it.
     const day = (d: number, hm: string) => `2030-03-0${d}T${hm}:00+07:00`;
     let view = received;
     for (const [i, step] of received.steps.entries()) {
@@ -75,7 +75,9 @@ describe('a dossier from receipt to the returned result', () => {
         currentAgencyCode: step.agencyCode,
       });
       expect(view.steps[i]!.startedAt).toBe(day(4 + i, '08:30'));
-      view = await officer.completeStep(code, { at: day(4 + i, '10:00'), note: `Xong bước ${step.name}` });
+      // A leader's approval step is completed by a supervisor (lãnh đạo), the others by the officer.
+      const by = step.role === 'supervisor' ? supervisor : officer;
+      view = await by.completeStep(code, { at: day(4 + i, '10:00'), note: `Xong bước ${step.name}` });
       expect(view.steps[i]!.completedAt).toBe(day(4 + i, '10:00'));
     }
     // No step left: the officer records the result.
@@ -142,7 +144,7 @@ describe('a dossier from receipt to the returned result', () => {
     const actors = log.events.map((e) => (e.event.payload as { actor?: { role: string } }).actor?.role);
     expect(actors).toEqual([
       'intake',
-      ...received.steps.flatMap(() => ['officer', 'officer']),
+      ...received.steps.flatMap((step) => ['officer', step.role === 'supervisor' ? 'supervisor' : 'officer']),
       'officer',
       'intake',
       'intake',

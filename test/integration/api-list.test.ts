@@ -51,7 +51,28 @@ beforeAll(async () => {
   await officerA.markResultReady(c.d3, { at: '2030-03-06T10:00:00+07:00', resultKind: 'electronic' });
   await deskA.receive(world.intake(c.d4, { receivedAt: '2030-03-07T08:00:00+07:00' }));
   await deskA.reject(c.d4, { at: '2030-03-07T09:00:00+07:00', reason: 'Hồ sơ không hợp lệ' });
-  await deskA.receive(world.intake(c.d5, { receivedAt: '2030-03-08T08:00:00+07:00' }));
+  // Liên thông: a procedure whose first step is B's (a handoff names only the agency a step plans).
+  const lienThong = `L-${world.agency}`;
+  await world.services.prisma.procedure.create({
+    data: {
+      code: lienThong,
+      name: 'Thủ tục liên thông (test)',
+      level: 'commune',
+      deadlineWorkingDays: 5,
+      steps: [
+        {
+          key: 'xac-minh',
+          name: 'Xác minh tại cơ quan B',
+          role: 'officer',
+          agencyCode: world.otherAgency,
+          budgetWorkingHours: 16,
+        },
+      ],
+    },
+  });
+  await deskA.receive(
+    world.intake(c.d5, { receivedAt: '2030-03-08T08:00:00+07:00', procedureCode: lienThong }),
+  );
   await officerA.handOff(c.d5, { at: '2030-03-08T08:30:00+07:00', toAgencyCode: world.otherAgency });
   // Received long ago: its due instant has passed, so the workflow's overdue timer fires at once.
   await deskA.receive(world.intake(c.o1, { receivedAt: '2026-10-05T08:00:00+07:00' }));

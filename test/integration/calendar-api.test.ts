@@ -9,6 +9,10 @@ const config = testConfig({ MOTCUA_ADMIN_TOKEN: ADMIN });
 let services: RunningServices;
 /** Reading the calendar needs a key like every /v1 call; any role will do. */
 let readerToken: string;
+/** The national version in force when this file started: the files after it must find it again. */
+let nationalBefore: string | undefined;
+const latestNational = () =>
+  services.prisma.calendarVersion.findFirst({ orderBy: [{ publishedAt: 'desc' }, { version: 'desc' }] });
 
 const json = (res: Response): Promise<any> => res.json();
 const get = (path: string) =>
@@ -23,6 +27,7 @@ const send = (method: string, path: string, body: unknown, token: string | undef
 beforeAll(async () => {
   services = await startServices(config, testLogger(), { worker: true, projector: true, api: true });
   readerToken = (await createTestKey(services.prisma, { role: 'auditor', agencyCode: '*' })).token;
+  nationalBefore = (await latestNational())?.version;
 });
 
 afterAll(async () => {
@@ -98,17 +103,22 @@ describe('legal-time API', () => {
       sources: ['Thông báo thử nghiệm (test)'],
     };
     const published = await send('POST', '/v1/admin/calendars', amendment);
-    expect(published.status).toBe(201);
-    expect(await json(published)).toEqual({ version });
-    expect((await send('POST', '/v1/admin/calendars', amendment)).status).toBe(409);
+    try {
+      expect(published.status).toBe(201);
+      expect(await json(published)).toEqual({ version });
+      expect((await send('POST', '/v1/admin/calendars', amendment)).status).toBe(409);
 
-    const after = await json(
-      await get('/v1/calendar/due?received=2026-11-23T08:00:00%2B07:00&workingDays=1'),
-    );
-    expect(before.due).toBe('2026-11-24T08:00:00+07:00');
-    expect(after).toMatchObject({ calendarVersion: version, due: '2026-11-25T08:00:00+07:00' });
-    const versions = await json(await get('/v1/calendar/versions'));
-    expect(versions[0]).toMatchObject({ version, sources: ['Thông báo thử nghiệm (test)'] });
+      const after = await json(
+        await get('/v1/calendar/due?received=2026-11-23T08:00:00%2B07:00&workingDays=1'),
+      );
+      expect(before.due).toBe('2026-11-24T08:00:00+07:00');
+      expect(after).toMatchObject({ calendarVersion: version, due: '2026-11-25T08:00:00+07:00' });
+      const versions = await json(await get('/v1/calendar/versions'));
+      expect(versions[0]).toMatchObject({ version, sources: ['Thông báo thử nghiệm (test)'] });
+    } finally {
+      // The test database is shared by the files that follow: they must not run on this test holiday.
+      await services.prisma.calendarVersion.deleteMany({ where: { version } });
+    }
   });
 
   it("layers an agency's local day off over the national calendar and versions it", async () => {
@@ -162,5 +172,9 @@ describe('legal-time API', () => {
     });
     expect(bad.status).toBe(400);
     expect((await send('PUT', '/v1/admin/agencies/NOWHERE/calendar', { source: 'y' })).status).toBe(404);
+  });
+
+  it('leaves the shared test database on the national calendar it found', async () => {
+    expect((await latestNational())?.version).toBe(nationalBefore);
   });
 });

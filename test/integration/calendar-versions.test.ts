@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CommanderError } from 'commander';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDeadlineActivities } from '../../activities/deadlines';
 import {
   amendCalendar,
@@ -43,7 +43,8 @@ const day = (date: string, name: string) => ({
 });
 
 async function adminQuery(sql: string) {
-  const client = new pg.Client({ connectionString: testConfig().DATABASE_URL });
+  // The schema owner creates databases; the app's role (DATABASE_URL) may not.
+  const client = new pg.Client({ connectionString: inject('stack').databaseOwnerUrl });
   await client.connect();
   try {
     await client.query(sql);
@@ -58,7 +59,9 @@ beforeAll(async () => {
   const url = new URL(testConfig().DATABASE_URL!);
   url.pathname = `/${dbName}`;
   scratchUrl = url.toString();
-  await prepareDatabase(scratchUrl);
+  const owner = new URL(inject('stack').databaseOwnerUrl);
+  owner.pathname = `/${dbName}`;
+  await prepareDatabase(scratchUrl, undefined, { ownerUrl: owner.toString() });
   prisma = createPrisma(scratchUrl);
   await seedSampleReferenceData(prisma);
   store = createCalendarStore(prisma);

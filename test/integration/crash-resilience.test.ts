@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { workflowIdFor } from '../../domain/dossier';
 import type { DossierEvent } from '../../domain/events';
 import { dossierSearchAttributes } from '../../domain/search-attributes';
@@ -55,6 +55,9 @@ beforeAll(async () => {
     TEMPORAL_ADDRESS: stack.temporalAddress,
     NATS_URL: stack.natsUrl,
     API_PORT: '0',
+    // The dossiers here are dated on a fixed business calendar (2030), not the machine's clock.
+    MOTCUA_INSTANT_TOLERANCE_MINUTES: String(100 * 365 * 24 * 60),
+    MOTCUA_EVENT_SIGNING_KEYS: inject('stack').eventSigningKeys,
   });
   temporal = await connectTemporalClient(config);
 }, 120_000);
@@ -255,6 +258,7 @@ describe('crash resilience: no dossier event lost or counted twice', () => {
           DATABASE_URL: config.DATABASE_URL,
           TEMPORAL_ADDRESS: config.TEMPORAL_ADDRESS,
           NATS_URL: config.NATS_URL,
+          MOTCUA_EVENT_SIGNING_KEYS: config.MOTCUA_EVENT_SIGNING_KEYS,
         },
         stopSignal: 'SIGTERM',
         graceMs: 10_000,

@@ -131,6 +131,8 @@ describe('dossier lifecycle on the time-skipping server', () => {
       dueAt: state.dueAt,
       warningAt: state.warningAt,
       apologyIssued: false,
+      // The agency that must apologise: the one holding the dossier (here still the desk).
+      agencyCode: state.agencyCode,
     });
 
     const newDueAt = new Date(Date.parse(state.dueAt) + 10 * 86_400_000).toISOString();
@@ -239,8 +241,9 @@ describe('dossier lifecycle on the time-skipping server', () => {
     await h.act(code, 'handOff', {});
     expect(await refusal(h.act(code, 'returnResult', { actor: desk }))).toBe('invalid_transition');
     expect(await refusal(h.act(code, 'handOff', {}))).toBe('step_not_completed');
+    // Server time decides: an instant before the dossier's last event is refused as such.
     expect(await refusal(h.act(code, 'reject', { reason: 'x', at: '2000-01-01T00:00:00Z' }))).toBe(
-      'invalid_instant',
+      'instant_before_last_event',
     );
     const history = await handle.fetchHistory();
     const accepted = history.events!.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes);

@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commandPaths } from '../../domain/commands';
 import { workflowIdFor } from '../../domain/dossier';
 import { type RunningServices, startServices } from '../../services/app';
+import { eventSigningKeys } from '../../services/config';
+import { SIGNATURE_HEADER, verifyEvent } from '../../services/event-signature';
 import { connectTemporalClient } from '../../services/temporal';
 import { createTestKey } from './auth-helpers';
 import { eventually, testConfig, testLogger, uniqueCode } from './helpers';
@@ -90,8 +92,17 @@ describe('a dossier through the real stack', () => {
     const stored = await services.nats.jsm.streams.getMessage(config.NATS_STREAM, {
       seq: Number(events[0]!.streamSeq),
     });
-    expect(stored?.subject).toBe('dossier.received');
+    // On the receiving agency's subject, signed by the worker.
+    expect(stored?.subject).toBe('dossier.X-AN-BINH.received');
     expect(stored?.header.get('Nats-Msg-Id')).toBe(`${code}:1`);
+    expect(
+      verifyEvent(
+        eventSigningKeys(config),
+        stored!.subject,
+        stored!.data,
+        stored!.header.get(SIGNATURE_HEADER),
+      ),
+    ).toEqual({ ok: true, keyId: 'test' });
     expect(stored?.json()).toMatchObject({
       id: `${code}:1`,
       dossierCode: code,
@@ -214,7 +225,8 @@ describe('a dossier through the real stack', () => {
     await post('/v1/dossiers', intake(code));
     const before = await resultReady(code, '2030-03-01T08:00:00+07:00');
     expect(before.status).toBe(422);
-    expect(await json(before)).toMatchObject({ code: 'invalid_instant' });
+    // Server time decides: an instant before the dossier's last event (its receipt) is refused as such.
+    expect(await json(before)).toMatchObject({ code: 'instant_before_last_event' });
     expect((await resultReady(code, '2030-03-05T08:00:00+07:00')).status).toBe(200);
     const again = await resultReady(code, '2030-03-06T08:00:00+07:00');
     expect(again.status).toBe(409);

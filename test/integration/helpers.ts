@@ -12,7 +12,12 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     TEMPORAL_ADDRESS: stack.temporalAddress,
     NATS_URL: stack.natsUrl,
     NATS_STREAM: stack.natsStream,
+    MOTCUA_EVENT_SIGNING_KEYS: stack.eventSigningKeys,
     API_PORT: '0',
+    // Most integration tests date their actions on a fixed business calendar (2030) rather than
+    // the machine's clock: they run with a century of tolerance. Tests of the instant rules
+    // themselves pass the production default (15 minutes) explicitly.
+    MOTCUA_INSTANT_TOLERANCE_MINUTES: String(100 * 365 * 24 * 60),
     ...overrides,
   });
 }

@@ -6,8 +6,11 @@ import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../domain/commands';
 import { workflowIdFor } from '../../domain/dossier';
+import type { DossierEvent } from '../../domain/events';
 import { vnDate, vnDateTime } from '../../domain/letters';
 import { webhookSignature } from '../../services/alerts/dispatch';
+import { eventSigningKeys } from '../../services/config';
+import { publishSignedEvent } from '../../services/event-publisher';
 import { startLettersConsumer } from '../../services/letters/consumer';
 import type { LetterView } from '../../services/letters/routes';
 import { dossierStateQuery, dossierUpdates } from '../../workflows/definitions';
@@ -521,9 +524,13 @@ describe('backfilled history', () => {
       [migrated, true],
       [live, false],
     ] as const) {
-      await w.services.nats.js.publish('dossier.received', JSON.stringify(received(code, backfilled)), {
-        msgID: `${code}:1`,
-      });
+      // Signed like a worker's: consumers read nothing else.
+      await publishSignedEvent(
+        w.services.nats.js,
+        eventSigningKeys(testConfig(worldConfig)),
+        received(code, backfilled) as DossierEvent,
+        w.agency,
+      );
     }
     await eventually(() =>
       w.services.prisma.applicantNotice.findFirst({ where: { dossierCode: live, channel: 'webhook' } }),

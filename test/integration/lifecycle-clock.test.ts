@@ -190,7 +190,8 @@ describe('the legal clock on the time-skipping server', () => {
     const err = await h.act(code, 'handOff', { toAgencyCode: 'KHONG-TON-TAI' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
     expect((err as WorkflowUpdateFailedError).cause).toBeInstanceOf(ApplicationFailure);
-    expect(((err as WorkflowUpdateFailedError).cause as ApplicationFailure).type).toBe('unknown_agency');
+    // No step of the procedure plans that agency: refused before any activity runs.
+    expect(((err as WorkflowUpdateFailedError).cause as ApplicationFailure).type).toBe('agency_not_allowed');
     expect(await h.state(code)).toMatchObject({ status: 'received', lastSeq: 1 });
     await h.act(code, 'withdraw', { actor: desk });
     await handle.result();

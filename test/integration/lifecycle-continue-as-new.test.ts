@@ -39,6 +39,8 @@ describe('a long-lived dossier', () => {
     expect(h.eventsOf(code).map((e) => e.seq)).toEqual(
       Array.from({ length: h.eventsOf(code).length }, (_, i) => i + 1),
     );
+    // The open step is completed first: no result while a step is open.
+    await h.act(code, 'completeStep', {});
     await h.act(code, 'markResultReady', { resultKind: 'paper' });
     await h.act(code, 'returnResult', { actor: desk });
     const final = await h.env.client.workflow.getHandle(workflowIdFor(code)).result();

@@ -137,13 +137,15 @@ export async function startHarness(name: string): Promise<Harness> {
           },
         ],
       });
-      const state = await handle.executeUpdate(appointmentUpdate);
-      return { code, handle, state };
+      await handle.executeUpdate(appointmentUpdate);
+      return { code, handle, state: await handle.query(dossierStateQuery) };
     },
     async act(code, name, fields) {
       const command = { at: await now(), actor: officer, ...fields } as Command<typeof name>;
       const update = dossierUpdates[name] as unknown as typeof dossierUpdates.handOff;
-      return handleOf(code).executeUpdate(update, { args: [command as never] });
+      await handleOf(code).executeUpdate(update, { args: [command as never] });
+      // Updates answer a slim view: the full state (timeline included) by query.
+      return handleOf(code).query(dossierStateQuery);
     },
     state: (code) => handleOf(code).query(dossierStateQuery),
     eventsOf,

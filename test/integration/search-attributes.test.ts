@@ -7,6 +7,7 @@ import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workflowIdFor } from '../../domain/dossier';
 import { dossierSearchAttributes } from '../../domain/search-attributes';
+import { instantLimitsOf } from '../../services/api/routes/dossiers';
 import { createPrisma, type PrismaClient } from '../../services/db';
 import { ensureTemporalCli } from '../../services/infra';
 import { connectNats, type Nats } from '../../services/nats';
@@ -119,6 +120,21 @@ beforeAll(async () => {
       channel: 'direct',
       applicantName: 'Trần Thị Bích',
       receivedAt: d.receivedAt(),
+      // These dossiers are dated relative to each other, not to the machine's clock.
+      instantLimits: instantLimitsOf(config),
+      // Liên thông: the province's in-time dossier plans its first step at the commune (a handoff
+      // names only the agency a step plans).
+      ...(name === 'tinhInTime' && {
+        steps: [
+          {
+            key: 'xac-minh',
+            name: 'Xác minh tại xã',
+            agencyCode: 'X-AN-BINH',
+            role: 'officer',
+            budgetWorkingHours: 8,
+          },
+        ],
+      }),
     };
     const handle = await client.workflow.start('dossierWorkflow', {
       workflowId: idOf(name),

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 /**
  * Records the scenario histories replayed by test/replay/replay.test.ts.
  *
@@ -83,6 +84,7 @@ async function main() {
     NATS_URL: stack.natsUrl,
     NATS_STREAM: 'DOSSIER_EVENTS_RECORDING',
     TEMPORAL_TASK_QUEUE: 'record-histories',
+    MOTCUA_EVENT_SIGNING_KEYS: `recording:${randomBytes(32).toString('base64url')}`,
   });
   const prisma = createPrisma(stack.databaseUrl);
   const nats = await connectNats(config, logger);

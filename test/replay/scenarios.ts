@@ -195,6 +195,23 @@ export const scenarios: Scenario[] = [
     },
   },
   {
+    name: 'routed-subjects',
+    description:
+      "Liên thông khai tử after events were routed by agency (patched('event-subject-agency')): every publish carries the receiving agency X-AN-BINH, also while other agencies hold the dossier.",
+    async run(ctx) {
+      const { handle, state } = await ctx.receive(SAMPLE_DEATH_LIEN_THONG_CODE, 'X-AN-BINH');
+      for (const step of state.steps) {
+        await ctx.act(handle, 'handOff', {}, desk(step.agencyCode));
+        await ctx.sleep('1 hour');
+        await ctx.act(handle, 'completeStep', {}, officer(step.agencyCode));
+      }
+      await ctx.act(handle, 'markResultReady', { resultKind: 'electronic' }, officer());
+      await ctx.act(handle, 'returnResult', {}, desk());
+      await ctx.closed(handle);
+      return handle;
+    },
+  },
+  {
     name: 'reject',
     description: 'Giấy phép xây dựng: the officer rejects the dossier (Mẫu 03) during review.',
     async run(ctx) {
@@ -242,6 +259,32 @@ export const scenarios: Scenario[] = [
     },
   },
   {
+    name: 'handback-over-budget',
+    description:
+      'Kết hôn: a payment with its transaction reference; the review step overruns its budget (step_overdue), the leader sends the dossier back to it and the second visit is completed over budget too (patches command-rules-issue-8, step-over-budget-kept).',
+    async run(ctx) {
+      const { handle } = await ctx.receive('MAU-DANG-KY-KET-HON', 'X-AN-BINH');
+      await ctx.act(handle, 'recordPayment', { amountVnd: 0, online: true, reference: 'REPLAY-1' }, desk());
+      await ctx.act(handle, 'handOff', {}, desk());
+      await ctx.act(handle, 'completeStep', {}, desk());
+      await ctx.act(handle, 'handOff', {}, desk());
+      // The review (24 working hours) takes a week.
+      await ctx.sleep('7 days');
+      await ctx.act(handle, 'completeStep', {}, officer());
+      await ctx.act(handle, 'handOff', {}, desk());
+      await ctx.act(handle, 'completeStep', {}, leader());
+      // The leader sends it back for more review, which is quick this time.
+      await ctx.act(handle, 'handOff', { toStep: 1 }, leader());
+      await ctx.sleep('1 hour');
+      await ctx.act(handle, 'completeStep', {}, officer());
+      await processAllSteps(ctx, handle, '10 minutes');
+      await ctx.act(handle, 'markResultReady', { resultKind: 'paper' }, officer());
+      await ctx.act(handle, 'returnResult', {}, desk());
+      await ctx.closed(handle);
+      return handle;
+    },
+  },
+  {
     name: 'continue-as-new',
     description:
       'Chứng thực with a tiny history limit: the workflow continues as new mid-process with its state and timers, then finishes in a later run.',
@@ -275,6 +318,28 @@ export const scenarios: Scenario[] = [
       await ctx.sleep('10 days');
       await processAllSteps(ctx, handle, '1 hour');
       await ctx.act(handle, 'markResultReady', { resultKind: 'paper' }, officer());
+      await ctx.act(handle, 'returnResult', {}, desk());
+      await ctx.closed(handle);
+      return handle;
+    },
+  },
+  {
+    name: 'backfill',
+    description:
+      'Kết hôn migrated from an older system (patches server-time-decides, event-recorded-at): received three weeks ago, handed off and processed, the result ready after the due instant (overdue recorded before it, late); then returned live.',
+    async run(ctx) {
+      const received = Date.parse(await ctx.now()) - 21 * 86_400_000;
+      const at = (hours: number) => new Date(received + hours * 3_600_000).toISOString();
+      const { handle } = await ctx.receive('MAU-DANG-KY-KET-HON', 'X-AN-BINH', {
+        receivedAt: at(0),
+        backfill: {
+          actions: [
+            { name: 'handOff', command: { at: at(1), actor: desk() } },
+            { name: 'completeStep', command: { at: at(50), actor: officer() } },
+            { name: 'markResultReady', command: { at: at(24 * 10), resultKind: 'paper', actor: officer() } },
+          ],
+        },
+      });
       await ctx.act(handle, 'returnResult', {}, desk());
       await ctx.closed(handle);
       return handle;
@@ -344,14 +409,16 @@ export function scenarioContext(
         ...dossierStartPolicy,
         typedSearchAttributes: dossierStartSearchAttributes(input),
       });
-      const state = await handle.executeUpdate(appointmentUpdate);
-      return { handle, state };
+      await handle.executeUpdate(appointmentUpdate);
+      return { handle, state: await handle.query(dossierStateQuery) };
     },
     async act(handle, name, body, actor = officer()) {
       const command = { ...body, at: await now(), actor } as Command<typeof name>;
-      return handle.executeUpdate(dossierUpdates[name] as (typeof dossierUpdates)['handOff'], {
+      await handle.executeUpdate(dossierUpdates[name] as (typeof dossierUpdates)['handOff'], {
         args: [command as never],
       });
+      // Updates answer a slim view: the full state (timeline included) by query.
+      return handle.query(dossierStateQuery);
     },
   };
 }

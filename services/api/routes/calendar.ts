@@ -14,6 +14,7 @@ import {
 import { buildDueRequest } from '../../../domain/deadline';
 import { agencyCodeSchema, procedureCodeSchema } from '../../../domain/dossier';
 import { type Deadline, deadlineSchema } from '../../../domain/rulesets';
+import { safeText } from '../../../domain/text';
 import { type CalendarStore, CalendarVersionExistsError, UnknownAgencyError } from '../../calendars';
 import type { Config } from '../../config';
 import { requireRole } from '../auth';
@@ -100,9 +101,13 @@ const impactResponse = z.object({
 const overrideBody = z
   .object({
     officeHours: z.unknown().optional(),
-    localDaysOff: z.array(z.object({ date: z.string(), name: z.string(), source: z.string() })).optional(),
-    localWorkdays: z.array(z.object({ date: z.string(), name: z.string(), source: z.string() })).optional(),
-    source: z.string().min(1),
+    localDaysOff: z
+      .array(z.object({ date: z.string(), name: safeText(200), source: safeText(500) }))
+      .optional(),
+    localWorkdays: z
+      .array(z.object({ date: z.string(), name: safeText(200), source: safeText(500) }))
+      .optional(),
+    source: safeText(500),
   })
   .strict();
 

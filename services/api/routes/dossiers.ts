@@ -1,9 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import {
   type Client,
+  WithStartWorkflowOperation,
   WorkflowExecutionAlreadyStartedError,
   type WorkflowHandle,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
+  WorkflowUpdateStage,
 } from '@temporalio/client';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
@@ -17,21 +20,31 @@ import {
   commandPaths,
 } from '../../../domain/commands';
 import {
+  completeRequestSchema,
   dossierCodeSchema,
-  instantSchema,
   intakeRequestSchema,
   workflowIdFor,
 } from '../../../domain/dossier';
-import { type DossierState, type RejectionCode, rejectionStatus } from '../../../domain/lifecycle';
+import { checkCallerInstant, type InstantLimits } from '../../../domain/instants';
+import {
+  type DossierState,
+  PENDING_STATUSES,
+  type RejectionCode,
+  rejectionStatus,
+  TransitionRejected,
+} from '../../../domain/lifecycle';
 import {
   appointmentUpdate,
+  type DossierSlim,
   type DossierWorkflowInput,
-  dossierStartPolicy,
+  dossierIntakePolicy,
   dossierStateQuery,
   dossierTimelineQuery,
   dossierUpdates,
 } from '../../../workflows/definitions';
+import { dossierWorkflow } from '../../../workflows/dossier';
 import { dossierStartSearchAttributes } from '../../../workflows/search-attributes';
+import { raiseOperatorAlert } from '../../alerts/operator';
 import type { Config } from '../../config';
 import type { Prisma, PrismaClient } from '../../db';
 import { foldStoredEvents } from '../../projector';
@@ -40,6 +53,7 @@ import {
   assertCanAct,
   assertCanReceive,
   assertCanSee,
+  canSee,
   dossierVisibilityWhere,
   principalOf,
   visibleAgencyCodes,
@@ -51,7 +65,9 @@ import {
   IDEMPOTENCY_HEADER,
   idempotent,
   idempotentHeadersSchema,
+  purgeExpiredIdempotencyRecords,
   REPLAYED_HEADER,
+  requestFingerprint,
   updateIdFor,
 } from '../idempotency';
 import {
@@ -68,7 +84,16 @@ import {
 } from '../views';
 
 export interface DossierRouteDeps {
-  config: Pick<Config, 'TEMPORAL_TASK_QUEUE'>;
+  config: Pick<Config, 'TEMPORAL_TASK_QUEUE'> &
+    Partial<
+      Pick<
+        Config,
+        | 'MOTCUA_INSTANT_TOLERANCE_MINUTES'
+        | 'MOTCUA_MAX_APPOINTMENT_EXTENSION_DAYS'
+        | 'ACTION_TIMEOUT_MS'
+        | 'IDEMPOTENCY_TTL_HOURS'
+      >
+    >;
   prisma: PrismaClient;
   temporal: Client;
   /** The API's clock, for action instants the caller leaves out. */
@@ -95,13 +120,19 @@ const codeParams = z.object({ code: dossierCodeSchema });
 const errors = { 400: errorBodySchema, 401: errorBodySchema, 403: errorBodySchema, 404: errorBodySchema };
 
 /** Legacy body of `POST /v1/dossiers/{code}/complete` (deprecated alias of result-ready). */
-const legacyCompleteSchema = z
-  .object({ completedAt: instantSchema.optional(), actor: z.string().trim().min(1).max(200).optional() })
-  .strict();
+const legacyCompleteSchema = completeRequestSchema;
 
 const toIso = (instant: string | Date) => new Date(instant).toISOString();
 
 type ScopeWithCode = DossierScope & { code: string };
+
+const scopeOfState = (code: string, s: DossierState): ScopeWithCode => ({
+  code,
+  agencyCode: s.agencyCode,
+  currentAgencyCode: s.currentAgencyCode || null,
+  participants: s.participants ?? [],
+  currentStepRole: s.currentStep === null ? null : (s.steps?.[s.currentStep]?.role ?? null),
+});
 
 /** Instants in command bodies are normalised to UTC ISO, the form the workflow compares. */
 function normaliseCommand(body: Record<string, unknown>, at: string): Record<string, unknown> {
@@ -110,6 +141,21 @@ function normaliseCommand(body: Record<string, unknown>, at: string): Record<str
     if (typeof out[field] === 'string') out[field] = toIso(out[field] as string);
   }
   return out;
+}
+
+const TIMED_OUT = Symbol('timed out');
+
+/** `promise`, or TIMED_OUT after `ms` (the promise keeps running). */
+async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
+    timer = setTimeout(() => resolve(TIMED_OUT), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Sends an idempotent answer (fresh or replayed); an error answer goes through the error handler. */
@@ -141,12 +187,84 @@ function rejectionOf(err: WorkflowUpdateFailedError): ApiError {
   if (type && Object.hasOwn(rejectionStatus, type)) {
     return new ApiError(rejectionStatus[type as RejectionCode], type, message);
   }
+  if (type && Object.hasOwn(workflowFailureStatus, type)) {
+    return new ApiError(workflowFailureStatus[type]!, type, message);
+  }
   return new ApiError(409, 'invalid_transition', message);
+}
+
+/**
+ * Failures that are the system's, not the caller's: the action was refused without touching the
+ * dossier (the workflow keeps running) and operators are alerted. `invalid_event`: the decided
+ * event failed its schema; `workflow_failure`: an unexpected error inside the action.
+ */
+const workflowFailureStatus: Record<string, 422 | 500> = { invalid_event: 422, workflow_failure: 500 };
+
+/** The workflow-pinned limits of a caller's instants, from the configuration. */
+export function instantLimitsOf(config: DossierRouteDeps['config']): InstantLimits {
+  return {
+    toleranceMinutes: config.MOTCUA_INSTANT_TOLERANCE_MINUTES ?? 15,
+    maxAppointmentExtensionDays: config.MOTCUA_MAX_APPOINTMENT_EXTENSION_DAYS ?? 365,
+  };
+}
+
+/** The API's own quick check of a caller's instant (the workflow's check is the authority). */
+function precheckInstant(at: string, nowMs: number, limits: InstantLimits, field: string): void {
+  try {
+    checkCallerInstant(at, nowMs, limits.toleranceMinutes);
+  } catch (err) {
+    if (!(err instanceof TransitionRejected)) throw err;
+    throw new ApiError(rejectionStatus[err.code], err.code, err.message, [{ field, message: err.message }]);
+  }
+}
+
+/** Why a run failed before its receipt was recorded, as a 4xx (else the Update failure). */
+async function receiptFailureOf(handle: WorkflowHandle, err: WorkflowUpdateFailedError): Promise<unknown> {
+  if ((await handle.describe()).status.name !== 'FAILED') return err;
+  const failure = await handle.result().then(
+    () => undefined,
+    (e: unknown) => e as { cause?: { type?: string | null; message?: string; cause?: unknown } },
+  );
+  let cause = failure?.cause;
+  // An activity's refusal (e.g. the procedure's steps are invalid) is wrapped once more.
+  if (cause && !cause.type && cause.cause) cause = cause.cause as typeof cause;
+  const type = cause?.type ?? undefined;
+  if (!type) return err;
+  const status = Object.hasOwn(rejectionStatus, type) ? rejectionStatus[type as RejectionCode] : 422;
+  return new ApiError(status, type, cause?.message ?? err.message);
+}
+
+/** An Update's slim answer as a full state: the parts it leaves out come from a query. */
+async function fullStateOf(
+  handle: WorkflowHandle,
+  slim: DossierSlim,
+  applicantName: () => Promise<string | undefined>,
+) {
+  const queried = await handle.query(dossierStateQuery).catch(() => undefined);
+  if (queried && queried.lastSeq >= slim.lastSeq) return queried;
+  return {
+    ...slim,
+    applicantName: queried?.applicantName ?? (await applicantName()) ?? '',
+    timeline: [],
+  } as DossierState;
 }
 
 export const dossierRoutes: FastifyPluginAsyncZod<DossierRouteDeps> = async (app, deps) => {
   const { prisma, temporal, config } = deps;
   const now = deps.now ?? (() => new Date());
+  const limits = instantLimitsOf(config);
+  const actionTimeoutMs = config.ACTION_TIMEOUT_MS ?? 15_000;
+  const idempotencyTtlMs = (config.IDEMPOTENCY_TTL_HOURS ?? 168) * 3_600_000;
+  // Expired idempotency records are ignored at once and purged hourly.
+  const purge = () =>
+    purgeExpiredIdempotencyRecords(prisma, idempotencyTtlMs).then(
+      (count) => count > 0 && app.log.info({ count }, 'expired idempotency records purged'),
+      (err) => app.log.warn({ err }, 'could not purge expired idempotency records'),
+    );
+  const purgeTimer = setInterval(purge, 3_600_000);
+  purgeTimer.unref();
+  void purge();
+  app.addHook('onClose', async () => clearInterval(purgeTimer));
   const handleOf = (code: string): WorkflowHandle => temporal.workflow.getHandle(workflowIdFor(code));
 
   /** Whether a workflow for this code ever ran (a closed one still describes). */
@@ -165,12 +283,7 @@ export const dossierRoutes: FastifyPluginAsyncZod<DossierRouteDeps> = async (app
     try {
       const s = await handleOf(code).query(dossierStateQuery);
       if (!s?.agencyCode) return undefined;
-      return {
-        code,
-        agencyCode: s.agencyCode,
-        currentAgencyCode: s.currentAgencyCode || null,
-        participants: s.participants ?? [],
-      };
+      return scopeOfState(code, s);
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return undefined;
       throw err;
@@ -213,7 +326,14 @@ export const dossierRoutes: FastifyPluginAsyncZod<DossierRouteDeps> = async (app
     const principal = principalOf(request);
     const answer = await idempotent(
       prisma,
-      { principalId: principal.id, key, method: request.method, path: pathOf(request), body: request.body },
+      {
+        principalId: principal.id,
+        key,
+        method: request.method,
+        path: pathOf(request),
+        body: request.body,
+        ttlMs: idempotencyTtlMs,
+      },
       () => execute(key),
     );
     return send(reply, answer);
@@ -227,8 +347,10 @@ export const dossierRoutes: FastifyPluginAsyncZod<DossierRouteDeps> = async (app
         summary: 'Receive a dossier (tiếp nhận hồ sơ, Mẫu 01) and start its workflow',
         description:
           'Answers 201 with the appointment. Idempotent by dossier code: a second intake of the same code ' +
-          'answers 409 `dossier_exists` with the existing dossier. With an Idempotency-Key header a retry ' +
-          'gets the first answer again. Only intake desks (for their own agency) and admin may receive.',
+          '(also a concurrent one) answers 409 `dossier_exists`, with the existing dossier only when the ' +
+          'caller may see it. With an Idempotency-Key header a retry gets the first answer again. Only ' +
+          'intake desks (for their own agency) and admin may receive. Text with control characters, lone ' +
+          'surrogates or bidi overrides answers 400 `invalid_text`.',
         tags: ['dossiers'],
         headers: idempotentHeadersSchema,
         body: intakeRequestSchema,
@@ -253,10 +375,57 @@ export const dossierRoutes: FastifyPluginAsyncZod<DossierRouteDeps> = async (app
         if (unknown.length > 0) {
           throw new ApiError(422, 'unknown_reference', unknown.map((u) => u.message).join('; '), unknown);
         }
+        // Server time decides: a receipt outside the tolerance is refused before anything starts.
+        precheckInstant(body.receivedAt, now().getTime(), limits, 'body.receivedAt');
         const workflowId = workflowIdFor(body.code);
         const log = request.log.child({ dossierCode: body.code, workflowId });
-        // Marks the run with the key, so a retry whose first attempt started it (then failed to answer) is ours.
+        const handle = handleOf(body.code);
+        // Marks the run with the key, so a retry whose first attempt started it (then failed to answer)
+        // is ours; without a key, a fresh id tells this request's run from a concurrent one's.
         const mark = key === undefined ? undefined : updateIdFor(principal.id, key);
+        const intakeId = mark ?? `intake:${randomUUID()}`;
+        /** Whether the run for this code was started by this request (or the first attempt of its key). */
+        const startedByUs = async () => {
+          try {
+            const { memo } = await handle.describe();
+            return memo?.intakeId === intakeId || (mark !== undefined && memo?.idempotencyKey === mark);
+          } catch (err) {
+            if (err instanceof WorkflowNotFoundError) return false;
+            throw err;
+          }
+        };
+        /** 409: the code is taken. The dossier itself only for a caller who may see it (no leak). */
+        const exists = (existing: ScopeWithCode | undefined, view: () => unknown) => {
+          log.info('duplicate intake answered 409');
+          const visible = existing !== undefined && canSee(request, existing);
+          return new ApiError(
+            409,
+            'dossier_exists',
+            `Dossier ${body.code} was already received`,
+            visible ? { dossier: view() } : undefined,
+          );
+        };
+        const existingFromState = (state: DossierState) =>
+          exists(scopeOfState(body.code, state), () => viewOfState(state));
+
+        // The read model remembers every code received, also after Temporal's retention dropped
+        // the workflow: a code is never received twice, not even by a second, hidden workflow.
+        const row = await prisma.dossier.findUnique({ where: { code: body.code } });
+        if (row) {
+          if (mark && (await startedByUs())) {
+            log.info('intake retried after its dossier was projected: answering with the receipt');
+            return { statusCode: 201, body: viewOfState(await stateOfRow(prisma, row)) };
+          }
+          const state = await stateOfRow(prisma, row);
+          const scope = {
+            code: body.code,
+            agencyCode: row.agencyCode,
+            currentAgencyCode: row.currentAgencyCode,
+            participants: row.participants,
+          };
+          throw exists(scope, () => viewOfState(state));
+        }
+
         const input: DossierWorkflowInput = {
           code: body.code,
           procedureCode: body.procedureCode,
@@ -265,48 +434,59 @@ export const dossierRoutes: FastifyPluginAsyncZod<DossierRouteDeps> = async (app
           applicantName: body.applicant.name,
           receivedAt: toIso(body.receivedAt),
           actor: actorOf(principal),
+          instantLimits: limits,
         };
+        // One atomic call: start the workflow (or attach to the one a concurrent intake started) and
+        // wait for the appointment. A concurrent duplicate is then a 409, never a 500.
+        const startWorkflowOperation = new WithStartWorkflowOperation(dossierWorkflow, {
+          workflowId,
+          taskQueue: config.TEMPORAL_TASK_QUEUE,
+          ...dossierIntakePolicy,
+          typedSearchAttributes: dossierStartSearchAttributes(input),
+          memo: {
+            intakeId,
+            ...(mark ? { idempotencyKey: mark } : {}),
+            // Read by the applicant notices (services/letters/notices.ts); kept out of events.
+            ...(body.applicant.email && { applicantEmail: body.applicant.email }),
+          },
+          args: [input],
+        });
+        let state: DossierState;
         try {
-          const handle = await temporal.workflow.start('dossierWorkflow', {
-            workflowId,
-            taskQueue: config.TEMPORAL_TASK_QUEUE,
-            ...dossierStartPolicy,
-            typedSearchAttributes: dossierStartSearchAttributes(input),
-            ...(mark || body.applicant.email
-              ? {
-                  memo: {
-                    ...(mark && { idempotencyKey: mark }),
-                    // Read by the applicant notices (services/letters/notices.ts); kept out of events.
-                    ...(body.applicant.email && { applicantEmail: body.applicant.email }),
-                  },
-                }
-              : {}),
-            args: [input],
+          const received = temporal.workflow.executeUpdateWithStart(appointmentUpdate, {
+            startWorkflowOperation,
+            updateId: intakeId,
           });
-          log.info('dossier workflow started');
-          const state = await handle.executeUpdate(appointmentUpdate);
-          return { statusCode: 201, body: viewOfState(state) };
-        } catch (err) {
-          if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-          const handle = handleOf(body.code);
-          if (mark) {
-            const { memo, status } = await handle.describe();
-            if (memo?.idempotencyKey === mark) {
-              log.info('intake retried after its workflow started: answering with the receipt');
-              // Closed meanwhile (e.g. withdrawn): the appointment is in its final state.
-              const state =
-                status.name === 'RUNNING'
-                  ? await handle.executeUpdate(appointmentUpdate)
-                  : await handle.query(dossierStateQuery);
-              return { statusCode: 201, body: viewOfState(state) };
-            }
+          const answer = await withTimeout(received, actionTimeoutMs);
+          if (answer === TIMED_OUT) {
+            received.catch(() => undefined);
+            log.warn({ intakeId }, 'intake timed out waiting for the appointment');
+            throw new ApiError(
+              503,
+              'dependency_unavailable',
+              `Hệ thống xử lý hồ sơ không phản hồi trong ${actionTimeoutMs} ms; gửi lại với cùng Idempotency-Key.`,
+              { dependency: 'Temporal worker', updateId: intakeId },
+            );
           }
-          const existing = await handle.query(dossierStateQuery);
-          log.info('duplicate intake answered with the existing dossier');
-          throw new ApiError(409, 'dossier_exists', `Dossier ${body.code} was already received`, {
-            dossier: viewOfState(existing),
-          });
+          // The Update answers a slim view; the timeline and the name come from a query.
+          state = await fullStateOf(handle, answer, async () => input.applicantName);
+        } catch (err) {
+          if (err instanceof ApiError) throw err;
+          // The run failed before recording the receipt (e.g. the workflow's clock refused the
+          // instant): answer with its reason; the code stays usable.
+          if (err instanceof WorkflowUpdateFailedError) throw await receiptFailureOf(handle, err);
+          if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+          // The code's workflow closed (returned, rejected, withdrawn) before the read model knew it.
+          const closed = await handle.query(dossierStateQuery).catch(() => undefined);
+          if (closed && mark && (await startedByUs())) return { statusCode: 201, body: viewOfState(closed) };
+          if (closed) throw existingFromState(closed);
+          throw exists(undefined, () => undefined);
         }
+        if (await startedByUs()) {
+          log.info('dossier workflow started');
+          return { statusCode: 201, body: viewOfState(state) };
+        }
+        throw existingFromState(state);
       });
     },
   );
@@ -322,10 +502,15 @@ export const dossierRoutes: FastifyPluginAsyncZod<DossierRouteDeps> = async (app
     const scope = await scopeOf(code, true);
     assertCanAct(request, name, scope);
     const principal = principalOf(request);
-    const at = (body.at as string | undefined) ?? now().toISOString();
-    const command = { ...normaliseCommand(body, at), actor: actorOf(principal) } as Command<N>;
+    // Left out, `at` is the workflow's own time when the action arrives; given, it must lie within
+    // the tolerance (checked here on the API's clock, and again by the workflow on its own).
+    const at = body.at as string | undefined;
+    const normalised = normaliseCommand(body, at ?? now().toISOString());
+    if (at === undefined) delete normalised.at;
+    const command = { ...normalised, actor: actorOf(principal) } as Command<N>;
     const handle = handleOf(code);
     return withKey(request, reply, async (key) => {
+      if (at !== undefined) precheckInstant(at, now().getTime(), limits, 'body.at');
       // Liên thông to a named agency: an unknown one is refused here, before the workflow.
       const toAgencyCode = name === 'handOff' ? (body.toAgencyCode as string | undefined) : undefined;
       if (
@@ -335,15 +520,73 @@ export const dossierRoutes: FastifyPluginAsyncZod<DossierRouteDeps> = async (app
         const details = [{ field: 'body.toAgencyCode', message: `unknown agency ${toAgencyCode}` }];
         throw new ApiError(422, 'unknown_reference', details[0]!.message, details);
       }
-      try {
-        const state = await handle.executeUpdate(dossierUpdates[name] as (typeof dossierUpdates)[N], {
+      // The request's fingerprint is part of the id: once its record expired, a key reused for a
+      // different request is a new Update, not the old one's answer.
+      const updateId =
+        key === undefined
+          ? `action:${randomUUID()}`
+          : `${updateIdFor(principal.id, key)}:${requestFingerprint({ method: request.method, path: pathOf(request), body: request.body }).slice(0, 16)}`;
+      // Bounded: the workflow answers once the event is published, so a NATS (or worker) outage
+      // answers 503 after ACTION_TIMEOUT_MS instead of hanging the caller.
+      let accepted = false;
+      const run = (async () => {
+        const update = await handle.startUpdate(dossierUpdates[name] as (typeof dossierUpdates)[N], {
           args: [command] as never,
-          ...(key === undefined ? {} : { updateId: updateIdFor(principal.id, key) }),
+          updateId,
+          waitForStage: WorkflowUpdateStage.ACCEPTED,
         });
+        accepted = true;
+        return update.result();
+      })();
+      try {
+        const state = await withTimeout(run, actionTimeoutMs);
+        if (state === TIMED_OUT) {
+          run.catch(() => undefined);
+          request.log.warn(
+            { dossierCode: code, command: name, updateId, accepted },
+            'dossier action timed out',
+          );
+          throw new ApiError(
+            503,
+            'dependency_unavailable',
+            accepted
+              ? `Thao tác đã được tiếp nhận nhưng chưa ghi nhận xong (hệ thống sự kiện không phản hồi trong ${actionTimeoutMs} ms); gửi lại với cùng Idempotency-Key để nhận kết quả.`
+              : `Hệ thống xử lý hồ sơ không phản hồi trong ${actionTimeoutMs} ms; vui lòng thử lại.`,
+            { dependency: accepted ? 'NATS' : 'Temporal worker', accepted, updateId },
+          );
+        }
         request.log.info({ dossierCode: code, command: name, seq: state.lastSeq }, 'dossier action applied');
-        return { statusCode: 200, body: viewOfState(state) };
+        return {
+          statusCode: 200,
+          body: viewOfState(
+            await fullStateOf(handle, state, async () => {
+              const row = await prisma.dossier.findUnique({
+                where: { code },
+                select: { applicantName: true },
+              });
+              return row?.applicantName;
+            }),
+          ),
+        };
       } catch (err) {
-        if (err instanceof WorkflowUpdateFailedError) throw rejectionOf(err);
+        if (err instanceof ApiError) throw err;
+        if (err instanceof WorkflowUpdateFailedError) {
+          const rejection = rejectionOf(err);
+          if (Object.hasOwn(workflowFailureStatus, rejection.code)) {
+            request.log.error(
+              { dossierCode: code, command: name, err: rejection.message },
+              'dossier action failed',
+            );
+            await raiseOperatorAlert(prisma, {
+              kind: 'workflow_failure',
+              sourceId: `${code}:${name}:${key ?? request.id}`,
+              dossierCode: code,
+              agencyCode: scope.agencyCode,
+              details: { command: name, code: rejection.code, message: rejection.message },
+            }).catch((alertErr) => request.log.error({ err: alertErr }, 'operator alert not recorded'));
+          }
+          throw rejection;
+        }
         if (err instanceof WorkflowNotFoundError) {
           if (await workflowExists(code)) {
             throw new ApiError(409, 'dossier_closed', `Hồ sơ ${code} đã kết thúc, không thể thao tác.`);
@@ -412,7 +655,9 @@ export const dossierRoutes: FastifyPluginAsyncZod<DossierRouteDeps> = async (app
         summary: 'List dossiers visible to the caller, newest receipt first',
         description:
           'Filters combine with AND. `agency` matches the receiving agency, the agency holding the dossier ' +
-          'or a participating agency (liên thông). `status` may repeat. Keyset pagination: pass ' +
+          'or a participating agency (liên thông). `status` may repeat. `overdue=true`: pending and past due; ' +
+          '`wasLate=true`: overdue now or finished late; `dueSoon=true`: pending, warned, not overdue yet. ' +
+          'Keyset pagination: pass ' +
           '`nextCursor` back as `cursor` until it is null; `limit` is 1–200 (default 50).',
         tags: ['dossiers'],
         querystring: dossierListQuerySchema,
@@ -432,7 +677,15 @@ export const dossierRoutes: FastifyPluginAsyncZod<DossierRouteDeps> = async (app
         });
       }
       if (q.status?.length) and.push({ status: { in: q.status } });
-      if (q.overdue !== undefined) and.push({ overdue: q.overdue });
+      const pending = { status: { in: [...PENDING_STATUSES] } };
+      const where = (flag: boolean | undefined, match: Prisma.DossierWhereInput) => {
+        if (flag !== undefined) and.push(flag ? match : { NOT: match });
+      };
+      // Overdue is a state of pending dossiers; a finished one that was late is `wasLate`.
+      where(q.overdue, { AND: [pending, { overdue: true }] });
+      where(q.wasLate, { OR: [{ overdue: true }, { outcome: 'late' }] });
+      where(q.dueSoon, { AND: [pending, { dueSoon: true }, { overdue: false }] });
+      if (q.backfilled !== undefined) and.push({ backfilled: q.backfilled });
       if (q.procedure) and.push({ procedureCode: q.procedure });
       if (q.receivedFrom) and.push({ receivedAt: { gte: new Date(q.receivedFrom) } });
       if (q.receivedTo) and.push({ receivedAt: { lt: new Date(q.receivedTo) } });

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { formatVietnamInstant } from '../../../domain/calendar';
 import { roleSchema } from '../../../domain/commands';
+import { safeText } from '../../../domain/text';
 import type { PrismaClient } from '../../db';
 import { type ApiKeyInfo, ApiKeyInputError, createApiKey, listApiKeys, revokeApiKey } from '../../keys';
 import { requireRole } from '../auth';
@@ -14,7 +15,7 @@ const keyViewSchema = z.object({
   id: z.string(),
   name: z.string(),
   role: roleSchema,
-  agencyCode: z.string().describe("agency scope, '*' = all agencies (admin, auditor, supervisor only)"),
+  agencyCode: z.string().describe("agency scope, '*' = all agencies (admin and auditor keys only)"),
   createdBy: z.string(),
   createdAt: vnInstant,
   revokedAt: vnInstant.nullable(),
@@ -51,12 +52,7 @@ export const keyRoutes: FastifyPluginAsyncZod<KeyRouteDeps> = async (app, { pris
           .object({
             role: roleSchema,
             agencyCode: z.string().min(1).max(100),
-            name: z
-              .string()
-              .trim()
-              .min(1)
-              .max(200)
-              .describe('who uses it, e.g. "Phần mềm một cửa xã An Bình"'),
+            name: safeText(200).describe('who uses it, e.g. "Phần mềm một cửa xã An Bình"'),
           })
           .strict(),
         response: {
@@ -78,7 +74,7 @@ export const keyRoutes: FastifyPluginAsyncZod<KeyRouteDeps> = async (app, { pris
         return reply.status(201).send({ ...view(key), token });
       } catch (err) {
         if (err instanceof ApiKeyInputError) {
-          throw new ApiError(422, err.code, err.message, [
+          throw new ApiError(err.code === 'invalid_text' ? 400 : 422, err.code, err.message, [
             { field: `body.${err.field}`, message: err.message },
           ]);
         }

@@ -1,0 +1,207 @@
+/**
+ * `motcua audit …` — the auditor's tools over the event log (DATABASE_URL; replay also Temporal).
+ *
+ *   audit verify [--dossier CODE] [--json]           recompute hash chains; exit 1 on any problem
+ *   audit rebuild-counters --from D --to D [--agency CODE] [--repair]  recompute buckets, diff with live; exit 1 on a diff
+ *   audit replay [--dossier CODE… | --query Q] [--limit N] replay workflow histories; exit 1 on failure
+ *
+ * Each run is logged (who, what, when) through the motcua logger.
+ */
+import { userInfo } from 'node:os';
+import { Command } from 'commander';
+import { agencySubtree } from '../../domain/access';
+import { epochDayFromIso } from '../../domain/calendar/time';
+import { loadConfig } from '../config';
+import type { PrismaClient } from '../db';
+import { createLogger } from '../logger';
+import { rebuildCounters, verifyChains } from '../rates/audit';
+import { replayDossiers, replayTargets } from '../rates/replay';
+import { connectTemporalClient } from '../temporal';
+import { readDevStack } from './dev-stack';
+import { cliIo } from './io';
+import { defaultPrisma } from './report';
+
+export interface AuditCommandOptions {
+  prisma?: () => PrismaClient;
+  out?: (s: string) => void;
+  err?: (s: string) => void;
+  /** Where a failed verification's exit code goes (default: process.exitCode). */
+  setExitCode?: (code: number) => void;
+  /** Temporal address for replay (default TEMPORAL_ADDRESS, else the running dev stack). */
+  temporalAddress?: string;
+}
+
+const isDate = (d: string) => {
+  try {
+    epochDayFromIso(d);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+export function auditCommand(opts: AuditCommandOptions = {}): Command {
+  const { out, err, configure, fail } = cliIo('audit', opts);
+  const openPrisma = opts.prisma ?? defaultPrisma;
+  const setExitCode = opts.setExitCode ?? ((code: number) => (process.exitCode = code));
+  const auditLog = (command: string, details: object) =>
+    createLogger('audit', loadConfig().LOG_LEVEL).info(
+      { audit: true, who: `cli:${userInfo().username}`, command, ...details },
+      'auditor command',
+    );
+  const withPrisma = async <T>(fn: (prisma: PrismaClient) => Promise<T>): Promise<T> => {
+    const prisma = openPrisma();
+    try {
+      return await fn(prisma);
+    } finally {
+      await prisma.$disconnect();
+    }
+  };
+
+  const root = configure(
+    new Command('audit').description(
+      "The auditor's tools: hash-chain verification, counter rebuild, workflow replay",
+    ),
+  );
+
+  configure(
+    root
+      .command('verify')
+      .description(
+        'recompute every dossier’s hash chain from the stored events; exit 1 if a row was changed, removed or reordered',
+      )
+      .option('--dossier <code>', 'one dossier only')
+      .option('--json', 'print the problems as JSON'),
+  ).action(async (o: { dossier?: string; json?: boolean }) => {
+    auditLog('verify', { dossier: o.dossier ?? null });
+    const verdicts = await withPrisma((prisma) =>
+      verifyChains(prisma, {
+        ...(o.dossier ? { dossier: o.dossier } : {}),
+        onProgress: (n) => {
+          if (n % 1000 === 0) err(`audit: ${n} dossiers verified\n`);
+        },
+      }),
+    );
+    if (o.dossier && verdicts.length === 0) return fail(`no dossier ${o.dossier}`);
+    const problems = verdicts.flatMap((v) => v.problems);
+    const events = verdicts.reduce((s, v) => s + v.events, 0);
+    if (o.json)
+      out(
+        `${JSON.stringify({ dossiers: verdicts.length, events, ok: problems.length === 0, problems }, null, 2)}\n`,
+      );
+    else {
+      for (const p of problems) out(`${p.dossierCode} seq ${p.seq}: ${p.kind} — ${p.detail}\n`);
+      out(
+        problems.length === 0
+          ? `ok: ${verdicts.length} dossiers, ${events} events, every chain verified\n`
+          : `FAILED: ${problems.length} problems in ${verdicts.filter((v) => !v.ok).length} of ${verdicts.length} dossiers\n`,
+      );
+    }
+    if (problems.length > 0) setExitCode(1);
+  });
+
+  configure(
+    root
+      .command('rebuild-counters')
+      .description(
+        'recompute the counter buckets of the range from the event log into a scratch table and diff them against the live ones; exit 0 only on zero difference',
+      )
+      .requiredOption('--from <date>', 'first local day, YYYY-MM-DD')
+      .requiredOption('--to <date>', 'last local day, YYYY-MM-DD')
+      .option('--agency <code>', 'only the buckets of this agency and every agency below it')
+      .option('--repair', 'replace the live buckets of the range by the rebuilt ones (projector stopped!)')
+      .option('--json', 'print the differences as JSON'),
+  ).action(async (o: { from: string; to: string; agency?: string; repair?: boolean; json?: boolean }) => {
+    if (!isDate(o.from) || !isDate(o.to)) return fail('--from and --to must be dates YYYY-MM-DD');
+    if (o.from > o.to) return fail('--from must not be after --to');
+    auditLog('rebuild-counters', {
+      from: o.from,
+      to: o.to,
+      agency: o.agency ?? null,
+      repair: o.repair === true,
+    });
+    const diff = await withPrisma(async (prisma) => {
+      let agencies: string[] | undefined;
+      if (o.agency) {
+        const all = await prisma.agency.findMany({ select: { code: true, parentCode: true } });
+        if (!all.some((a) => a.code === o.agency)) return fail(`no agency ${o.agency}`);
+        agencies = [...agencySubtree(all, o.agency)];
+      }
+      return rebuildCounters(prisma, o.from, o.to, {
+        repair: o.repair === true,
+        ...(agencies ? { agencies } : {}),
+      });
+    });
+    if (o.json) out(`${JSON.stringify({ from: o.from, to: o.to, differences: diff }, null, 2)}\n`);
+    else {
+      for (const d of diff) {
+        out(
+          `${d.day} ${d.agencyCode} ${d.procedureCode}${d.backfilled ? ' (backfilled)' : ''} ${d.counter}: live ${d.live}, rebuilt ${d.rebuilt}\n`,
+        );
+      }
+      out(
+        diff.length === 0
+          ? `ok: the live counters of ${o.from} → ${o.to} equal the rebuild from the event log\n`
+          : `${diff.length} differences${o.repair ? ' (live buckets replaced by the rebuild)' : ''}\n`,
+      );
+    }
+    if (diff.length > 0) setExitCode(1);
+  });
+
+  configure(
+    root
+      .command('replay')
+      .description(
+        'replay dossier workflow histories (every run, incl. continued-as-new) against the current workflow code; exit 1 on any nondeterminism',
+      )
+      .option('--dossier <code...>', 'dossier codes')
+      .option(
+        '--query <visibility query>',
+        "Temporal visibility query (default: WorkflowType = 'dossierWorkflow')",
+      )
+      .option('--limit <n>', 'at most this many runs', (v) => Number.parseInt(v, 10))
+      .option('--json', 'print the result as JSON'),
+  ).action(async (o: { dossier?: string[]; query?: string; limit?: number; json?: boolean }) => {
+    if (o.limit !== undefined && !(o.limit > 0)) return fail('--limit must be a positive integer');
+    auditLog('replay', { dossiers: o.dossier ?? null, query: o.query ?? null, limit: o.limit ?? null });
+    const config = loadConfig();
+    const address =
+      opts.temporalAddress ??
+      (process.env.TEMPORAL_ADDRESS
+        ? config.TEMPORAL_ADDRESS
+        : (readDevStack()?.temporalAddress ?? config.TEMPORAL_ADDRESS));
+    const client = await connectTemporalClient({
+      TEMPORAL_ADDRESS: address,
+      TEMPORAL_NAMESPACE: config.TEMPORAL_NAMESPACE,
+    });
+    try {
+      const targets = await replayTargets(client, {
+        ...(o.dossier ? { dossiers: o.dossier } : {}),
+        ...(o.query ? { query: o.query } : {}),
+        ...(o.limit ? { limit: o.limit } : {}),
+      });
+      const outcome = await replayDossiers(client, targets, {
+        onProgress: (done, total) => {
+          if (done % 100 === 0 || done === total) err(`audit: replayed ${done}/${total} runs\n`);
+        },
+      });
+      if (o.json) out(`${JSON.stringify(outcome, null, 2)}\n`);
+      else {
+        for (const f of outcome.failures) {
+          out(
+            `${f.dossierCode} run ${f.runId}${f.eventId !== null ? ` event ${f.eventId}` : ''}: ${f.error}\n`,
+          );
+        }
+        out(
+          outcome.failures.length === 0
+            ? `ok: ${outcome.replayed} runs replayed without nondeterminism\n`
+            : `FAILED: ${outcome.failures.length} of ${outcome.replayed} runs\n`,
+        );
+      }
+      if (outcome.failures.length > 0 || (o.dossier && outcome.replayed === 0)) setExitCode(1);
+    } finally {
+      await client.connection.close();
+    }
+  });
+  return root;
+}

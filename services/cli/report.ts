@@ -1,0 +1,250 @@
+/**
+ * `motcua report …` — rates from the counter buckets (PostgreSQL via DATABASE_URL).
+ *
+ *   report rates --agency CODE --from YYYY-MM-DD --to YYYY-MM-DD [--procedure P] [--level L]
+ *                [--backfilled include|exclude|only] [--json]
+ *
+ *   report period --kind month|quarter|year --period 2026-11|2026-Q3|2026 --agency CODE
+ *                 [--format json|csv|xlsx] [--out FILE] [--convention calendar|mid-month]
+ *
+ *   report 766 --agency CODE --period 2026-11|2026-Q3|2026 [--input key=points …] [--json]
+ *
+ * `--json` prints exactly what `GET /v1/rates` (`GET /v1/scores/766`) answers. The CLI runs with the operator's database
+ * access, so it sees every agency (as an auditor with scope `*`).
+ */
+import { writeFile } from 'node:fs/promises';
+import { Command, Option } from 'commander';
+import { RATE_DEFINITIONS, RATE_KEYS } from '../../domain/rates';
+import { loadConfig } from '../config';
+import { createPrisma, type PrismaClient } from '../db';
+import {
+  periodCaption,
+  periodReport,
+  periodReportCsv,
+  periodReportQuerySchema,
+  periodReportXlsx,
+} from '../rates/period-report';
+import { RateQueryError, rateQuerySchema, rateReport } from '../rates/query';
+import { scoreQuerySchema, scoreReport } from '../rates/scores';
+import { cliDatabaseUrl } from './dev-stack';
+import { cliIo } from './io';
+
+export interface ReportCommandOptions {
+  prisma?: () => PrismaClient;
+  out?: (s: string) => void;
+  err?: (s: string) => void;
+}
+
+export function defaultPrisma(): PrismaClient {
+  const url = cliDatabaseUrl();
+  if (!url) throw new Error('DATABASE_URL is not set and no `motcua dev` is running on this machine');
+  return createPrisma(url);
+}
+
+const percent = (v: number | null) => (v === null ? '—' : `${(v * 100).toFixed(2)} %`);
+
+export function reportCommand(opts: ReportCommandOptions = {}): Command {
+  const { out, configure, fail } = cliIo('report', opts);
+  const openPrisma = opts.prisma ?? defaultPrisma;
+  const root = configure(
+    new Command('report').description('Rates and reports from the counter buckets. Needs DATABASE_URL.'),
+  );
+  configure(
+    root
+      .command('rates')
+      .description(
+        'on-time, digitization, online, payment, satisfaction and apology rates of an agency and those below it',
+      )
+      .requiredOption('--agency <code>', 'agency code (its whole subtree is summed)')
+      .requiredOption('--from <date>', 'first local day, YYYY-MM-DD (inclusive)')
+      .requiredOption('--to <date>', 'last local day, YYYY-MM-DD (inclusive)')
+      .option('--procedure <code>', 'one procedure only')
+      .option('--level <level>', 'only agencies of this administrative level')
+      .addOption(
+        new Option('--backfilled <mode>', 'dossiers loaded through the admin backfill')
+          .choices(['include', 'exclude', 'only'])
+          .default('include'),
+      )
+      .option('--json', 'print the JSON of GET /v1/rates'),
+  ).action(
+    async (o: {
+      agency: string;
+      from: string;
+      to: string;
+      procedure?: string;
+      level?: string;
+      backfilled: string;
+      json?: boolean;
+    }) => {
+      const parsed = rateQuerySchema.safeParse({
+        agency: o.agency,
+        from: o.from,
+        to: o.to,
+        procedure: o.procedure,
+        level: o.level,
+        backfilled: o.backfilled,
+      });
+      if (!parsed.success)
+        return fail(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+      const prisma = openPrisma();
+      try {
+        const report = await rateReport(prisma, parsed.data).catch((e) => {
+          if (e instanceof RateQueryError) return fail(e.message);
+          throw e;
+        });
+        if (o.json) {
+          out(`${JSON.stringify(report, null, 2)}\n`);
+          return;
+        }
+        out(
+          `${report.agency}  ${report.from} → ${report.to}  (${report.agencies.length} agencies, backfilled: ${report.backfilled})\n`,
+        );
+        for (const key of RATE_KEYS) {
+          const r = report.rates[key];
+          out(
+            `${key.padEnd(18)} ${percent(r.value).padStart(9)}  ${r.numerator}/${r.denominator}  ${RATE_DEFINITIONS[key].description}\n`,
+          );
+        }
+        const p = report.pending;
+        out(
+          `pending carried over ${p.carriedOver.pending} (overdue ${p.carriedOver.overdue}); at end ${p.atEnd.pending} (in time ${p.atEnd.inTime}, overdue ${p.atEnd.overdue})\n`,
+        );
+      } finally {
+        await prisma.$disconnect();
+      }
+    },
+  );
+  configure(
+    root
+      .command('period')
+      .description(
+        'periodic report (Circular 01/2020/TT-VPCP): the agency’s own desk, each agency below it, and the total',
+      )
+      .addOption(
+        new Option('--kind <kind>', 'period kind')
+          .choices(['month', 'quarter', 'year'])
+          .makeOptionMandatory(),
+      )
+      .requiredOption('--period <period>', '2026-11 (month), 2026-Q3 (quarter) or 2026 (year)')
+      .requiredOption('--agency <code>', 'agency code')
+      .addOption(
+        new Option('--format <format>', 'output format').choices(['json', 'csv', 'xlsx']).default('json'),
+      )
+      .option('--out <file>', 'write to this file (required for xlsx)')
+      .addOption(
+        new Option('--convention <convention>', 'period boundaries (default: MOTCUA_REPORT_PERIOD)').choices([
+          'calendar',
+          'mid-month',
+        ]),
+      )
+      .addOption(
+        new Option('--backfilled <mode>', 'dossiers loaded through the admin backfill')
+          .choices(['include', 'exclude', 'only'])
+          .default('include'),
+      ),
+  ).action(
+    async (o: {
+      kind: string;
+      period: string;
+      agency: string;
+      format: string;
+      out?: string;
+      convention?: string;
+      backfilled: string;
+    }) => {
+      const parsed = periodReportQuerySchema.safeParse(o);
+      if (!parsed.success)
+        return fail(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+      const { format, ...query } = parsed.data;
+      if (format === 'xlsx' && !o.out) return fail('--format xlsx needs --out FILE');
+      const prisma = openPrisma();
+      try {
+        const report = await periodReport(prisma, query, loadConfig().MOTCUA_REPORT_PERIOD).catch((e) => {
+          if (e instanceof RateQueryError) return fail(e.message);
+          throw e;
+        });
+        const body =
+          format === 'xlsx'
+            ? await periodReportXlsx(report)
+            : format === 'csv'
+              ? periodReportCsv(report)
+              : `${JSON.stringify({ ...report, caption: periodCaption(report) }, null, 2)}\n`;
+        if (o.out) {
+          await writeFile(o.out, body);
+          out(`${periodCaption(report)}: ${o.out}\n`);
+        } else out(String(body));
+      } finally {
+        await prisma.$disconnect();
+      }
+    },
+  );
+  configure(
+    root
+      .command('766')
+      .description(
+        'Decision 766/QĐ-TTg scores of an agency and those below it for a period (weights from the versioned configuration)',
+      )
+      .requiredOption('--agency <code>', 'agency code')
+      .requiredOption('--period <period>', '2026-11 (month), 2026-Q3 (quarter) or 2026 (year)')
+      .addOption(
+        new Option('--convention <convention>', 'period boundaries (default: MOTCUA_REPORT_PERIOD)').choices([
+          'calendar',
+          'mid-month',
+        ]),
+      )
+      .option('--version <version>', 'configuration version (default: the newest)')
+      .option(
+        '--input <key=points...>',
+        'points of a criterion the engine cannot know (publicity), e.g. --input publicDisclosure=6',
+      )
+      .option('--json', 'print the JSON of GET /v1/scores/766'),
+  ).action(
+    async (o: {
+      agency: string;
+      period: string;
+      convention?: string;
+      version?: string;
+      input?: string[];
+      json?: boolean;
+    }) => {
+      const parsed = scoreQuerySchema.safeParse({
+        agency: o.agency,
+        period: o.period,
+        convention: o.convention,
+        version: o.version,
+        inputs: o.input?.join(','),
+      });
+      if (!parsed.success)
+        return fail(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+      const prisma = openPrisma();
+      try {
+        const report = await scoreReport(prisma, parsed.data, loadConfig().MOTCUA_REPORT_PERIOD).catch(
+          (e) => {
+            if (e instanceof RateQueryError) return fail(e.message);
+            throw e;
+          },
+        );
+        if (o.json) {
+          out(`${JSON.stringify(report, null, 2)}\n`);
+          return;
+        }
+        out(`${report.agency}  ${report.label} (${report.from} → ${report.to})  ${report.version}\n`);
+        for (const g of report.groups) {
+          out(`${g.name}: ${g.score}/${g.points}${g.complete ? '' : ' (chưa đủ dữ liệu)'}\n`);
+          for (const c of g.criteria) {
+            const from = c.rate
+              ? ` ← ${c.rate.numerator}/${c.rate.denominator}`
+              : c.status === 'input_required'
+                ? ' (cần nhập)'
+                : ' (nhập)';
+            out(`  ${c.name}: ${c.score ?? '—'}/${c.points}${from}\n`);
+          }
+        }
+        out(`Tổng điểm: ${report.total}/100${report.complete ? '' : ' (chưa đầy đủ)'}\n`);
+      } finally {
+        await prisma.$disconnect();
+      }
+    },
+  );
+  return root;
+}

@@ -1,0 +1,191 @@
+import { z } from 'zod';
+import { agencySubtree } from '../../domain/access';
+import { epochDayFromIso, isoDateOf } from '../../domain/calendar/time';
+import { COUNTERS, type Counts, counterColumn, emptyCounts } from '../../domain/counters';
+import { computeRates, pendingStock, type Rates, ratings, received, resolved } from '../../domain/rates';
+import type { PrismaClient } from '../db';
+import { LIVE_BUCKET_TABLE } from './counters';
+
+/**
+ * Rate reports: sums of counter buckets over local days, rolled up through the agency hierarchy
+ * at query time. Never scans dossiers or events.
+ */
+export const backfilledModeSchema = z.enum(['include', 'exclude', 'only']);
+export type BackfilledMode = z.infer<typeof backfilledModeSchema>;
+
+const localDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a local date YYYY-MM-DD')
+  .refine((d) => {
+    try {
+      epochDayFromIso(d);
+      return d >= '1900-01-01' && d <= '2200-12-31';
+    } catch {
+      return false;
+    }
+  }, 'must be a real date between 1900 and 2200');
+
+export const rateQuerySchema = z
+  .object({
+    agency: z.string().min(1).max(64),
+    from: localDate,
+    to: localDate,
+    procedure: z.string().min(1).max(64).optional(),
+    /** Administrative level of the agencies counted (e.g. `province`, `commune`). */
+    level: z.string().min(1).max(32).optional(),
+    backfilled: backfilledModeSchema.default('include'),
+  })
+  .refine((q) => q.from <= q.to, { message: '`from` must not be after `to`', path: ['from'] });
+export type RateQuery = z.infer<typeof rateQuerySchema>;
+
+export interface PendingStock {
+  pending: number;
+  inTime: number;
+  overdue: number;
+}
+
+export interface RateReport {
+  agency: string;
+  from: string;
+  to: string;
+  procedure: string | null;
+  level: string | null;
+  backfilled: BackfilledMode;
+  /** Agencies whose buckets were summed (the requested one and those below it, within scope). */
+  agencies: string[];
+  rates: Rates;
+  counts: Counts & { received: number; resolved: number; ratings: number };
+  /** The part of `counts` that comes from backfilled dossiers (zero when excluded). */
+  backfilledCounts: Counts;
+  /** Pending stock at the end of the day before `from` (carried over) and at the end of `to`. */
+  pending: { carriedOver: PendingStock; atEnd: PendingStock };
+}
+
+export class RateQueryError extends Error {
+  constructor(
+    readonly status: 403 | 404 | 422,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+interface SumRange {
+  agencies: string[];
+  from?: string;
+  to: string;
+  procedure?: string | undefined;
+  table?: string;
+}
+
+/** Sums of every counter over the buckets, split by the backfilled dimension. */
+export async function sumBuckets(
+  prisma: Pick<PrismaClient, '$queryRawUnsafe'>,
+  range: SumRange,
+): Promise<{ live: Counts; backfilled: Counts }> {
+  const table = range.table ?? LIVE_BUCKET_TABLE;
+  const params: unknown[] = [range.agencies, range.to];
+  const where = ['"agency_code" = ANY($1::text[])', '"day" <= $2::date'];
+  if (range.from) {
+    params.push(range.from);
+    where.push(`"day" >= $${params.length}::date`);
+  }
+  if (range.procedure) {
+    params.push(range.procedure);
+    where.push(`"procedure_code" = $${params.length}`);
+  }
+  const sums = COUNTERS.map((c) => `COALESCE(SUM("${counterColumn(c)}"), 0)::bigint AS "${c}"`);
+  const rows = await prisma.$queryRawUnsafe<(Counts & { backfilled: boolean })[]>(
+    `SELECT "backfilled", ${sums.join(', ')} FROM "${table}" WHERE ${where.join(' AND ')} GROUP BY "backfilled"`,
+    ...params,
+  );
+  const out = { live: emptyCounts(), backfilled: emptyCounts() };
+  for (const row of rows) {
+    const target = row.backfilled ? out.backfilled : out.live;
+    for (const c of COUNTERS) target[c] = Number(row[c]);
+  }
+  return out;
+}
+
+export const selectBackfilled = (
+  split: { live: Counts; backfilled: Counts },
+  mode: BackfilledMode,
+): Counts => {
+  if (mode === 'exclude') return split.live;
+  if (mode === 'only') return split.backfilled;
+  const total = emptyCounts();
+  for (const c of COUNTERS) total[c] = split.live[c] + split.backfilled[c];
+  return total;
+};
+
+export const dayBefore = (d: string) => isoDateOf(epochDayFromIso(d) - 1);
+
+/** The agency hierarchy as the caller may see it: 404 unknown agency, 403 outside the scope. */
+export async function agencyScope(
+  prisma: PrismaClient,
+  agency: string,
+  visible: 'all' | readonly string[] = 'all',
+) {
+  const all = await prisma.agency.findMany({
+    select: { code: true, name: true, parentCode: true, level: true },
+  });
+  if (!all.some((a) => a.code === agency)) {
+    throw new RateQueryError(404, 'agency_not_found', `Không có cơ quan ${agency}.`);
+  }
+  const visibleSet = visible === 'all' ? undefined : new Set(visible);
+  if (visibleSet && !visibleSet.has(agency)) {
+    throw new RateQueryError(403, 'forbidden_scope', `Không có quyền xem số liệu của cơ quan ${agency}.`);
+  }
+  return {
+    levelOf: new Map(all.map((a) => [a.code, a.level])),
+    nameOf: new Map(all.map((a) => [a.code, a.name])),
+    /** Agencies directly below `code`, within the scope. */
+    children: (code: string) =>
+      all
+        .filter((a) => a.parentCode === code && (!visibleSet || visibleSet.has(a.code)))
+        .map((a) => a.code)
+        .sort(),
+    /** `code` and every agency below it, any depth, within the scope. */
+    subtree: (code: string) =>
+      [...agencySubtree(all, code)].filter((c) => !visibleSet || visibleSet.has(c)).sort(),
+  };
+}
+
+/**
+ * The rate report of an agency (and everything below it) over local days `from`..`to`, both
+ * inclusive. `visible` is the caller's scope (`all` or agency codes, as for dossiers).
+ */
+export async function rateReport(
+  prisma: PrismaClient,
+  query: RateQuery,
+  visible: 'all' | readonly string[] = 'all',
+): Promise<RateReport> {
+  const scope = await agencyScope(prisma, query.agency, visible);
+  const agencies = scope
+    .subtree(query.agency)
+    .filter((code) => !query.level || scope.levelOf.get(code) === query.level);
+  const base = { agencies, procedure: query.procedure };
+  const [inRange, beforeFrom, upToEnd] = await Promise.all([
+    sumBuckets(prisma, { ...base, from: query.from, to: query.to }),
+    sumBuckets(prisma, { ...base, to: dayBefore(query.from) }),
+    sumBuckets(prisma, { ...base, to: query.to }),
+  ]);
+  const counts = selectBackfilled(inRange, query.backfilled);
+  return {
+    agency: query.agency,
+    from: query.from,
+    to: query.to,
+    procedure: query.procedure ?? null,
+    level: query.level ?? null,
+    backfilled: query.backfilled,
+    agencies,
+    rates: computeRates(counts),
+    counts: { ...counts, received: received(counts), resolved: resolved(counts), ratings: ratings(counts) },
+    backfilledCounts: query.backfilled === 'exclude' ? emptyCounts() : inRange.backfilled,
+    pending: {
+      carriedOver: pendingStock(selectBackfilled(beforeFrom, query.backfilled)),
+      atEnd: pendingStock(selectBackfilled(upToEnd, query.backfilled)),
+    },
+  };
+}

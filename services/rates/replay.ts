@@ -1,0 +1,91 @@
+import type { Client } from '@temporalio/client';
+import { bundleWorkflowCode, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { workflowIdFor } from '../../domain/dossier';
+import { workflowsPath } from '../worker';
+
+/**
+ * `motcua audit replay`: fetches dossier workflow histories from Temporal (every run, including
+ * those ended by continue-as-new) and replays them against the current workflow code with the
+ * SDK's replayer. A nondeterminism means the code changed a decision without `patched()`.
+ */
+export interface ReplayTarget {
+  workflowId: string;
+  runId: string;
+}
+
+export interface ReplayFailure {
+  dossierCode: string;
+  workflowId: string;
+  runId: string;
+  error: string;
+  /** The history event the replayer stopped at, when its message names one. */
+  eventId: number | null;
+}
+
+export interface ReplayOutcome {
+  replayed: number;
+  failures: ReplayFailure[];
+}
+
+const dossierCodeOf = (workflowId: string) => workflowId.replace(/^dossier-/, '');
+
+/** Every run to replay: by dossier codes (all runs of each workflow id) or by a visibility query. */
+export async function replayTargets(
+  client: Client,
+  opts: { dossiers?: readonly string[]; query?: string; limit?: number },
+): Promise<ReplayTarget[]> {
+  const targets: ReplayTarget[] = [];
+  const limit = opts.limit ?? Number.POSITIVE_INFINITY;
+  const queries = opts.dossiers?.length
+    ? opts.dossiers.map((code) => `WorkflowId = '${workflowIdFor(code).replace(/'/g, "''")}'`)
+    : [opts.query ?? "WorkflowType = 'dossierWorkflow'"];
+  for (const query of queries) {
+    for await (const execution of client.workflow.list({ query })) {
+      targets.push({ workflowId: execution.workflowId, runId: execution.runId });
+      if (targets.length >= limit) return targets;
+    }
+  }
+  return targets;
+}
+
+/** The workflow code to replay against: the released workflows unless a bundle or path is given. */
+export async function workflowBundleFor(path = workflowsPath): Promise<WorkflowBundle> {
+  const quiet = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+  const { code } = await bundleWorkflowCode({ workflowsPath: path, logger: quiet });
+  return { code };
+}
+
+export async function replayDossiers(
+  client: Client,
+  targets: readonly ReplayTarget[],
+  opts: { workflowBundle?: WorkflowBundle; onProgress?: (done: number, total: number) => void } = {},
+): Promise<ReplayOutcome> {
+  const workflowBundle = opts.workflowBundle ?? (await workflowBundleFor());
+  const failures: ReplayFailure[] = [];
+  let replayed = 0;
+  async function* histories() {
+    for (const t of targets) {
+      const history = await client.workflow.getHandle(t.workflowId, t.runId).fetchHistory();
+      yield { workflowId: `${t.workflowId}/${t.runId}`, history };
+    }
+  }
+  for await (const result of Worker.runReplayHistories(
+    { workflowBundle, replayName: 'motcua-audit-replay' },
+    histories(),
+  )) {
+    replayed += 1;
+    opts.onProgress?.(replayed, targets.length);
+    if (!result.error) continue;
+    const [workflowId = '', runId = ''] = result.workflowId.split('/');
+    const message = `${result.error.name}: ${result.error.message}`;
+    const eventId = /event(?:[ _]?id)?[^\d]{0,12}(\d+)/i.exec(result.error.message);
+    failures.push({
+      dossierCode: dossierCodeOf(workflowId),
+      workflowId,
+      runId,
+      error: message,
+      eventId: eventId ? Number(eventId[1]) : null,
+    });
+  }
+  return { replayed, failures };
+}
