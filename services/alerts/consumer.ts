@@ -107,7 +107,9 @@ export async function startAlertsConsumer(deps: AlertsConsumerDeps): Promise<Run
             alertId: alert.id,
             kind: alert.kind as never,
             agencyCode: alert.agencyCode!,
-            raisedAt: alert.raisedAt.toISOString(),
+            // The clock starts when the system raised it, not at the event's legal instant (a
+            // migrated or late-projected overdue must not climb the hierarchy at once).
+            raisedAt: new Date(Math.max(alert.raisedAt.getTime(), alert.createdAt.getTime())).toISOString(),
             workingHours: escalationWorkingHours(policy, alert.kind as never),
           },
         ],

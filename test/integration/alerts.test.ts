@@ -129,6 +129,11 @@ describe('a dossier that passes its due instant with no apology', () => {
     });
     expect(alert).toMatchObject({ dossierCode: code, agencyCode: w.agency, level: 0, acknowledgedAt: null });
     expect(alert.label).toBe('Quá hạn mà chưa xin lỗi người dân');
+    // Its escalation clock starts now, not at the (long past) due instant: it does not climb at once.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(
+      (await supervisor.alerts({ dossier: code, kind: 'overdue_without_apology' })).items[0]?.level,
+    ).toBe(0);
 
     await eventually(async () =>
       sseText.includes(code) && sseText.includes('event: raised') ? true : undefined,
