@@ -9,6 +9,7 @@ import type {
   AlertSubscriptionView,
   AlertView,
 } from '../alerts/views';
+import type { IssueLetterBody, LetterView } from '../letters/views';
 import type {
   AgencyView,
   CatalogueImportResult,
@@ -130,6 +131,14 @@ export interface MotcuaClient extends MotcuaActions {
     body: AlertSubscriptionBody,
     options?: Pick<CallOptions, 'signal'>,
   ): Promise<AlertSubscriptionView & { secret: string | null }>;
+  /** Letters of a dossier (apology drafts and issued letters, receipts). */
+  letters(
+    code: string,
+    options?: Pick<CallOptions, 'signal'>,
+  ): Promise<{ code: string; items: LetterView[] }>;
+  letter(id: string, options?: Pick<CallOptions, 'signal'>): Promise<LetterView>;
+  /** Issue an apology draft (supervisor of the issuing agency): numbered, PDF, appointment moved once. */
+  issueLetter(id: string, body?: IssueLetterBody, options?: Pick<CallOptions, 'signal'>): Promise<LetterView>;
   /** Any other endpoint (calendar, admin…), with the same authentication and error handling. */
   request<T = unknown>(
     method: string,
@@ -281,6 +290,11 @@ export function createMotcuaClient(options: MotcuaClientOptions): MotcuaClient {
         body,
         ...call,
       }),
+    letters: (code, call = {}) =>
+      request<{ code: string; items: LetterView[] }>('GET', `${dossierPath(code)}/letters`, call),
+    letter: (id, call = {}) => request<LetterView>('GET', `/v1/letters/${encodeURIComponent(id)}`, call),
+    issueLetter: (id, body = {}, call = {}) =>
+      request<LetterView>('POST', `/v1/letters/${encodeURIComponent(id)}/issue`, { body, ...call }),
     request,
   };
 }

@@ -22,6 +22,9 @@ import {
 } from './apology';
 import { loadLetterPdf, storeLetterPdf } from './pdf-store';
 import { renderLetter } from './render';
+import { issueLetterBodySchema, type LetterView, letterViewSchema } from './views';
+
+export { issueLetterBodySchema, type LetterView, letterViewSchema } from './views';
 
 export interface LetterRouteDeps {
   prisma: PrismaClient;
@@ -37,29 +40,6 @@ const errors = {
   409: errorBodySchema,
   422: errorBodySchema,
 };
-
-export const letterViewSchema = z.object({
-  id: z.string(),
-  dossierCode: z.string(),
-  kind: z.string(),
-  formId: z.string(),
-  ruleSet: z.string(),
-  status: z.enum(['draft', 'issued']),
-  issuingAgencyCode: z.string(),
-  faultParty: z.string().nullable(),
-  number: z.number().nullable(),
-  year: z.number().nullable(),
-  reason: z.string().nullable(),
-  proposedDueAt: z.string().nullable(),
-  newDueAt: z.string().nullable(),
-  signerName: z.string().nullable(),
-  signerTitle: z.string().nullable(),
-  createdAt: z.string(),
-  issuedAt: z.string().nullable(),
-  issuedBy: z.string().nullable(),
-  pdfUrl: z.string().nullable(),
-});
-export type LetterView = z.infer<typeof letterViewSchema>;
 
 export function letterView(l: LetterRow): LetterView {
   return {
@@ -84,15 +64,6 @@ export function letterView(l: LetterRow): LetterView {
     pdfUrl: l.pdfSha256 ? `/v1/letters/${l.id}/pdf` : null,
   };
 }
-
-/** Body of `POST /v1/letters/{id}/issue`: what the supervisor may change in the draft. */
-export const issueLetterBodySchema = z
-  .object({
-    reason: z.string().trim().min(1).max(4000).optional(),
-    newDueAt: instantSchema.optional(),
-    signer: signerSchema.optional(),
-  })
-  .strict();
 
 const idParams = z.object({ id: z.string().min(1).max(100) });
 const codeParams = z.object({ code: dossierCodeSchema });

@@ -9,6 +9,7 @@ import { workflowIdFor } from '../../domain/dossier';
 import type { DossierEvent } from '../../domain/events';
 import { vnDate, vnDateTime } from '../../domain/letters';
 import { webhookSignature } from '../../services/alerts/dispatch';
+import { createMotcuaClient } from '../../services/api/client';
 import { eventSigningKeys } from '../../services/config';
 import { publishSignedEvent } from '../../services/event-publisher';
 import { startLettersConsumer } from '../../services/letters/consumer';
@@ -191,6 +192,22 @@ describe('an overdue dossier without an apology', () => {
     const letter = await call<LetterView>('supervisor', 'GET', `/v1/letters/${draft.id}`);
     expect(letter.body).toMatchObject({ status: 'draft', number: null });
     expect((await stateOf(code)).apology).toBeUndefined();
+  });
+
+  it('refuses a reason or signer with a bidi override (400 invalid_text) and issues nothing', async () => {
+    const res = await call<{ code: string }>('supervisor', 'POST', `/v1/letters/${draft.id}/issue`, {
+      reason: 'Chờ xác minh \u202Egnôc nâd',
+      signer: { title: 'Giám đốc', name: 'Trần\u0000Bích' },
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe('invalid_text');
+    // Read back through the typed client: still a draft, nothing numbered.
+    const client = createMotcuaClient({
+      baseUrl: w.services.apiUrl!,
+      token: (await createTestKey(w.services.prisma, { role: 'supervisor', agencyCode: w.agency })).token,
+    });
+    expect(await client.letter(draft.id)).toMatchObject({ status: 'draft', number: null });
+    expect((await client.letters(code)).items.map((l) => l.id)).toContain(draft.id);
   });
 
   it('is issued by the supervisor: numbered, final PDF with every field, the workflow moves the appointment once', async () => {
