@@ -1,6 +1,9 @@
 import {
+  type Consumer,
+  type ConsumerMessages,
   type JetStreamClient,
   type JetStreamManager,
+  type JsMsg,
   jetstream,
   jetstreamManager,
   RetentionPolicy,
@@ -115,4 +118,38 @@ export async function ensureAlertStream(
       duplicate_window: nanos(config.NATS_DUPLICATE_WINDOW_HOURS * 3_600_000),
     });
   }
+}
+
+/**
+ * The consume loop every durable consumer of motcua runs: messages one at a time through
+ * `handle`, the subscription re-opened after a failure, until `stop()`.
+ */
+export function consumeUntilStopped(
+  consumer: Consumer,
+  handle: (m: JsMsg) => Promise<void>,
+  logger: Logger,
+  maxMessages: number,
+): { done: Promise<void>; stop(): Promise<void> } {
+  let messages: ConsumerMessages | undefined;
+  let stopping = false;
+  const done = (async () => {
+    while (!stopping) {
+      try {
+        messages = await consumer.consume({ max_messages: maxMessages });
+        for await (const m of messages) await handle(m);
+      } catch (err) {
+        if (stopping) break;
+        logger.error({ err }, 'consume loop failed, restarting');
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
+  })();
+  return {
+    done,
+    stop: async () => {
+      stopping = true;
+      await messages?.close();
+      await done;
+    },
+  };
 }

@@ -1,4 +1,4 @@
-import { AckPolicy, type ConsumerMessages, DeliverPolicy, type JsMsg } from '@nats-io/jetstream';
+import { AckPolicy, DeliverPolicy, type JsMsg } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/nats-core';
 import {
   type Client,
@@ -26,7 +26,7 @@ import type { PrismaClient } from '../db';
 import { quarantineMessage } from '../event-quarantine';
 import { readSignedEvent, streamMessageOf } from '../event-reader';
 import type { Logger } from '../logger';
-import { ensureAlertStream, type Nats } from '../nats';
+import { consumeUntilStopped, ensureAlertStream, type Nats } from '../nats';
 import { createNotifier, type Notifier, startDispatcher } from './dispatch';
 import { publishAlert } from './publish';
 import { type AlertRow, closeAlerts, loadAgencies, raiseAlert } from './store';
@@ -231,26 +231,11 @@ export async function startAlertsConsumer(deps: AlertsConsumerDeps): Promise<Run
     }
   };
 
-  let messages: ConsumerMessages | undefined;
-  let stopping = false;
-  const done = (async () => {
-    while (!stopping) {
-      try {
-        messages = await consumer.consume({ max_messages: 256 });
-        for await (const m of messages) await handle(m);
-      } catch (err) {
-        if (stopping) break;
-        log.error({ err }, 'consume loop failed, restarting');
-        await new Promise((r) => setTimeout(r, 1000));
-      }
-    }
-  })();
+  const loop = consumeUntilStopped(consumer, handle, log, 256);
   return {
-    done,
+    done: loop.done,
     stop: async () => {
-      stopping = true;
-      await messages?.close();
-      await done;
+      await loop.stop();
       await dispatcher.stop();
     },
   };

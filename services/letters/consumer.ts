@@ -1,4 +1,4 @@
-import { AckPolicy, type ConsumerMessages, DeliverPolicy, type JsMsg } from '@nats-io/jetstream';
+import { AckPolicy, DeliverPolicy, type JsMsg } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/nats-core';
 import type { Client } from '@temporalio/client';
 import type { DossierEvent } from '../../domain/events';
@@ -7,7 +7,7 @@ import { type Config, eventSigningKeys } from '../config';
 import type { PrismaClient } from '../db';
 import { readSignedEvent, streamMessageOf } from '../event-reader';
 import type { Logger } from '../logger';
-import type { Nats } from '../nats';
+import { consumeUntilStopped, type Nats } from '../nats';
 import { draftApology, type LetterDeps, NotReadyYet, recordApologyLetter } from './apology';
 import {
   createNoticeProviders,
@@ -138,26 +138,11 @@ export async function startLettersConsumer(deps: LettersConsumerDeps): Promise<R
     }
   };
 
-  let messages: ConsumerMessages | undefined;
-  let stopping = false;
-  const done = (async () => {
-    while (!stopping) {
-      try {
-        messages = await consumer.consume({ max_messages: 64 });
-        for await (const m of messages) await handle(m);
-      } catch (err) {
-        if (stopping) break;
-        log.error({ err }, 'consume loop failed, restarting');
-        await new Promise((r) => setTimeout(r, 1000));
-      }
-    }
-  })();
+  const loop = consumeUntilStopped(consumer, handle, log, 64);
   return {
-    done,
+    done: loop.done,
     stop: async () => {
-      stopping = true;
-      await messages?.close();
-      await done;
+      await loop.stop();
       await dispatcher?.stop();
     },
   };
