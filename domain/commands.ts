@@ -1,27 +1,20 @@
 import { z } from 'zod';
-import { agencyCodeSchema, instantSchema } from './dossier';
+import { actionText, atField } from './actions/common';
+import * as handOff from './actions/hand-off';
+import { instantSchema } from './dossier';
 import { type Actor, faultPartySchema, resultKindSchema } from './events';
-import { safeText } from './text';
 
 /**
  * Actions on a running dossier. Each body is what the API accepts (`POST /v1/dossiers/{code}/<path>`)
  * and, with the acting principal and the instant resolved, what the workflow's Update receives.
  * `at` defaults to the API's clock when left out; workflows never read a clock.
  */
-const at = { at: instantSchema.optional() };
-/** Free text: safe (no control characters, lone surrogates or bidi overrides), trimmed, NFC. */
-const text = (max = 2000) => safeText(max);
+const at = atField;
+const text = actionText;
 
 export const commandBodySchemas = {
-  // Chuyển xử lý: to the next step by default, or to a given step/agency (liên thông).
-  handOff: z
-    .object({
-      ...at,
-      toStep: z.number().int().nonnegative().optional(),
-      toAgencyCode: agencyCodeSchema.optional(),
-      note: text().optional(),
-    })
-    .strict(),
+  // Chuyển xử lý (domain/actions/hand-off.ts).
+  handOff: handOff.body,
   completeStep: z.object({ ...at, note: text().optional() }).strict(),
   // Mẫu 02.
   requestSupplement: z.object({ ...at, reason: text(), items: z.array(text(500)).min(1).max(100) }).strict(),
@@ -78,7 +71,7 @@ export type Command<N extends CommandName> = Omit<CommandBody<N>, 'at'> & { at: 
 
 /** URL segment of each action: `POST /v1/dossiers/{code}/<path>`. */
 export const commandPaths: Record<CommandName, string> = {
-  handOff: 'hand-off',
+  handOff: handOff.path,
   completeStep: 'complete-step',
   requestSupplement: 'request-supplement',
   receiveSupplement: 'receive-supplement',
@@ -104,7 +97,7 @@ export type Role = z.infer<typeof roleSchema>;
  * approval step.
  */
 export const commandRoles: Record<CommandName, readonly Role[]> = {
-  handOff: ['officer', 'intake', 'admin'],
+  handOff: handOff.roles,
   // Steps belong to the desk (tiếp nhận, trả), officers (thẩm định) or leaders (phê duyệt).
   completeStep: ['officer', 'intake', 'supervisor', 'admin'],
   requestSupplement: ['officer', 'intake', 'admin'],

@@ -239,6 +239,13 @@ export type DossierEventBody = {
   [T in DossierEventType]: Pick<DossierEventOf<T>, 'type' | 'occurredAt' | 'payload'>;
 }[DossierEventType];
 
+/** A decided event, before its envelope: what an action or timer wants to happen. */
+export const eventBody = <T extends DossierEventType>(
+  type: T,
+  occurredAt: string,
+  payload: DossierEventOf<T>['payload'],
+): DossierEventBody => ({ type, occurredAt, payload }) as DossierEventBody;
+
 /**
  * Subject of an event: `dossier.<receiving agency>.<kind>`, e.g. `dossier.X-AN-BINH.received`, so a
  * consumer can subscribe to one agency (`dossier.X-AN-BINH.>`) or one kind (`dossier.*.overdue`).

@@ -1,8 +1,13 @@
+import { withStep } from './actions/common';
+import * as handOff from './actions/hand-off';
 import { classify, classifyByDay } from './calendar';
 import type { Command, CommandName } from './commands';
 import type { Channel } from './dossier';
 import type { Actor, DossierEvent, PlannedStep } from './events';
+import { refuse, requireStatus, statusLabel } from './refusals';
 import type { PinnedRules } from './rulesets';
+
+export { type RejectionCode, rejectionStatus, TransitionRejected } from './refusals';
 
 /**
  * Vòng đời hồ sơ: received → processing ⇄ waiting_supplement → result_ready → returned;
@@ -101,109 +106,10 @@ export interface DossierState {
   backfilled?: true;
 }
 
-/** A command the dossier cannot take in its current state; `code` is machine-readable. */
-export class TransitionRejected extends Error {
-  override readonly name = 'TransitionRejected';
-  constructor(
-    readonly code: RejectionCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-/**
- * Why a command was refused. The API answers 409 when the dossier's state forbids it and 422
- * when the command itself is wrong (`rejectionStatus`).
- */
-export type RejectionCode =
-  | 'dossier_closed'
-  | 'dossier_not_ready'
-  | 'invalid_transition'
-  | 'step_not_open'
-  | 'step_not_completed'
-  | 'no_next_step'
-  | 'unknown_step'
-  | 'apology_already_issued'
-  | 'rating_already_recorded'
-  | 'invalid_instant'
-  | 'invalid_due_date'
-  // Client instants (domain/instants.ts).
-  | 'instant_in_future'
-  | 'instant_before_last_event'
-  | 'backdated_action'
-  | 'instant_out_of_range'
-
-  // Rules of issue 8 (validateCommandRules).
-  | 'payment_already_recorded'
-  | 'agency_not_allowed'
-  | 'steps_open';
-
-export const rejectionStatus: Record<RejectionCode, 409 | 422> = {
-  dossier_closed: 409,
-  dossier_not_ready: 409,
-  invalid_transition: 409,
-  step_not_open: 409,
-  step_not_completed: 409,
-  no_next_step: 409,
-  unknown_step: 422,
-  apology_already_issued: 409,
-  rating_already_recorded: 409,
-  invalid_instant: 422,
-  invalid_due_date: 422,
-  instant_in_future: 422,
-  instant_before_last_event: 422,
-  backdated_action: 422,
-  instant_out_of_range: 422,
-  payment_already_recorded: 409,
-  agency_not_allowed: 422,
-  steps_open: 409,
-};
-
 export const isTerminal = (status: DossierStatus): boolean => TERMINAL_STATUSES.includes(status);
 export const isPending = (status: DossierStatus): boolean => PENDING_STATUSES.includes(status);
 
 const ms = (instant: string): number => Date.parse(instant);
-
-const statusLabel: Record<DossierStatus, string> = {
-  received: 'đã tiếp nhận',
-  processing: 'đang xử lý',
-  waiting_supplement: 'đang chờ bổ sung',
-  result_ready: 'đã có kết quả',
-  returned: 'đã trả kết quả',
-  rejected: 'đã bị từ chối',
-  withdrawn: 'đã rút',
-};
-
-function refuse(code: RejectionCode, message: string): never {
-  throw new TransitionRejected(code, message);
-}
-
-const requireStatus = (state: DossierState, allowed: readonly DossierStatus[], action: string): void => {
-  if (!allowed.includes(state.status)) {
-    refuse('invalid_transition', `Không thể ${action}: hồ sơ ${statusLabel[state.status]}.`);
-  }
-};
-
-/** The step a handoff goes to, or why it cannot: shared by the validator and the workflow. */
-export function handOffTarget(state: DossierState, toStep?: number): number {
-  if (state.status === 'received') {
-    const target = toStep ?? 0;
-    if (!state.steps[target]) refuse('unknown_step', `Thủ tục không có bước xử lý số ${target + 1}.`);
-    return target;
-  }
-  requireStatus(state, ['processing'], 'chuyển xử lý');
-  const current = state.currentStep === null ? undefined : state.steps[state.currentStep];
-  if (current && !current.completedAt) {
-    refuse('step_not_completed', `Bước "${current.name}" chưa hoàn thành, chưa thể chuyển bước tiếp theo.`);
-  }
-  const target = toStep ?? (state.currentStep ?? -1) + 1;
-  if (!state.steps[target]) {
-    if (toStep === undefined) refuse('no_next_step', 'Đã hết các bước xử lý: hãy ghi nhận có kết quả.');
-    refuse('unknown_step', `Thủ tục không có bước xử lý số ${target + 1}.`);
-  }
-  return target;
-}
 
 /**
  * Checks that a command may be applied to the dossier as it is now; throws TransitionRejected
@@ -226,11 +132,9 @@ export function validateCommand<N extends CommandName>(
 
   const pending = PENDING_STATUSES;
   switch (name) {
-    case 'handOff': {
-      const c = command as unknown as Command<'handOff'>;
-      handOffTarget(state, c.toStep);
+    case 'handOff':
+      handOff.validate(state, command as unknown as Command<'handOff'>);
       return;
-    }
     case 'completeStep': {
       requireStatus(state, ['processing'], 'hoàn thành bước');
       const step = state.currentStep === null ? undefined : state.steps[state.currentStep];
@@ -323,18 +227,9 @@ export function validateCommandRules<N extends CommandName>(
       }
       return;
     }
-    case 'handOff': {
-      const c = command as unknown as Command<'handOff'>;
-      if (c.toAgencyCode === undefined) return;
-      const target = state.steps[handOffTarget(state, c.toStep)]!;
-      if (c.toAgencyCode !== target.agencyCode) {
-        refuse(
-          'agency_not_allowed',
-          `Bước "${target.name}" của thủ tục do cơ quan ${target.agencyCode} xử lý, không thể chuyển cho ${c.toAgencyCode}.`,
-        );
-      }
+    case 'handOff':
+      handOff.validateRules(state, command as unknown as Command<'handOff'>);
       return;
-    }
     case 'markResultReady': {
       const step = state.currentStep === null ? undefined : state.steps[state.currentStep];
       if (state.status === 'processing' && step?.startedAt && !step.completedAt) {
@@ -369,9 +264,6 @@ const noteOf = (event: DossierEvent): string | undefined => {
 
 const actorOf = (event: DossierEvent): Actor | undefined =>
   'actor' in event.payload ? event.payload.actor : undefined;
-
-const withStep = (steps: StepState[], index: number, patch: Partial<StepState>): StepState[] =>
-  steps.map((s) => (s.index === index ? { ...s, ...patch } : s));
 
 /**
  * Folds one event into the dossier state (pure: returns a new object). `dossier.received`
@@ -432,28 +324,8 @@ function transition(prev: DossierState | undefined, event: DossierEvent): Dossie
   if (!prev) throw new Error(`event ${event.type} before dossier.received`);
   const at = event.occurredAt;
   switch (event.type) {
-    case 'dossier.handed_off': {
-      const p = event.payload;
-      const earlier = prev.steps[p.toStep];
-      return {
-        ...prev,
-        status: 'processing',
-        steps: withStep(prev.steps, p.toStep, {
-          agencyCode: p.toAgencyCode,
-          startedAt: at,
-          stepDueAt: p.stepDueAt,
-          completedAt: undefined,
-          // A new visit gets its own budget (and alarm); lateness of an earlier visit is kept.
-          overBudget: false,
-          ...((earlier?.overBudget || earlier?.overBudgetBefore) && { overBudgetBefore: true }),
-        }),
-        currentStep: p.toStep,
-        currentAgencyCode: p.toAgencyCode,
-        participants: prev.participants.includes(p.toAgencyCode)
-          ? prev.participants
-          : [...prev.participants, p.toAgencyCode],
-      };
-    }
+    case 'dossier.handed_off':
+      return handOff.apply(prev, event);
     case 'dossier.step_completed': {
       const p = event.payload;
       const overBudget = p.overBudget || (prev.steps[p.step]?.overBudget ?? false);

@@ -1,5 +1,6 @@
 import { ActivityFailure, ApplicationFailure, condition, patched, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import * as handOff from '../domain/actions/hand-off';
 import { classify, classifyCompletion } from '../domain/calendar';
 import type { Command, CommandName } from '../domain/commands';
 import type { DossierEventBody } from '../domain/events';
@@ -13,7 +14,6 @@ import {
 } from '../domain/instants';
 import {
   type DossierState,
-  handOffTarget,
   TransitionRejected,
   validateCommand,
   validateCommandRules,
@@ -45,27 +45,8 @@ export type Decisions = { [N in CommandName]: Decide<N> };
  * that need the calendar ask an activity (never a clock or calendar read in here).
  */
 export const decideWith = (deadlines: DeadlinePort): Decisions => ({
-  // Chuyển xử lý: the step's budget runs on the calendar of the agency that takes it.
-  async handOff(state, c) {
-    const toStep = handOffTarget(state, c.toStep);
-    const step = state.steps[toStep]!;
-    const toAgencyCode = c.toAgencyCode ?? step.agencyCode;
-    const stepDueAt = await deadlines.stepDueInstant({
-      agencyCode: toAgencyCode,
-      from: c.at,
-      budgetWorkingHours: step.budgetWorkingHours,
-    });
-    return eventBody('dossier.handed_off', c.at, {
-      fromStep: state.currentStep,
-      toStep,
-      stepKey: step.key,
-      fromAgencyCode: state.currentAgencyCode,
-      toAgencyCode,
-      stepDueAt,
-      actor: c.actor,
-      ...(c.note !== undefined && { note: c.note }),
-    });
-  },
+  // Chuyển xử lý (domain/actions/hand-off.ts).
+  handOff: (state, c) => handOff.decide(state, c, deadlines),
 
   async completeStep(state, c) {
     const step = state.steps[state.currentStep!]!;
