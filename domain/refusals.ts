@@ -1,4 +1,5 @@
-import type { DossierState, DossierStatus } from './lifecycle';
+import type { DossierState } from './lifecycle';
+import { type DossierStatus, statusLabel } from './status';
 
 /*
  * Why an action is refused: one machine-readable code per reason, the HTTP status it answers,
@@ -62,16 +63,6 @@ export const rejectionStatus: Record<RejectionCode, 409 | 422> = {
   payment_already_recorded: 409,
   agency_not_allowed: 422,
   steps_open: 409,
-};
-
-export const statusLabel: Record<DossierStatus, string> = {
-  received: 'đã tiếp nhận',
-  processing: 'đang xử lý',
-  waiting_supplement: 'đang chờ bổ sung',
-  result_ready: 'đã có kết quả',
-  returned: 'đã trả kết quả',
-  rejected: 'đã bị từ chối',
-  withdrawn: 'đã rút',
 };
 
 export function refuse(code: RejectionCode, message: string): never {

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import type { Command, Role } from '../commands';
+import type { Role } from '../commands';
 import { agencyCodeSchema } from '../dossier';
 import { type DossierEventBody, type DossierEventOf, eventBody } from '../events';
 import type { DossierState } from '../lifecycle';
 import { refuse, requireStatus } from '../refusals';
-import { actionText, atField, withStep } from './common';
+import { type ActionCommand, type ActionDeps, actionText, atField, currentStepOf, withStep } from './common';
 
 /*
  * Chuyển xử lý: the dossier goes to the next step of its procedure (or a named one), possibly at
@@ -18,6 +18,8 @@ export const name = 'handOff' as const;
 /** `POST /v1/dossiers/{code}/hand-off`. */
 export const path = 'hand-off' as const;
 
+export const event = 'dossier.handed_off' as const;
+
 export const body = z
   .object({
     ...atField,
@@ -26,6 +28,7 @@ export const body = z
     note: actionText().optional(),
   })
   .strict();
+export type HandOff = ActionCommand<typeof body>;
 
 /** Desk and officers hand on; supervisors act through their officers. */
 export const roles: readonly Role[] = ['officer', 'intake', 'admin'];
@@ -43,7 +46,7 @@ export function target(state: DossierState, toStep?: number): number {
     return index;
   }
   requireStatus(state, ['processing'], 'chuyển xử lý');
-  const current = state.currentStep === null ? undefined : state.steps[state.currentStep];
+  const current = currentStepOf(state);
   if (current && !current.completedAt) {
     refuse('step_not_completed', `Bước "${current.name}" chưa hoàn thành, chưa thể chuyển bước tiếp theo.`);
   }
@@ -56,7 +59,7 @@ export function target(state: DossierState, toStep?: number): number {
 }
 
 /** Refused when there is no step to go to or the current one is still open. */
-export function validate(state: DossierState, c: Command<'handOff'>): void {
+export function validate(state: DossierState, c: HandOff): void {
   target(state, c.toStep);
 }
 
@@ -64,7 +67,7 @@ export function validate(state: DossierState, c: Command<'handOff'>): void {
  * Rule added in issue 8 (behind a workflow patch): a handoff may only name the agency the target
  * step was planned for at receipt; liên thông agencies come from the procedure, not the caller.
  */
-export function validateRules(state: DossierState, c: Command<'handOff'>): void {
+export function validateRules(state: DossierState, c: HandOff): void {
   if (c.toAgencyCode === undefined) return;
   const step = state.steps[target(state, c.toStep)]!;
   if (c.toAgencyCode !== step.agencyCode) {
@@ -75,21 +78,16 @@ export function validateRules(state: DossierState, c: Command<'handOff'>): void 
   }
 }
 
-/** What deciding a handoff needs from outside: the step's due instant on the agency's calendar. */
-export interface HandOffDeps {
-  stepDueInstant(input: { agencyCode: string; from: string; budgetWorkingHours: number }): Promise<string>;
-}
-
 /** The step's budget runs on the calendar of the agency that takes it. */
 export async function decide(
   state: DossierState,
-  c: Command<'handOff'>,
-  deps: HandOffDeps,
+  c: HandOff,
+  { deadlines }: Pick<ActionDeps, 'deadlines'>,
 ): Promise<DossierEventBody> {
   const toStep = target(state, c.toStep);
   const step = state.steps[toStep]!;
   const toAgencyCode = c.toAgencyCode ?? step.agencyCode;
-  const stepDueAt = await deps.stepDueInstant({
+  const stepDueAt = await deadlines.stepDueInstant({
     agencyCode: toAgencyCode,
     from: c.at,
     budgetWorkingHours: step.budgetWorkingHours,
@@ -107,15 +105,15 @@ export async function decide(
 }
 
 /** `dossier.handed_off` folded into the dossier: the step starts at its agency. */
-export function apply(prev: DossierState, event: DossierEventOf<'dossier.handed_off'>): DossierState {
-  const p = event.payload;
+export function apply(prev: DossierState, e: DossierEventOf<typeof event>): DossierState {
+  const p = e.payload;
   const earlier = prev.steps[p.toStep];
   return {
     ...prev,
     status: 'processing',
     steps: withStep(prev.steps, p.toStep, {
       agencyCode: p.toAgencyCode,
-      startedAt: event.occurredAt,
+      startedAt: e.occurredAt,
       stepDueAt: p.stepDueAt,
       completedAt: undefined,
       // A new visit gets its own budget (and alarm); lateness of an earlier visit is kept.

@@ -49,11 +49,14 @@ describe('hand-off (chuyển xử lý)', () => {
   it("starts the step's budget on the calendar of the agency that takes it", async () => {
     const done = stateAfter(handedOff('2026-11-02T02:00:00.000Z'), completeStep('2026-11-03T02:00:00.000Z'));
     const asked: unknown[] = [];
-    const decided = await handOff.decide(done, command('handOff', { note: 'liên thông' }), {
-      async stepDueInstant(input) {
+    const deadlines = {
+      async stepDueInstant(input: unknown) {
         asked.push(input);
         return '2026-11-04T02:00:00.000Z';
       },
+    };
+    const decided = await handOff.decide(done, command('handOff', { note: 'liên thông' }), {
+      deadlines: deadlines as never,
     });
     expect(asked).toEqual([{ agencyCode: 'T-MAU', from: '2026-11-03T02:00:00.000Z', budgetWorkingHours: 8 }]);
     expect(decided).toMatchObject({
