@@ -137,7 +137,7 @@ describe('OpenAPI examples from the sample catalogue', () => {
   it('agency, procedure and dossier codes in the examples are the sample catalogue’s, names are Vietnamese', () => {
     const codes: [string, unknown][] = [];
     const walk = (where: string, v: unknown) => {
-      if (Array.isArray(v)) v.forEach((x) => walk(where, x));
+      if (Array.isArray(v)) for (const x of v) walk(where, x);
       else if (v && typeof v === 'object')
         for (const [k, x] of Object.entries(v)) {
           if (/^(agency|agencyCode|parent|parentCode)$/.test(k) && typeof x === 'string')

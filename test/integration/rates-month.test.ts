@@ -35,7 +35,7 @@ import {
  * difference).
  */
 
-const DOSSIERS = 150;
+const DOSSIERS = 80;
 const SEED = 20261001;
 const FROM = '2026-10-01';
 const TO = '2026-10-31';
@@ -487,5 +487,105 @@ describe('a generated month of traffic through POST /v1/admin/backfill and the r
     );
     expect(res.out).toContain('ok:');
     expect(res.exitCode).toBe(0);
+  });
+});
+
+describe('the audit trail: auditor calls are themselves logged (who, what, when)', () => {
+  it('stores history reads, auditor rate/report/score reads and motcua audit runs; auditors read it, others may not', async () => {
+    const since = new Date().toISOString();
+    const auditorKey = await createTestKey(services.prisma, { role: 'auditor', agencyCode: '*' });
+    const as = (token: string, path: string) =>
+      fetch(`${services.apiUrl}${path}`, { headers: bearer(token) });
+    const dossier = data[0]!.code;
+    expect((await as(auditorKey.token, `/v1/dossiers/${dossier}/history`)).status).toBe(200);
+    expect(
+      (await as(auditorKey.token, `/v1/rates?agency=${world.province}&from=${FROM}&to=${TO}`)).status,
+    ).toBe(200);
+    expect(
+      (await as(auditorKey.token, `/v1/reports/period?agency=${world.province}&kind=month&period=2026-10`))
+        .status,
+    ).toBe(200);
+    expect(
+      (await as(auditorKey.token, `/v1/scores/766?agency=${world.communes[0]}&period=2026-10`)).status,
+    ).toBe(200);
+    expect((await cli('verify', '--dossier', dossier)).exitCode).toBe(0);
+
+    const res = await as(auditorKey.token, `/v1/audit/log?since=${encodeURIComponent(since)}&limit=50`);
+    expect(res.status).toBe(200);
+    const log = (await res.json()) as {
+      entries: {
+        who: string;
+        role: string | null;
+        via: string;
+        action: string;
+        at: string;
+        agencyCode: string | null;
+        dossierCode: string | null;
+      }[];
+    };
+    const mine = log.entries.filter((e) => e.who === auditorKey.id);
+    // Newest first: the read of the log itself, then the score, report, rates and history reads.
+    expect(mine.map((e) => e.action)).toEqual([
+      'audit_log',
+      'scores_766',
+      'period_report',
+      'rates',
+      'dossier_history',
+    ]);
+    expect(mine.find((e) => e.action === 'dossier_history')).toMatchObject({
+      role: 'auditor',
+      via: 'api',
+      dossierCode: dossier,
+      agencyCode: data[0]!.agency,
+    });
+    expect(mine.find((e) => e.action === 'scores_766')?.agencyCode).toBe(world.communes[0]);
+    for (const e of mine) expect(Date.parse(e.at)).toBeGreaterThanOrEqual(Date.parse(since) - 1000);
+    expect(log.entries).toContainEqual(
+      expect.objectContaining({
+        via: 'cli',
+        action: 'cli:verify',
+        dossierCode: dossier,
+        who: expect.stringMatching(/^cli:/),
+      }),
+    );
+
+    // motcua audit log prints the same trail.
+    const printed = await cli('log', '--since', since, '--action', 'dossier_history', '--json');
+    expect(printed.exitCode).toBe(0);
+    expect(JSON.parse(printed.out).entries).toContainEqual(
+      expect.objectContaining({ who: auditorKey.id, dossierCode: dossier }),
+    );
+
+    // A supervisor reading a history is logged too; a supervisor cannot read the trail.
+    const supervisor = await createTestKey(services.prisma, {
+      role: 'supervisor',
+      agencyCode: world.province,
+    });
+    expect((await as(supervisor.token, `/v1/dossiers/${dossier}/history`)).status).toBe(200);
+    expect((await as(supervisor.token, '/v1/audit/log')).status).toBe(403);
+    const bySupervisor = (await (
+      await as(auditorKey.token, `/v1/audit/log?who=${supervisor.id}`)
+    ).json()) as { entries: { action: string }[] };
+    expect(bySupervisor.entries.map((e) => e.action)).toEqual(['dossier_history']);
+    // An auditor of one commune sees the entries about its own agencies only.
+    const communeAuditor = await createTestKey(services.prisma, {
+      role: 'auditor',
+      agencyCode: world.communes[1]!,
+    });
+    const scoped = (await (await as(communeAuditor.token, '/v1/audit/log?limit=500')).json()) as {
+      entries: { agencyCode: string | null }[];
+    };
+    expect(scoped.entries.every((e) => e.agencyCode === world.communes[1])).toBe(true);
+  });
+
+  it('is append-only: the app role can neither change nor delete an entry', async () => {
+    const [entry] = await services.prisma.auditLog.findMany({ take: 1, orderBy: { id: 'asc' } });
+    expect(entry).toBeDefined();
+    await expect(
+      services.prisma.auditLog.update({ where: { id: entry!.id }, data: { who: 'someone-else' } }),
+    ).rejects.toThrow();
+    await expect(services.prisma.auditLog.delete({ where: { id: entry!.id } })).rejects.toThrow();
+    await expect(services.prisma.$executeRawUnsafe('TRUNCATE audit_log')).rejects.toThrow();
+    expect((await services.prisma.auditLog.findUnique({ where: { id: entry!.id } }))?.who).toBe(entry!.who);
   });
 });
