@@ -85,6 +85,8 @@ export interface MonthDossier {
   componentsDigitized: boolean;
   payments: { at: number; online: boolean }[];
   handoffs: { at: number; to: string }[];
+  /** Steps completed, by the agency that held them (the processing agency). */
+  steps: { at: number; agency: string; overBudget: boolean }[];
   supplementAt?: number;
   apologyAt?: number;
   /** When the dossier became overdue (its current due instant, while still pending). */
@@ -167,6 +169,7 @@ export function generateMonth(
       componentsDigitized: false,
       payments: [],
       handoffs: [],
+      steps: [],
     };
 
     // Receipt day: digitized components (Decree 107/2021), fees, the handoff to the first step.
@@ -186,6 +189,7 @@ export function generateMonth(
     act('hand-off', receivedAt + 50 * MIN);
     g.handoffs.push({ at: cursor, to: agency });
     act('complete-step', receivedAt + 70 * MIN);
+    g.steps.push({ at: cursor, agency, overBudget: false });
 
     // Supplement (Mẫu 02): the clock stops for k working days.
     if (rnd() < 0.25) {
@@ -195,11 +199,14 @@ export function generateMonth(
       act('receive-supplement', at(r + 1 + k, t0));
       dueIndex += k;
     }
-    // Liên thông: the department's step, the next working day.
+    // Liên thông: the department's step (a budget of 4 working hours) the next working day, done
+    // within half an hour or only the working day after (over its budget).
     if (procedureKind === 'lienThong') {
       act('hand-off', at(lastDay + 1, t0 + 30));
       g.handoffs.push({ at: cursor, to: world.department });
-      act('complete-step', at(lastDay, t0 + 60));
+      const overBudget = rnd() < 0.4;
+      act('complete-step', at(lastDay + (overBudget ? 1 : 0), t0 + 60));
+      g.steps.push({ at: cursor, agency: world.department, overBudget });
     }
     const dueAt = at(dueIndex, t0);
 
@@ -334,6 +341,12 @@ export function expectedCounts(
     closedOverdue: count(
       (g) => g.overdueAt !== undefined && g.closure !== undefined && inRange(g.closure.at),
     ),
+    // Steps count for the agency that held them (per processing agency).
+    stepsCompleted: data.flatMap((g) => g.steps).filter((x) => agencies.has(x.agency) && inRange(x.at))
+      .length,
+    stepsOverBudget: data
+      .flatMap((g) => g.steps)
+      .filter((x) => x.overBudget && agencies.has(x.agency) && inRange(x.at)).length,
   };
 }
 export type ExpectedCounts = ReturnType<typeof expectedCounts>;

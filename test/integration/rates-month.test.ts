@@ -157,7 +157,7 @@ beforeAll(async () => {
         fullyOnline: true,
         steps: [
           step('tiep-nhan', 'Tiếp nhận, kiểm tra tại xã', 'officer', 8),
-          step('so-tu-phap', 'Sở Tư pháp giải quyết', 'officer', 24, world.department),
+          step('so-tu-phap', 'Sở Tư pháp giải quyết', 'officer', 4, world.department),
           step('tra-ket-qua', 'Trả kết quả tại xã', 'intake', 4),
         ],
       },
@@ -270,7 +270,11 @@ describe('a generated month of traffic through POST /v1/admin/backfill and the r
     expect(atEnd.overdue).toBeGreaterThan(0);
     // Liên thông: the department processes dossiers it never received.
     expect(c.handoffsIn).toBeGreaterThan(0);
-    expect(expectedCounts(data, new Set([world.department]), FROM, TO).handoffsIn).toBeGreaterThan(0);
+    const department = expectedCounts(data, new Set([world.department]), FROM, TO);
+    expect(department).toMatchObject({ receivedDirect: 0, receivedOnline: 0, receivedPostal: 0 });
+    expect(department.handoffsIn).toBeGreaterThan(0);
+    expect(department.stepsOverBudget).toBeGreaterThan(0);
+    expect(department.stepsCompleted).toBeGreaterThan(department.stepsOverBudget);
   });
 
   it('GET /v1/rates for the province and each agency below it equals the counts, rates and pending stock of the data', async () => {
