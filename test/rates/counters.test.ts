@@ -250,5 +250,4 @@ describe('counterDeltas', () => {
       ).deltas,
     ).toEqual({ apologies: 1 });
   });
-
 });
