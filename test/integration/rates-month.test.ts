@@ -207,8 +207,11 @@ beforeAll(async () => {
     return done || undefined;
   }, 180_000);
   await eventually(async () => {
-    const info = await services.nats.jsm.consumers.info(testConfig().NATS_STREAM, 'projector');
-    return info.num_pending === 0 && info.num_ack_pending === 0 ? true : undefined;
+    // One durable consumer per partition (projector-p<i>) and the legacy-subject ones.
+    const infos = await services.nats.jsm.consumers.list(testConfig().NATS_STREAM).next();
+    const projector = infos.filter((i) => i.name.startsWith('projector'));
+    if (projector.length === 0) return undefined;
+    return projector.every((i) => i.num_pending === 0 && i.num_ack_pending === 0) ? true : undefined;
   }, 60_000);
   console.info(
     `rates-month: stack ${t1 - t0} ms, ${DOSSIERS} backfills ${t2 - t1} ms, projected ${Date.now() - t2} ms`,
