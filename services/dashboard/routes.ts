@@ -230,8 +230,9 @@ export async function dashboardRoutes(app: FastifyInstance, deps: DashboardDeps)
     const res = await api.get<{ items: { code: string; name: string }[] }>('/v1/agencies?limit=200');
     return new Map(res.status === 200 ? res.body.items.map((a) => [a.code, a.name]) : []);
   };
+  /** An agency by its name (its code on hover), or its code when the name is unknown. */
   const agencyLabel = (names: Map<string, string>, code: string | null | undefined) =>
-    code ? html`<abbr title="${names.get(code) ?? code}">${code}</abbr>` : html`—`;
+    code ? html`<span title="${code}">${names.get(code) ?? code}</span>` : html`—`;
 
   /** Working time left (negative: overdue) at the agency's calendar. */
   const workingLeft = async (
@@ -541,7 +542,7 @@ ${await table(paused, 'Đồng hồ pháp lý đang dừng', 'pausedCursor')}`;
         } | null;
         calendarVersion: string | null;
       };
-      const [timeline, letters, history, names] = await Promise.all([
+      const [timeline, letters, history, names, procedure] = await Promise.all([
         api.get<{
           entries: {
             seq: number;
@@ -578,6 +579,7 @@ ${await table(paused, 'Đồng hồ pháp lý đang dừng', 'pausedCursor')}`;
           } & ErrorBody
         >(`/v1/dossiers/${enc}/history`),
         agencyNames(api),
+        api.get<{ name: string }>(`/v1/procedures/${encodeURIComponent(d.procedureCode)}`),
       ]);
       const left = d.pausedAt
         ? null
@@ -605,9 +607,9 @@ ${await table(paused, 'Đồng hồ pháp lý đang dừng', 'pausedCursor')}`;
 <section aria-labelledby="h-state"><h2 id="h-state">Tình trạng</h2>
 <dl class="facts">
   <dt>Người nộp</dt><dd>${d.applicantName}</dd>
-  <dt>Thủ tục</dt><dd>${d.procedureCode}</dd>
-  <dt>Nơi tiếp nhận</dt><dd>${agencyLabel(names, d.agencyCode)} ${names.get(d.agencyCode) ?? ''}</dd>
-  <dt>Cơ quan đang xử lý</dt><dd>${agencyLabel(names, d.currentAgencyCode)} ${d.currentAgencyCode ? (names.get(d.currentAgencyCode) ?? '') : ''}</dd>
+  <dt>Thủ tục</dt><dd>${procedure.status === 200 ? procedure.body.name : ''} <small>(${d.procedureCode})</small></dd>
+  <dt>Nơi tiếp nhận</dt><dd>${agencyLabel(names, d.agencyCode)}</dd>
+  <dt>Cơ quan đang xử lý</dt><dd>${agencyLabel(names, d.currentAgencyCode)}</dd>
   <dt>Trạng thái</dt><dd id="dossier-status">${STATUS_LABELS[d.status] ?? d.status}${d.overdue ? html` <span class="tag late">Quá hạn</span>` : ''}${d.outcome ? html` <span class="tag">${OUTCOME_LABELS[d.outcome] ?? d.outcome}</span>` : ''}</dd>
 </dl></section>
 <section aria-labelledby="h-clock"><h2 id="h-clock">Thời hạn pháp lý</h2>

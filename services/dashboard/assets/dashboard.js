@@ -63,6 +63,43 @@
     if (empty) empty.hidden = rows.children.length > 0;
   };
 
+  const vnTime = (iso) => {
+    const d = new Date(new Date(iso).getTime() + 7 * 3600 * 1000);
+    if (Number.isNaN(d.getTime())) return '—';
+    const p = (n) => String(n).padStart(2, '0');
+    return `${p(d.getUTCHours())}:${p(d.getUTCMinutes())} ${p(d.getUTCDate())}/${p(d.getUTCMonth() + 1)}/${d.getUTCFullYear()}`;
+  };
+  const cell = (tr, text) => {
+    const td = document.createElement('td');
+    if (text !== undefined) td.textContent = text;
+    tr.append(td);
+    return td;
+  };
+  /**
+   * A new alert's row at once, from the event itself (text only, never markup); the server's row
+   * (working hours left, names) replaces it a moment later.
+   */
+  const showAtOnce = (alert) => {
+    if (rows.querySelector(`tr[data-alert-id="${CSS.escape(alert.id)}"]`)) return;
+    const tr = document.createElement('tr');
+    tr.dataset.alertId = alert.id;
+    tr.dataset.kind = alert.kind;
+    tr.className = `open fresh kind-${alert.kind}`;
+    cell(tr, alert.label || alert.kind);
+    const link = document.createElement('a');
+    link.href = `/ho-so/${encodeURIComponent(alert.dossierCode)}`;
+    link.textContent = alert.dossierCode;
+    cell(tr).append(link);
+    cell(tr, alert.agencyCode || '—');
+    const dueAt = alert.details && alert.details.dueAt;
+    cell(tr, dueAt ? `Hạn: ${vnTime(dueAt)}` : '—');
+    cell(tr, alert.level ? `Cấp ${alert.level}` : 'Tại cơ quan');
+    cell(tr, vnTime(alert.raisedAt));
+    cell(tr, 'Chưa xác nhận');
+    rows.prepend(tr);
+    if (empty) empty.hidden = true;
+  };
+
   if (rows && window.EventSource) {
     const source = new EventSource('/v1/alerts/stream');
     source.addEventListener('open', () => {
@@ -86,6 +123,7 @@
         return;
       }
       if (!alert || !alert.dossierCode) return;
+      if (event.type === 'raised') showAtOnce(alert);
       void refreshDossier(alert.dossierCode, alert.id);
       if (event.type === 'raised') {
         announce(`Cảnh báo mới: ${alert.label || alert.kind}, hồ sơ ${alert.dossierCode}`);
