@@ -661,7 +661,12 @@ ${
     const res = await api.get<{ items: { code: string; parentCode: string | null }[] }>(
       '/v1/agencies?limit=200',
     );
-    return res.status === 200 ? res.body.items.find((a) => a.parentCode === null)?.code : undefined;
+    // Nationwide: the top-level agency with the most agencies directly below it (a province).
+    if (res.status !== 200) return undefined;
+    const below = (code: string) => res.body.items.filter((a) => a.parentCode === code).length;
+    return res.body.items
+      .filter((a) => a.parentCode === null)
+      .sort((a, b) => below(b.code) - below(a.code) || a.code.localeCompare(b.code))[0]?.code;
   };
   const monthRates = (api: Api, agency: string, month: string, procedure?: string) => {
     const r = periodRange('month', month, 'calendar');
