@@ -323,7 +323,8 @@ export async function dashboardRoutes(app: FastifyInstance, deps: DashboardDeps)
   <input type="hidden" name="_csrf" value="${session.csrfToken}">
   <button type="submit">Xác nhận</button></form>`
               : html`<span class="tag soon">Chưa xác nhận</span>`;
-        return html`<tr data-alert-id="${a.id}" data-kind="${a.kind}" class="${open ? 'open' : 'settled'} kind-${a.kind}">
+        const settled = open ? 'open' : a.acknowledgedAt ? 'settled' : 'settled closed';
+        return html`<tr data-alert-id="${a.id}" data-kind="${a.kind}" class="${settled} kind-${a.kind}">
   <td>${a.label}</td>
   <td>${a.dossierCode ? html`<a href="/ho-so/${encodeURIComponent(a.dossierCode)}">${a.dossierCode}</a>` : '—'}</td>
   <td>${agencyLabel(names, a.agencyCode)}</td>
@@ -366,6 +367,7 @@ ${next ? html`<p><a href="/${qs({ state: state ? undefined : 'all', cursor: next
         reply,
         page({
           title: 'Cảnh báo',
+          agencyName: names.get(session.principal.agencyCode),
           principal: session.principal,
           csrfToken: session.csrfToken,
           active: 'alerts',
@@ -482,6 +484,7 @@ ${await table(paused, 'Đồng hồ pháp lý đang dừng', 'pausedCursor')}`;
         reply,
         page({
           title: 'Hồ sơ đang giải quyết',
+          agencyName: names.get(session.principal.agencyCode),
           principal: session.principal,
           csrfToken: session.csrfToken,
           active: 'pending',
@@ -845,6 +848,7 @@ ${
         reply,
         page({
           title: 'Báo cáo',
+          agencyName: names.get(session.principal.agencyCode),
           principal: session.principal,
           csrfToken: session.csrfToken,
           active: 'reports',

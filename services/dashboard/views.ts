@@ -93,6 +93,8 @@ export const percent = (v: number | null | undefined) =>
 export interface PageFrame {
   title: string;
   principal: Principal;
+  /** The principal's agency by name, when the page knows it. */
+  agencyName?: string | undefined;
   csrfToken: string;
   active: 'alerts' | 'pending' | 'rates' | 'reports' | 'dossier';
   body: SafeHtml;
@@ -130,7 +132,7 @@ ${(frame.styles ?? []).map((s) => html`<link rel="stylesheet" href="${s}">`)}
     )}
   </ul></nav>
   <div class="who">
-    <span>${p.name} · ${ROLE_LABELS[p.role] ?? p.role} · ${p.agencyCode === '*' ? 'Toàn quốc' : p.agencyCode}</span>
+    <span>${p.name} · ${ROLE_LABELS[p.role] ?? p.role} · ${p.agencyCode === '*' ? 'Toàn quốc' : (frame.agencyName ?? p.agencyCode)}</span>
     <form method="post" action="/dang-xuat"><input type="hidden" name="_csrf" value="${frame.csrfToken}"><button type="submit" class="link">Đăng xuất</button></form>
   </div>
 </header>

@@ -216,3 +216,42 @@ describe('hostile text', () => {
     }
   });
 });
+
+describe('the pending list behind "Hồ sơ đang giải quyết"', () => {
+  it('sorts by urgency (earliest due first) with keyset pages, and puts paused dossiers apart', async () => {
+    const desk = await w.as('intake');
+    const officer = await w.as('officer');
+    const procedure = 'MAU-DANG-KY-KET-HON';
+    // Same procedure, receipts on three different days: the earliest receipt is due first.
+    const codes = [uniqueCode('UR'), uniqueCode('UR'), uniqueCode('UR'), uniqueCode('UR')];
+    const days = ['2026-11-04', '2026-11-02', '2026-11-03', '2026-11-05'];
+    for (const [i, code] of codes.entries()) {
+      await desk.receive(
+        w.intake(code, { procedureCode: procedure, receivedAt: `${days[i]}T08:00:00+07:00` }),
+      );
+    }
+    await eventually(async () => {
+      const page = await officer.list({ procedure, limit: 200 });
+      return codes.every((c) => page.items.some((d) => d.code === c)) ? true : undefined;
+    });
+    await officer.requestSupplement(codes[3]!, { reason: 'Thiếu giấy tờ', items: ['CCCD'] });
+    await eventually(async () => ((await officer.get(codes[3]!)).pausedAt ? true : undefined));
+
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await officer.list({
+        procedure,
+        paused: false,
+        sort: 'due',
+        limit: 1,
+        ...(cursor && { cursor }),
+      });
+      seen.push(...page.items.map((d) => d.code).filter((c) => codes.includes(c)));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    expect(seen).toEqual([codes[1], codes[2], codes[0]]);
+    const paused = await officer.list({ procedure, paused: true, sort: 'due' });
+    expect(paused.items.map((d) => d.code).filter((c) => codes.includes(c))).toEqual([codes[3]]);
+  });
+});

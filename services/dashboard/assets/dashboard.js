@@ -51,7 +51,12 @@
     for (const tr of Array.from(tpl.content.querySelectorAll('tr[data-alert-id]'))) {
       const id = tr.dataset.alertId;
       const existing = rows.querySelector(`tr[data-alert-id="${CSS.escape(id)}"]`);
-      const keep = !onlyOpen || tr.classList.contains('open') || id === highlightId;
+      // The open view keeps a row the user just acknowledged; a closed alert (the dossier is no
+      // longer late) leaves it.
+      const keep =
+        !onlyOpen ||
+        tr.classList.contains('open') ||
+        (id === highlightId && !tr.classList.contains('closed'));
       if (existing) {
         if (keep) existing.replaceWith(tr);
         else existing.remove();
