@@ -71,6 +71,12 @@ export async function openSession(
 ): Promise<{ token: string; session: DashboardSession }> {
   const token = newToken();
   const now = deps.now?.() ?? new Date();
+  // Housekeeping on sign-in (rare, cheap): sessions and links over a week past their end go.
+  const weekAgo = new Date(now.getTime() - 7 * 24 * 3_600_000);
+  await deps.prisma.dashboardSession.deleteMany({
+    where: { OR: [{ expiresAt: { lt: weekAgo } }, { endedAt: { lt: weekAgo } }] },
+  });
+  await deps.prisma.dashboardSignInLink.deleteMany({ where: { expiresAt: { lt: weekAgo } } });
   const row = await deps.prisma.dashboardSession.create({
     data: {
       id: randomUUID(),

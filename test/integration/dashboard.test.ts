@@ -72,6 +72,16 @@ describe('signing in to the dashboard', () => {
     expect(rows).toHaveLength(0);
   });
 
+  it('forgets sessions a week after they ended when someone signs in', async () => {
+    const old = await supervisorSession();
+    await w.services.prisma.dashboardSession.updateMany({
+      where: { csrfToken: old.csrf },
+      data: { expiresAt: new Date(Date.now() - 8 * 24 * 3_600_000) },
+    });
+    await supervisorSession();
+    expect(await w.services.prisma.dashboardSession.count({ where: { csrfToken: old.csrf } })).toBe(0);
+  });
+
   it('sends a signed-out visitor to the sign-in page, never to another site', async () => {
     const res = await fetch(`${base}/ho-so`, { redirect: 'manual' });
     expect(res.status).toBe(303);
