@@ -39,6 +39,11 @@ export const intakeRequestSchema = z
       phone: safeString(30).optional(),
       /** Where applicant notices go (received, supplement needed, delayed, result ready). */
       email: z.email().max(200).optional(),
+      /** Personal identification number (số định danh cá nhân / CCCD, or a passport number). */
+      idNumber: z
+        .string()
+        .regex(/^[A-Za-z0-9]{6,20}$/, 'expected 6–20 letters or digits')
+        .optional(),
     }),
     receivedAt: instantSchema,
   })

@@ -97,7 +97,9 @@ describe('replay of recorded dossier histories', () => {
     const encrypted = [{ ...first!, history: encryptHistoryJson(first!.history, oldKey) }];
     const results = await replayAll(released, encrypted, parsePayloadKeys(newKey));
     const error = results.get(first!.file)?.error;
-    expect(String(error?.message ?? error)).toMatch(/key id \\?"old\\?", which is not in MOTCUA_PAYLOAD_KEYS/);
+    expect(String(error?.message ?? error)).toMatch(
+      /key id \\?"old\\?", which is not in MOTCUA_PAYLOAD_KEYS/,
+    );
   });
 
   it('fails when the workflow changes its commands without patched()', async () => {
