@@ -35,7 +35,8 @@ export const intakeRequestSchema = z
     agencyCode: agencyCodeSchema,
     channel: channelSchema,
     applicant: z.object({
-      name: safeText(200),
+      // A name must name someone: invisible or punctuation-only text would disguise it in letters.
+      name: safeText(200).refine((n) => /[\p{L}\p{N}]/u.test(n), 'must contain a letter or digit'),
       phone: safeString(30).optional(),
       /** Where applicant notices go (received, supplement needed, delayed, result ready). */
       email: z.email().max(200).optional(),
