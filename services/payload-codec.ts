@@ -5,7 +5,10 @@ import {
   type Payload,
   type PayloadCodec,
 } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
+
+// The package is CommonJS: its namespace is reachable as the default export under Node's ESM.
+const { temporal } = proto;
 
 /**
  * Applicant data (name, phone, email, ID number) travels in workflow inputs, Update arguments and

@@ -1,5 +1,5 @@
 import { Client } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { workflowIdFor } from '../../domain/dossier';
@@ -11,6 +11,9 @@ import { connectTemporalClient } from '../../services/temporal';
 import { type ApiWorld, startApiWorld } from './api-fixtures';
 import { createTestKey } from './auth-helpers';
 import { eventually, testConfig, testLogger, uniqueCode } from './helpers';
+
+// The package is CommonJS: its namespace is reachable as the default export under Node's ESM.
+const { temporal } = proto;
 
 /*
  * Applicant data encrypted in Temporal history (issue 12), on the real stack: what Temporal stores
