@@ -80,6 +80,8 @@ export async function codecRoutes(app: FastifyInstance, deps: CodecRouteDeps) {
       `/codec/${op}`,
       {
         schema: { hide: true, body },
+        // A UI page of a long history sends many payloads at once.
+        bodyLimit: 16 * 1024 * 1024,
         preHandler: requireRole('admin', 'auditor'),
       },
       async (request) => {
