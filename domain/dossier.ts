@@ -36,7 +36,11 @@ export const intakeRequestSchema = z
     channel: channelSchema,
     applicant: z.object({
       // A name must name someone: invisible or punctuation-only text would disguise it in letters.
-      name: safeText(200).refine((n) => /[\p{L}\p{N}]/u.test(n), 'must contain a letter or digit'),
+      name: safeText(200).refine(
+        // An empty name is already reported once by the length check.
+        (n) => n.length === 0 || /[\p{L}\p{N}]/u.test(n),
+        'must contain a letter or digit',
+      ),
       phone: safeString(30).optional(),
       /** Where applicant notices go (received, supplement needed, delayed, result ready). */
       email: z.email().max(200).optional(),
