@@ -58,6 +58,7 @@ beforeAll(async () => {
     // The dossiers here are dated on a fixed business calendar (2030), not the machine's clock.
     MOTCUA_INSTANT_TOLERANCE_MINUTES: String(100 * 365 * 24 * 60),
     MOTCUA_EVENT_SIGNING_KEYS: inject('stack').eventSigningKeys,
+    MOTCUA_PAYLOAD_KEYS: inject('stack').payloadKeys,
   });
   temporal = await connectTemporalClient(config);
 }, 120_000);
@@ -259,6 +260,7 @@ describe('crash resilience: no dossier event lost or counted twice', () => {
           TEMPORAL_ADDRESS: config.TEMPORAL_ADDRESS,
           NATS_URL: config.NATS_URL,
           MOTCUA_EVENT_SIGNING_KEYS: config.MOTCUA_EVENT_SIGNING_KEYS,
+          MOTCUA_PAYLOAD_KEYS: config.MOTCUA_PAYLOAD_KEYS,
         },
         stopSignal: 'SIGTERM',
         graceMs: 10_000,
