@@ -428,3 +428,36 @@ async function groupConsumers(jsm: JetStreamManager, stream: string, group: stri
   for await (const c of jsm.consumers.list(stream)) if (isGroupConsumer(group, c.name)) out.push(c);
   return out;
 }
+
+/**
+ * Creates every durable consumer of a group (all `count` partitions and the legacy ones) starting
+ * at stream sequence `startSeq`, for a NEW group that must not read the stream's history (a bench,
+ * a test on a shared stream, an extra read model that starts now). Existing ones are left as they are.
+ */
+export async function createConsumerGroupAt(
+  jsm: JetStreamManager,
+  stream: string,
+  group: string,
+  count: number,
+  settings: DurableSettings,
+  startSeq: number,
+  logger: Logger,
+): Promise<void> {
+  const specs = [
+    ...Array.from({ length: count }, (_, p) => ({ name: `${group}-p${p}`, filter: partitionFilter(p) })),
+    ...LEGACY_FILTERS.map((l) => ({ name: `${group}-${l.suffix}`, filter: l.filter })),
+  ];
+  for (const { name, filter } of specs)
+    await ensureDurableConsumer(
+      jsm,
+      stream,
+      {
+        ...settings,
+        durable_name: name,
+        filter_subject: filter,
+        deliver_policy: DeliverPolicy.StartSequence,
+        opt_start_seq: startSeq,
+      },
+      logger,
+    );
+}

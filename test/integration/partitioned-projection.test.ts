@@ -1,15 +1,14 @@
-import { DeliverPolicy } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DossierEvent } from '../../domain/events';
-import { LEGACY_FILTERS, partitionFilter, partitionOf } from '../../domain/partitions';
+import { partitionOf } from '../../domain/partitions';
 import { eventSigningKeys } from '../../services/config';
 import { createPrisma, type PrismaClient } from '../../services/db';
 import { publishSignedEvent } from '../../services/event-publisher';
 import {
   connectNats,
   consumerGroupState,
+  createConsumerGroupAt,
   deleteConsumerGroup,
-  ensureDurableConsumer,
   type Nats,
 } from '../../services/nats';
 import { projectorConsumerSettings, type RunningProjector, startProjector } from '../../services/projector';
@@ -44,24 +43,15 @@ beforeAll(async () => {
   nats = await connectNats(config, testLogger());
   // The shared test stream holds other files' events: this group starts after them.
   const start = (await nats.jsm.streams.info(config.NATS_STREAM)).state.last_seq + 1;
-  const names = [
-    ...Array.from({ length: PARTITIONS }, (_, p) => ({ name: `${group}-p${p}`, filter: partitionFilter(p) })),
-    ...LEGACY_FILTERS.map((l) => ({ name: `${group}-${l.suffix}`, filter: l.filter })),
-  ];
-  for (const { name, filter } of names) {
-    await ensureDurableConsumer(
-      nats.jsm,
-      config.NATS_STREAM,
-      {
-        ...projectorConsumerSettings(),
-        durable_name: name,
-        filter_subject: filter,
-        deliver_policy: DeliverPolicy.StartSequence,
-        opt_start_seq: start,
-      },
-      testLogger(),
-    );
-  }
+  await createConsumerGroupAt(
+    nats.jsm,
+    config.NATS_STREAM,
+    group,
+    PARTITIONS,
+    projectorConsumerSettings(),
+    start,
+    testLogger(),
+  );
 });
 
 afterAll(async () => {
