@@ -25,6 +25,8 @@ export type { JetStreamClient, JetStreamManager, NatsConnection };
 
 export interface Nats {
   nc: NatsConnection;
+  /** NATS_STREAM_REPLICAS: replicas of the streams motcua creates. */
+  replicas: number;
   js: JetStreamClient;
   jsm: JetStreamManager;
   close(): Promise<void>;
@@ -40,12 +42,16 @@ export async function connectNats(
     | 'NATS_USER'
     | 'NATS_PASSWORD'
     | 'NATS_TLS_CA_FILE'
-  >,
+  > &
+    Partial<Pick<Config, 'NATS_STREAM_REPLICAS'>>,
   logger: Logger,
   name = 'motcua',
 ): Promise<Nats> {
+  const replicas = config.NATS_STREAM_REPLICAS ?? 1;
   const nc = await connect({
-    servers: config.NATS_URL,
+    servers: config.NATS_URL.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     name,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 500,
@@ -59,9 +65,10 @@ export async function connectNats(
     }
   })().catch(() => {});
   const jsm = await jetstreamManager(nc);
-  await ensureDossierStream(jsm, config, logger);
+  await ensureDossierStream(jsm, { ...config, NATS_STREAM_REPLICAS: replicas }, logger);
   return {
     nc,
+    replicas,
     js: jetstream(nc),
     jsm,
     close: async () => {
@@ -72,7 +79,7 @@ export async function connectNats(
 
 async function ensureDossierStream(
   jsm: JetStreamManager,
-  config: Pick<Config, 'NATS_STREAM' | 'NATS_DUPLICATE_WINDOW_HOURS'>,
+  config: Pick<Config, 'NATS_STREAM' | 'NATS_DUPLICATE_WINDOW_HOURS' | 'NATS_STREAM_REPLICAS'>,
   logger: Logger,
 ): Promise<void> {
   // Wider than Temporal's activity retry tail so a retried publish is still deduplicated.
@@ -83,6 +90,7 @@ async function ensureDossierStream(
     retention: RetentionPolicy.Limits,
     storage: StorageType.File,
     duplicate_window: duplicateWindow,
+    num_replicas: config.NATS_STREAM_REPLICAS,
   };
   try {
     const info = await jsm.streams.info(config.NATS_STREAM);
@@ -108,7 +116,8 @@ function isStreamNotFound(err: unknown): boolean {
  */
 export async function ensureAlertStream(
   jsm: JetStreamManager,
-  config: Pick<Config, 'NATS_ALERT_STREAM' | 'NATS_DUPLICATE_WINDOW_HOURS'>,
+  config: Pick<Config, 'NATS_ALERT_STREAM' | 'NATS_DUPLICATE_WINDOW_HOURS'> &
+    Partial<Pick<Config, 'NATS_STREAM_REPLICAS'>>,
 ): Promise<void> {
   try {
     await jsm.streams.info(config.NATS_ALERT_STREAM);
@@ -120,6 +129,7 @@ export async function ensureAlertStream(
       retention: RetentionPolicy.Limits,
       storage: StorageType.File,
       max_age: nanos(90 * 24 * 3_600_000),
+      num_replicas: config.NATS_STREAM_REPLICAS ?? 1,
       duplicate_window: nanos(config.NATS_DUPLICATE_WINDOW_HOURS * 3_600_000),
     });
   }
