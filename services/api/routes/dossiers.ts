@@ -95,6 +95,8 @@ export interface DossierRouteDeps {
       >
     >;
   prisma: PrismaClient;
+  /** Dossier lists (`GET /v1/dossiers`) may come from a read replica (DATABASE_READ_URL). */
+  readPrisma?: PrismaClient;
   temporal: Client;
   /** The API's clock, for action instants the caller leaves out. */
   now?: () => Date;
@@ -695,7 +697,7 @@ export const dossierRoutes: FastifyPluginAsyncZod<DossierRouteDeps> = async (app
           OR: [{ receivedAt: { lt: c.receivedAt } }, { receivedAt: c.receivedAt, code: { lt: c.code } }],
         });
       }
-      const rows = await prisma.dossier.findMany({
+      const rows = await (deps.readPrisma ?? prisma).dossier.findMany({
         where: { AND: and },
         orderBy: [{ receivedAt: 'desc' }, { code: 'desc' }],
         take: q.limit + 1,
