@@ -145,28 +145,15 @@ export function consumeUntilStopped(
   logger: Logger,
   maxMessages: number,
 ): { done: Promise<void>; stop(): Promise<void> } {
-  let messages: ConsumerMessages | undefined;
-  let stopping = false;
-  const done = (async () => {
-    while (!stopping) {
-      try {
-        messages = await consumer.consume({ max_messages: maxMessages });
-        for await (const m of messages) await handle(m);
-      } catch (err) {
-        if (stopping) break;
-        logger.error({ err }, 'consume loop failed, restarting');
-        await new Promise((r) => setTimeout(r, 1000));
-      }
-    }
-  })();
-  return {
-    done,
-    stop: async () => {
-      stopping = true;
-      await messages?.close();
-      await done;
+  return consumeBatchesUntilStopped(
+    consumer,
+    async (batch) => {
+      for (const m of batch) await handle(m);
     },
-  };
+    logger,
+    maxMessages,
+    1,
+  );
 }
 
 /** What a durable consumer of the dossier stream may tune; the rest is fixed at creation. */
