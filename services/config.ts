@@ -81,7 +81,13 @@ const envSchema = z.object({
    * per event. A batch fails as a whole and is then retried event by event.
    */
   PROJECTOR_BATCH_SIZE: z.coerce.number().int().min(1).max(500).default(32),
+  /** One server or a comma-separated list of the cluster's servers (`nats://n1:4222,nats://n2:4222`). */
   NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222'),
+  /**
+   * Replicas of motcua's JetStream streams (events, alerts, checkpoints) when they are created:
+   * 1 on one server, 3 on a 3-node cluster (survives the loss of one node).
+   */
+  NATS_STREAM_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
   NATS_STREAM: z
     .string()
     .regex(/^[A-Z0-9_-]+$/)

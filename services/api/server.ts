@@ -44,6 +44,8 @@ export interface ApiDeps {
     >;
   logger: Logger;
   prisma: PrismaClient;
+  /** Rate queries and dossier lists (a read replica when DATABASE_READ_URL is set); default `prisma`. */
+  readPrisma?: PrismaClient;
   temporal: Client;
   /** The alert feed (SSE) and acknowledgements published to other systems. */
   nats?: Nats;
@@ -97,7 +99,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   });
   await app.register(keyRoutes, { prisma: deps.prisma });
   await app.register(catalogueRoutes, { prisma: deps.prisma });
-  await app.register(rateRoutes, { prisma: deps.prisma, temporal: deps.temporal });
+  await app.register(rateRoutes, { prisma: deps.readPrisma ?? deps.prisma, temporal: deps.temporal });
   await app.register(alertRoutes, {
     config: deps.config,
     prisma: deps.prisma,

@@ -97,6 +97,8 @@ export interface DossierRouteDeps {
       >
     >;
   prisma: PrismaClient;
+  /** Dossier lists (`GET /v1/dossiers`) may come from a read replica (DATABASE_READ_URL). */
+  readPrisma?: PrismaClient;
   temporal: Client;
   /** The API's clock, for action instants the caller leaves out. */
   now?: () => Date;
@@ -711,7 +713,7 @@ export const dossierRoutes: FastifyPluginAsyncZod<DossierRouteDeps> = async (app
               },
         );
       }
-      const rows = await prisma.dossier.findMany({
+      const rows = await (deps.readPrisma ?? prisma).dossier.findMany({
         where: { AND: and },
         orderBy: byDue ? [{ dueAt: 'asc' }, { code: 'asc' }] : [{ receivedAt: 'desc' }, { code: 'desc' }],
         take: q.limit + 1,
