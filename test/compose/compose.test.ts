@@ -54,6 +54,7 @@ const secrets = {
   NATS_API_PASSWORD: 'api',
   NATS_OPS_PASSWORD: 'ops',
   MOTCUA_EVENT_SIGNING_KEYS: `k1:${'s'.repeat(40)}`,
+  MOTCUA_PAYLOAD_KEYS: `p1:${Buffer.alloc(32, 7).toString('base64')}`,
 };
 /** The scale settings of the compose file's header. */
 const scaleEnv = {
