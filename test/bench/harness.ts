@@ -163,6 +163,39 @@ export function latencyStats(latenciesMs: readonly number[], elapsedMs: number, 
   };
 }
 
+export interface AlertLatencyStats {
+  count: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  /** Dossiers that fell due but were never seen. */
+  missing: number;
+}
+
+/**
+ * Due instant → first sighting, per dossier (`due` and `seen` by dossier code, epoch ms). A
+ * sighting before the due instant counts as 0 ms late; unseen dossiers count as `missing`.
+ */
+export function alertLatencies(
+  due: ReadonlyMap<string, number>,
+  seen: ReadonlyMap<string, number>,
+): AlertLatencyStats {
+  const latencies: number[] = [];
+  let missing = 0;
+  for (const [code, at] of due) {
+    const s = seen.get(code);
+    if (s === undefined) missing += 1;
+    else latencies.push(Math.max(0, s - at));
+  }
+  return {
+    count: latencies.length,
+    p50Ms: round(percentile(latencies, 50), 1),
+    p99Ms: round(percentile(latencies, 99), 1),
+    maxMs: round(latencies.length ? Math.max(...latencies) : Number.NaN, 1),
+    missing,
+  };
+}
+
 export const round = (n: number, digits = 0) => {
   if (!Number.isFinite(n)) return n;
   const f = 10 ** digits;

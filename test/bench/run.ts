@@ -9,6 +9,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus, freemem, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { alerts } from './alerts.bench';
 import * as calendarBench from './calendar.bench';
 import {
   type Machine,
@@ -24,6 +25,7 @@ import {
 } from './harness';
 import { intake } from './intake.bench';
 import { projector } from './projector.bench';
+import { rates } from './rates.bench';
 import type { Scenario, ScenarioContext, ScenarioResult } from './scenario';
 import { type BenchStack, startBenchStack } from './stack';
 import { workerMemory } from './worker-memory.bench';
@@ -55,7 +57,7 @@ const calendar: Scenario = {
   },
 };
 
-export const scenarios: Scenario[] = [intake, projector, calendar, workerMemory];
+export const scenarios: Scenario[] = [intake, projector, alerts, rates, calendar, workerMemory];
 
 function machine(): Machine {
   return {
