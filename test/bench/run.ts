@@ -10,6 +10,7 @@ import { cpus, freemem, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { alerts } from './alerts.bench';
+import { audit } from './audit.bench';
 import * as calendarBench from './calendar.bench';
 import {
   type Machine,
@@ -57,7 +58,7 @@ const calendar: Scenario = {
   },
 };
 
-export const scenarios: Scenario[] = [intake, projector, alerts, rates, calendar, workerMemory];
+export const scenarios: Scenario[] = [intake, projector, alerts, rates, audit, calendar, workerMemory];
 
 function machine(): Machine {
   return {
