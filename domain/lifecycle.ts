@@ -1,4 +1,4 @@
-import { classify, classifyByDay } from './calendar';
+import { classify, classifyByDay } from './calendar/classify';
 import type { Command, CommandName } from './commands';
 import type { Channel } from './dossier';
 import type { Actor, DossierEvent, PlannedStep } from './events';

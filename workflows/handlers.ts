@@ -7,7 +7,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { classify, classifyCompletion } from '../domain/calendar';
+import { classify, classifyCompletion } from '../domain/calendar/classify';
 import type { Command, CommandName } from '../domain/commands';
 import type { DossierEventBody } from '../domain/events';
 import {

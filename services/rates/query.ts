@@ -204,6 +204,12 @@ export const selectBackfilled = (
   return total;
 };
 
+const addCounts = (a: Counts, b: Counts): Counts => {
+  const total = emptyCounts();
+  for (const c of COUNTERS) total[c] = a[c] + b[c];
+  return total;
+};
+
 export const dayBefore = (d: string) => isoDateOf(epochDayFromIso(d) - 1);
 
 /** The agency hierarchy as the caller may see it: 404 unknown agency, 403 outside the scope. */
@@ -251,11 +257,15 @@ export async function rateReport(
     .subtree(query.agency)
     .filter((code) => !query.level || scope.levelOf.get(code) === query.level);
   const base = { agencies, procedure: query.procedure };
-  const [inRange, beforeFrom, upToEnd] = await Promise.all([
+  const [inRange, beforeFrom] = await Promise.all([
     sumBuckets(prisma, { ...base, from: query.from, to: query.to }),
     sumBuckets(prisma, { ...base, to: dayBefore(query.from) }),
-    sumBuckets(prisma, { ...base, to: query.to }),
   ]);
+  // Everything up to `to` is what came before `from` plus the range itself: no third sum.
+  const upToEnd = {
+    live: addCounts(beforeFrom.live, inRange.live),
+    backfilled: addCounts(beforeFrom.backfilled, inRange.backfilled),
+  };
   const counts = selectBackfilled(inRange, query.backfilled);
   return {
     agency: query.agency,
