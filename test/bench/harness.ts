@@ -77,22 +77,13 @@ export const TARGETS: Record<SummaryKey, { target: string; unit: string }> = {
   'worker.rssMbPerThousandOpen': { target: 'report; bounded', unit: 'MB per 1,000 open' },
 };
 
-const NOT_YET: Partial<Record<SummaryKey, string>> = {
-  'alerts.p99Ms': 'needs the push alerting of the alerts track (not merged yet)',
-  'alerts.pollingBaselineP99Ms': 'measured together with alerts.p99Ms (not merged yet)',
-  'rates.p99MsLargest': 'needs the rate queries over counter buckets of the rates track (not merged yet)',
-  'rates.growthLargestOverSmallest': 'measured together with rates.p99MsLargest (not merged yet)',
-  'audit.replayHistoriesPerSecond': 'needs `motcua audit replay` (audit track, not merged yet)',
-  'audit.rebuildEventsPerSecond': 'needs the counter rebuild of the audit track (not merged yet)',
-};
-
 /** A placeholder for a metric nobody measured yet. */
 export function placeholder(key: SummaryKey): Metric {
   return {
     status: 'not_implemented',
     value: null,
     ...TARGETS[key],
-    note: NOT_YET[key] ?? 'not measured yet: run `npm run bench` without --scenario',
+    note: 'not measured yet: run `npm run bench` without --scenario',
   };
 }
 
