@@ -28,6 +28,7 @@ import { readSignedEvent, streamMessageOf } from '../event-reader';
 import type { Logger } from '../logger';
 import { consumeUntilStopped, ensureAlertStream, type Nats } from '../nats';
 import { createNotifier, type Notifier, startDispatcher } from './dispatch';
+import { perDossier } from './ordered';
 import { publishAlert } from './publish';
 import { type AlertRow, closeAlerts, loadAgencies, raiseAlert } from './store';
 
@@ -44,7 +45,8 @@ export interface AlertsConsumerDeps {
     | 'ALERT_EMAIL_FROM'
     | 'PUBLIC_BASE_URL'
     | 'MOTCUA_EVENT_SIGNING_KEYS'
-  >;
+  > &
+    Partial<Pick<Config, 'ALERTS_CONCURRENCY'>>;
   logger: Logger;
   prisma: PrismaClient;
   nats: Nats;
@@ -231,11 +233,14 @@ export async function startAlertsConsumer(deps: AlertsConsumerDeps): Promise<Run
     }
   };
 
-  const loop = consumeUntilStopped(consumer, handle, log, 256);
+  // Dossiers in parallel, each dossier's events in order (services/alerts/ordered.ts).
+  const ordered = perDossier(handle, config.ALERTS_CONCURRENCY ?? 8);
+  const loop = consumeUntilStopped(consumer, ordered.handle, log, 256);
   return {
     done: loop.done,
     stop: async () => {
       await loop.stop();
+      await ordered.drain();
       await dispatcher.stop();
     },
   };
