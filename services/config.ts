@@ -111,6 +111,8 @@ const envSchema = z.object({
     }),
   /** Working hours an applicant may take to supplement before a `supplement_waiting` alert. */
   ALERT_SUPPLEMENT_WAITING_WORKING_HOURS: z.coerce.number().positive().default(40),
+  /** Dossiers whose events the alerts consumer handles at once (each dossier's events stay in order). */
+  ALERTS_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
   /** SMTP server for alert emails (smtp://user:pass@host:port); emails are off when unset. */
   SMTP_URL: z.string().url().optional(),
   ALERT_EMAIL_FROM: z.string().default('motcua <canh-bao@motcua.local>'),

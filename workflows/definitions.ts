@@ -75,8 +75,18 @@ export const slimOf = (state: DossierState): DossierSlim => {
 export const dossierStateQuery = defineQuery<DossierSnapshot>('dossierState');
 /** Mẫu 05: the process control slip, one line per transition. */
 export const dossierTimelineQuery = defineQuery<TimelineEntry[]>('dossierTimeline');
+/**
+ * The appointment Update's answer. Since `intake-answer-full-state` it is the whole state at receipt
+ * (one timeline entry: still small) with the intake marks of the run's memo, so the API answers an
+ * intake without a query and a describe; older runs answer the slim state only.
+ */
+export type AppointmentAnswer = DossierSlim &
+  Partial<Pick<DossierState, 'timeline' | 'applicantName'>> & {
+    /** The memo's marks of the request that started this run (see services/api/routes/dossiers.ts). */
+    startedBy?: { intakeId?: string; idempotencyKey?: string };
+  };
 /** Resolves once the appointment (Mẫu 01: hẹn trả kết quả) is known. */
-export const appointmentUpdate = defineUpdate<DossierSlim>('appointment');
+export const appointmentUpdate = defineUpdate<AppointmentAnswer>('appointment');
 
 /** One Update per action, named like the command; validators reject invalid transitions at once. */
 const update = <N extends CommandName>(name: N) => defineUpdate<DossierSlim, [UpdateCommand<N>]>(name);

@@ -10,7 +10,7 @@ import {
 import type { DossierEventBody } from '../domain/events';
 import { checkCallerInstant, defaultInstantLimits } from '../domain/instants';
 import { isTerminal, TransitionRejected } from '../domain/lifecycle';
-import { deadlines } from './activities';
+import { deadlines, localDeadlines } from './activities';
 import { BackfillRefused, type DossierPlan, foldBackfill } from './backfill';
 import type { DossierSnapshot, DossierWorkflowInput } from './definitions';
 import { registerHandlers } from './handlers';
@@ -123,7 +123,8 @@ async function receive(dossier: Dossier, input: DossierWorkflowInput): Promise<v
       throw ApplicationFailure.create({ type: err.code, message: err.message, nonRetryable: true });
     }
   }
-  const plan = await deadlines.planDossier({
+  const planner = patched('intake-plan-local-activity') ? localDeadlines : deadlines;
+  const plan = await planner.planDossier({
     procedureCode: input.procedureCode,
     agencyCode: input.agencyCode,
     receivedAt: input.receivedAt,

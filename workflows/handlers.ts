@@ -1,4 +1,11 @@
-import { ActivityFailure, ApplicationFailure, condition, patched, setHandler } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  condition,
+  patched,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import { actions, decisionsWith } from '../domain/actions';
 import type { Command, CommandName } from '../domain/commands';
 import type { DeadlinePort } from '../domain/deadline';
@@ -18,6 +25,7 @@ import {
 } from '../domain/lifecycle';
 import { deadlines } from './activities';
 import {
+  type AppointmentAnswer,
   appointmentUpdate,
   dossierStateQuery,
   dossierTimelineQuery,
@@ -149,8 +157,16 @@ export function registerHandlers(dossier: Dossier, limits?: InstantLimits): void
     return dossier.state;
   });
   setHandler(dossierTimelineQuery, () => dossier.state?.timeline ?? []);
-  setHandler(appointmentUpdate, async () => {
+  setHandler(appointmentUpdate, async (): Promise<AppointmentAnswer> => {
     await condition(() => dossier.state !== undefined && !dossier.backfilling);
+    if (patched('intake-answer-full-state')) {
+      const memo = workflowInfo().memo ?? {};
+      const mark = (k: string) => (typeof memo[k] === 'string' ? (memo[k] as string) : undefined);
+      return {
+        ...dossier.state!,
+        startedBy: { intakeId: mark('intakeId'), idempotencyKey: mark('idempotencyKey') },
+      };
+    }
     return slimOf(dossier.state!);
   });
   for (const name of Object.keys(dossierUpdates) as CommandName[]) registerCommand(dossier, name, limits);

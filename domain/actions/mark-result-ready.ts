@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { classify, classifyByDay, classifyCompletion } from '../calendar';
+import { classify, classifyByDay, classifyCompletion } from '../calendar/classify';
 import type { Role } from '../commands';
 import { type DossierEventBody, type DossierEventOf, eventBody, resultKindSchema } from '../events';
 import type { DossierState } from '../lifecycle';

@@ -15,14 +15,7 @@
 import { type ResolvedCalendar, resolveCalendar } from './calendar';
 import { CalendarError } from './errors';
 import { DAY_MS, epochDayFromYmd, HOUR_MS, MINUTE_MS, parseHhmm, VN_OFFSET_MS } from './time';
-import type {
-  ClassificationGranularity,
-  DueRequest,
-  DueResult,
-  Outcome,
-  Pause,
-  WorkingCalendar,
-} from './types';
+import type { DueRequest, DueResult, Pause, WorkingCalendar } from './types';
 
 /** Guard for the day walker: no deadline spans more than this many calendar days. */
 const MAX_WALK_DAYS = 366 * 60;
@@ -495,55 +488,8 @@ export function isOfficeOpen(calendar: WorkingCalendar, at: Date): boolean {
   return false;
 }
 
-/**
- * early: completed on a local calendar day before the due day; on_time: on the due day and
- * not after the due instant; late: after the due instant.
- */
-export function classify(due: Date, completed: Date): Outcome {
-  const d = instantMs(due, 'due');
-  const c = instantMs(completed, 'completed');
-  if (c > d) return 'late';
-  const dueDay = Math.floor((d + VN_OFFSET_MS) / DAY_MS);
-  const doneDay = Math.floor((c + VN_OFFSET_MS) / DAY_MS);
-  return doneDay < dueDay ? 'early' : 'on_time';
-}
-
-/** day: a completion on the due day (local) is on time, whatever the hour; only a later day is late. */
-export function classifyByDay(due: Date, completed: Date): Outcome {
-  const dueDay = Math.floor((instantMs(due, 'due') + VN_OFFSET_MS) / DAY_MS);
-  const doneDay = Math.floor((instantMs(completed, 'completed') + VN_OFFSET_MS) / DAY_MS);
-  return doneDay < dueDay ? 'early' : doneDay === dueDay ? 'on_time' : 'late';
-}
-
-export interface CompletionVerdicts {
-  /** The verdict that counts: by the granularity pinned in the dossier's rule-set. */
-  outcome: Outcome;
-  /** Today's rule (`classify`): late after the due instant. */
-  outcomeByInstant: Outcome;
-  /** Many provincial systems' rule: late only on a later day. */
-  outcomeByDay: Outcome;
-}
-
-/**
- * Both verdicts of a completion against the legal (original) due instant, and the one the
- * dossier's granularity counts. Lateness is monotonic: once the overdue alarm fired, the instant
- * verdict is late, and no verdict is early.
- */
-export function classifyCompletion(input: {
-  originalDueAt: Date;
-  completedAt: Date;
-  granularity: ClassificationGranularity;
-  overdueFired: boolean;
-}): CompletionVerdicts {
-  const byInstant = input.overdueFired ? 'late' : classify(input.originalDueAt, input.completedAt);
-  let byDay = classifyByDay(input.originalDueAt, input.completedAt);
-  if (input.overdueFired && byDay === 'early') byDay = 'on_time';
-  return {
-    outcome: input.granularity === 'day' ? byDay : byInstant,
-    outcomeByInstant: byInstant,
-    outcomeByDay: byDay,
-  };
-}
+// Classification lives in ./classify (no calendar data: the workflow bundle imports it).
+export { type CompletionVerdicts, classify, classifyByDay, classifyCompletion } from './classify';
 
 export interface ExtendedDueResult extends DueResult {
   /** the original due instant (classification of lateness keeps using it) */

@@ -28,6 +28,7 @@ import { readSignedEvent, streamMessageOf } from '../event-reader';
 import type { Logger } from '../logger';
 import { consumeAllUntilStopped, ensureAlertStream, type Nats, openPartitionConsumers } from '../nats';
 import { createNotifier, type Notifier, startDispatcher } from './dispatch';
+import { perDossier } from './ordered';
 import { publishAlert } from './publish';
 import { type AlertRow, closeAlerts, loadAgencies, raiseAlert } from './store';
 
@@ -45,7 +46,7 @@ export interface AlertsConsumerDeps {
     | 'PUBLIC_BASE_URL'
     | 'MOTCUA_EVENT_SIGNING_KEYS'
   > &
-    Partial<Pick<Config, 'MOTCUA_EVENT_PARTITIONS' | 'ALERTS_PARTITIONS'>>;
+    Partial<Pick<Config, 'MOTCUA_EVENT_PARTITIONS' | 'ALERTS_PARTITIONS' | 'ALERTS_CONCURRENCY'>>;
   logger: Logger;
   prisma: PrismaClient;
   nats: Nats;
@@ -230,11 +231,15 @@ export async function startAlertsConsumer(deps: AlertsConsumerDeps): Promise<Run
     }
   };
 
-  const loop = consumeAllUntilStopped(consumers, handle, log, 256);
+  // Dossiers in parallel, each dossier's events in order (services/alerts/ordered.ts); one
+  // dossier's events all come through one partition (or, before the upgrade, a legacy consumer).
+  const ordered = perDossier(handle, config.ALERTS_CONCURRENCY ?? 8);
+  const loop = consumeAllUntilStopped(consumers, ordered.handle, log, 256);
   return {
     done: loop.done,
     stop: async () => {
       await loop.stop();
+      await ordered.drain();
       await dispatcher.stop();
     },
   };

@@ -79,8 +79,98 @@ interface SumRange {
   table?: string;
 }
 
-/** Sums of every counter over the buckets, split by the backfilled dimension. */
+/** Roll-ups of the live buckets without the procedure dimension (trigger-maintained, see migration 20261201050000). */
+export const DAY_ROLLUP_TABLE = 'counter_rollup_day';
+export const MONTH_ROLLUP_TABLE = 'counter_rollup_month';
+
+const firstOfMonth = (d: string) => `${d.slice(0, 8)}01`;
+const nextMonth = (m: string) => {
+  const y = Number(m.slice(0, 4));
+  const mo = Number(m.slice(5, 7));
+  return mo === 12 ? `${y + 1}-01-01` : `${y}-${String(mo + 1).padStart(2, '0')}-01`;
+};
+
+/**
+ * How a day range `from`..`to` (both inclusive; `from` open when undefined) splits into whole
+ * months (`monthFrom` inclusive .. `monthTo` exclusive, first days of months) and the days of the
+ * partial months at either end. Pure; unit-tested.
+ */
+export function splitByMonth(
+  from: string | undefined,
+  to: string,
+): { months?: { from?: string; to: string }; days: { from?: string; to: string }[] } {
+  const monthFrom = from === undefined ? undefined : from === firstOfMonth(from) ? from : nextMonth(from);
+  const afterTo = isoDateOf(epochDayFromIso(to) + 1);
+  const monthTo = afterTo === firstOfMonth(afterTo) ? afterTo : firstOfMonth(to);
+  if (monthFrom !== undefined && monthFrom >= monthTo) return { days: [{ from, to }] };
+  const days: { from?: string; to: string }[] = [];
+  if (from !== undefined && from < monthFrom!) days.push({ from, to: dayBefore(monthFrom!) });
+  if (monthTo <= to) days.push({ from: monthTo, to });
+  return { months: { ...(monthFrom !== undefined && { from: monthFrom }), to: monthTo }, days };
+}
+
+/**
+ * Sums of every counter over the buckets, split by the backfilled dimension. Without a procedure
+ * filter the live buckets are read through their roll-ups (whole months from the month roll-up,
+ * the partial months from the day roll-up), so the cost depends on agencies × months, not on the
+ * number of dossiers or buckets.
+ */
 export async function sumBuckets(
+  prisma: Pick<PrismaClient, '$queryRawUnsafe'>,
+  range: SumRange,
+): Promise<{ live: Counts; backfilled: Counts }> {
+  if (!range.procedure && (range.table ?? LIVE_BUCKET_TABLE) === LIVE_BUCKET_TABLE) {
+    return sumRollups(prisma, range);
+  }
+  return sumBucketRows(prisma, range);
+}
+
+async function sumRollups(
+  prisma: Pick<PrismaClient, '$queryRawUnsafe'>,
+  range: SumRange,
+): Promise<{ live: Counts; backfilled: Counts }> {
+  const split = splitByMonth(range.from, range.to);
+  const params: unknown[] = [range.agencies];
+  const cols = COUNTERS.map((c) => `"${counterColumn(c)}"`).join(', ');
+  const parts: string[] = [];
+  const between = (col: string, r: { from?: string; to: string }, inclusiveTo: boolean) => {
+    params.push(r.to);
+    const conds = [`"${col}" ${inclusiveTo ? '<=' : '<'} $${params.length}::date`];
+    if (r.from !== undefined) {
+      params.push(r.from);
+      conds.push(`"${col}" >= $${params.length}::date`);
+    }
+    return conds.join(' AND ');
+  };
+  if (split.months) {
+    parts.push(
+      `SELECT "backfilled", ${cols} FROM "${MONTH_ROLLUP_TABLE}" WHERE "agency_code" = ANY($1::text[]) AND ${between('month', split.months, false)}`,
+    );
+  }
+  for (const d of split.days) {
+    parts.push(
+      `SELECT "backfilled", ${cols} FROM "${DAY_ROLLUP_TABLE}" WHERE "agency_code" = ANY($1::text[]) AND ${between('day', d, true)}`,
+    );
+  }
+  const sums = COUNTERS.map((c) => `COALESCE(SUM("${counterColumn(c)}"), 0)::bigint AS "${c}"`);
+  const rows = await prisma.$queryRawUnsafe<(Counts & { backfilled: boolean })[]>(
+    `SELECT "backfilled", ${sums.join(', ')} FROM (${parts.join(' UNION ALL ')}) r GROUP BY "backfilled"`,
+    ...params,
+  );
+  return splitRows(rows);
+}
+
+function splitRows(rows: (Counts & { backfilled: boolean })[]): { live: Counts; backfilled: Counts } {
+  const out = { live: emptyCounts(), backfilled: emptyCounts() };
+  for (const row of rows) {
+    const target = row.backfilled ? out.backfilled : out.live;
+    for (const c of COUNTERS) target[c] = Number(row[c]);
+  }
+  return out;
+}
+
+/** The same sums straight from the (agency × procedure × day) bucket rows. */
+export async function sumBucketRows(
   prisma: Pick<PrismaClient, '$queryRawUnsafe'>,
   range: SumRange,
 ): Promise<{ live: Counts; backfilled: Counts }> {
@@ -100,12 +190,7 @@ export async function sumBuckets(
     `SELECT "backfilled", ${sums.join(', ')} FROM "${table}" WHERE ${where.join(' AND ')} GROUP BY "backfilled"`,
     ...params,
   );
-  const out = { live: emptyCounts(), backfilled: emptyCounts() };
-  for (const row of rows) {
-    const target = row.backfilled ? out.backfilled : out.live;
-    for (const c of COUNTERS) target[c] = Number(row[c]);
-  }
-  return out;
+  return splitRows(rows);
 }
 
 export const selectBackfilled = (
@@ -116,6 +201,12 @@ export const selectBackfilled = (
   if (mode === 'only') return split.backfilled;
   const total = emptyCounts();
   for (const c of COUNTERS) total[c] = split.live[c] + split.backfilled[c];
+  return total;
+};
+
+const addCounts = (a: Counts, b: Counts): Counts => {
+  const total = emptyCounts();
+  for (const c of COUNTERS) total[c] = a[c] + b[c];
   return total;
 };
 
@@ -166,11 +257,15 @@ export async function rateReport(
     .subtree(query.agency)
     .filter((code) => !query.level || scope.levelOf.get(code) === query.level);
   const base = { agencies, procedure: query.procedure };
-  const [inRange, beforeFrom, upToEnd] = await Promise.all([
+  const [inRange, beforeFrom] = await Promise.all([
     sumBuckets(prisma, { ...base, from: query.from, to: query.to }),
     sumBuckets(prisma, { ...base, to: dayBefore(query.from) }),
-    sumBuckets(prisma, { ...base, to: query.to }),
   ]);
+  // Everything up to `to` is what came before `from` plus the range itself: no third sum.
+  const upToEnd = {
+    live: addCounts(beforeFrom.live, inRange.live),
+    backfilled: addCounts(beforeFrom.backfilled, inRange.backfilled),
+  };
   const counts = selectBackfilled(inRange, query.backfilled);
   return {
     agency: query.agency,

@@ -64,15 +64,31 @@ export async function replayDossiers(
     /** Decrypts applicant data in the histories (the client's own converter by default). */
     dataConverter?: DataConverter;
     onProgress?: (done: number, total: number) => void;
+    /** Histories fetched ahead of the replayer (default 8). */
+    prefetch?: number;
   } = {},
 ): Promise<ReplayOutcome> {
   const workflowBundle = opts.workflowBundle ?? (await workflowBundleFor());
   const failures: ReplayFailure[] = [];
   let replayed = 0;
+  // Histories are fetched a few ahead while the replayer works (in order), so the replay does not
+  // wait for one Temporal round trip per history.
+  const prefetch = Math.max(1, opts.prefetch ?? 8);
+  const fetchOne = (t: ReplayTarget) =>
+    client.workflow
+      .getHandle(t.workflowId, t.runId)
+      .fetchHistory()
+      .then((history) => ({ workflowId: `${t.workflowId}/${t.runId}`, history }));
   async function* histories() {
-    for (const t of targets) {
-      const history = await client.workflow.getHandle(t.workflowId, t.runId).fetchHistory();
-      yield { workflowId: `${t.workflowId}/${t.runId}`, history };
+    const inFlight: ReturnType<typeof fetchOne>[] = [];
+    let next = 0;
+    while (next < targets.length || inFlight.length > 0) {
+      while (inFlight.length < prefetch && next < targets.length) {
+        const p = fetchOne(targets[next++]!);
+        p.catch(() => undefined); // awaited below, in order
+        inFlight.push(p);
+      }
+      yield await inFlight.shift()!;
     }
   }
   for await (const result of Worker.runReplayHistories(

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  alertLatencies,
   latencyStats,
   mergeSummary,
   metric,
@@ -201,5 +202,20 @@ describe('benchmark harness: profile', () => {
       workflowTaskRunMs: 30,
       activities: { planDossier: { count: 1, queueMs: 5, runMs: 25 } },
     });
+  });
+});
+
+describe('alert latency (due instant → first sighting)', () => {
+  it('measures each dossier from its due instant and counts the ones never seen', () => {
+    const due = new Map([
+      ['A', 1_000],
+      ['B', 2_000],
+      ['C', 3_000],
+    ]);
+    const seen = new Map([
+      ['A', 1_250],
+      ['B', 1_900], // seen before its due instant: 0 ms, never negative
+    ]);
+    expect(alertLatencies(due, seen)).toEqual({ count: 2, p50Ms: 0, p99Ms: 250, maxMs: 250, missing: 1 });
   });
 });

@@ -77,22 +77,13 @@ export const TARGETS: Record<SummaryKey, { target: string; unit: string }> = {
   'worker.rssMbPerThousandOpen': { target: 'report; bounded', unit: 'MB per 1,000 open' },
 };
 
-const NOT_YET: Partial<Record<SummaryKey, string>> = {
-  'alerts.p99Ms': 'needs the push alerting of the alerts track (not merged yet)',
-  'alerts.pollingBaselineP99Ms': 'measured together with alerts.p99Ms (not merged yet)',
-  'rates.p99MsLargest': 'needs the rate queries over counter buckets of the rates track (not merged yet)',
-  'rates.growthLargestOverSmallest': 'measured together with rates.p99MsLargest (not merged yet)',
-  'audit.replayHistoriesPerSecond': 'needs `motcua audit replay` (audit track, not merged yet)',
-  'audit.rebuildEventsPerSecond': 'needs the counter rebuild of the audit track (not merged yet)',
-};
-
 /** A placeholder for a metric nobody measured yet. */
 export function placeholder(key: SummaryKey): Metric {
   return {
     status: 'not_implemented',
     value: null,
     ...TARGETS[key],
-    note: NOT_YET[key] ?? 'not measured yet: run `npm run bench` without --scenario',
+    note: 'not measured yet: run `npm run bench` without --scenario',
   };
 }
 
@@ -160,6 +151,39 @@ export function latencyStats(latenciesMs: readonly number[], elapsedMs: number, 
     p99Ms: round(percentile(latenciesMs, 99), 1),
     maxMs: round(latenciesMs.length ? Math.max(...latenciesMs) : Number.NaN, 1),
     errors,
+  };
+}
+
+export interface AlertLatencyStats {
+  count: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  /** Dossiers that fell due but were never seen. */
+  missing: number;
+}
+
+/**
+ * Due instant → first sighting, per dossier (`due` and `seen` by dossier code, epoch ms). A
+ * sighting before the due instant counts as 0 ms late; unseen dossiers count as `missing`.
+ */
+export function alertLatencies(
+  due: ReadonlyMap<string, number>,
+  seen: ReadonlyMap<string, number>,
+): AlertLatencyStats {
+  const latencies: number[] = [];
+  let missing = 0;
+  for (const [code, at] of due) {
+    const s = seen.get(code);
+    if (s === undefined) missing += 1;
+    else latencies.push(Math.max(0, s - at));
+  }
+  return {
+    count: latencies.length,
+    p50Ms: round(percentile(latencies, 50), 1),
+    p99Ms: round(percentile(latencies, 99), 1),
+    maxMs: round(latencies.length ? Math.max(...latencies) : Number.NaN, 1),
+    missing,
   };
 }
 

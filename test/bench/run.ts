@@ -9,6 +9,8 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus, freemem, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { alerts } from './alerts.bench';
+import { audit } from './audit.bench';
 import * as calendarBench from './calendar.bench';
 import {
   type Machine,
@@ -24,6 +26,7 @@ import {
 } from './harness';
 import { intake } from './intake.bench';
 import { projector } from './projector.bench';
+import { rates } from './rates.bench';
 import type { Scenario, ScenarioContext, ScenarioResult } from './scenario';
 import { type BenchStack, startBenchStack } from './stack';
 import { workerMemory } from './worker-memory.bench';
@@ -55,7 +58,7 @@ const calendar: Scenario = {
   },
 };
 
-export const scenarios: Scenario[] = [intake, projector, calendar, workerMemory];
+export const scenarios: Scenario[] = [intake, projector, alerts, rates, audit, calendar, workerMemory];
 
 function machine(): Machine {
   return {
@@ -128,6 +131,54 @@ export function detailSections(details: Json): string {
       '',
     );
   }
+  const alerts = details.alerts as Json | undefined;
+  if (alerts?.nats) {
+    const st = (alerts.stages ?? {}) as Json;
+    const stage = (k: string) => (st[k] ? `${st[k].p50Ms} / ${st[k].p99Ms}` : '—');
+    out.push(
+      '## Alerts (this run)',
+      '',
+      `${alerts.dossiers} dossiers with a 1-working-hour deadline fell due over ${alerts.spreadMs / 1000} s; the baseline checker polled every ${alerts.pollIntervalMs / 1000} s.`,
+      '',
+      '| due instant → seen by a subscriber, ms | p50 | p99 | max | missing |',
+      '|---|---|---|---|---|',
+      ...(['nats', 'sse', 'polling'] as const).map(
+        (k) =>
+          `| ${k === 'nats' ? 'NATS `alerts.<agency>.overdue_without_apology`' : k === 'sse' ? 'SSE `GET /v1/alerts/stream`' : 'polling the dossier table (baseline)'} | ${alerts[k].p50Ms} | ${alerts[k].p99Ms} | ${alerts[k].maxMs} | ${alerts[k].missing} |`,
+      ),
+      '',
+      '| stage (p50 / p99 ms) | |',
+      '|---|---|',
+      `| due instant → the workflow records \`dossier.overdue\` (timer + workflow task) | ${stage('dueToWorkflowRecorded')} |`,
+      `| recorded → projected (dossier_event row) | ${stage('workflowRecordedToProjected')} |`,
+      `| recorded → alert row (publish activity, alerts consumer) | ${stage('workflowRecordedToAlertRow')} |`,
+      `| alert row → seen on NATS | ${stage('alertRowToNats')} |`,
+      '',
+    );
+  }
+  const rateRows = details.rates?.rows as Json[] | undefined;
+  if (rateRows) {
+    out.push(
+      `## Rates (this run: province of ${details.rates.communes} communes, ${details.rates.procedures} procedures, ${details.rates.year.from}..${details.rates.year.to})`,
+      '',
+      '| dossiers | bucket rows | rate query p50 / p99 ms (roll-ups) | same sums from bucket rows p50 / p99 ms | GROUP BY over dossiers p50 / p99 ms | equal numbers | load s |',
+      '|---|---|---|---|---|---|---|',
+      ...rateRows.map(
+        (r) =>
+          `| ${r.dossiers.toLocaleString('en-US')} | ${r.buckets.toLocaleString('en-US')} | ${r.query.p50Ms} / ${r.query.p99Ms} | ${r.bucketRowsWithoutRollup.p50Ms} / ${r.bucketRowsWithoutRollup.p99Ms} | ${r.groupBy.p50Ms} / ${r.groupBy.p99Ms} | ${r.sameNumbers ? 'yes' : 'NO'} | ${Math.round(r.loadMs / 1000)} |`,
+      ),
+      '',
+    );
+  }
+  const auditDetails = details.audit as Json | undefined;
+  if (auditDetails?.replay) {
+    out.push(
+      '## Audit (this run)',
+      '',
+      `Replay: ${auditDetails.replay.histories} histories in ${auditDetails.replay.ms} ms (${auditDetails.replay.perSecond}/s), bundle built once before in ${auditDetails.replay.bundleMs} ms, ${auditDetails.replay.failures} failures. Rebuild-counters: ${auditDetails.rebuild.events} events in ${auditDetails.rebuild.ms} ms (${auditDetails.rebuild.perSecond}/s), ${auditDetails.rebuild.differences} differences.`,
+      '',
+    );
+  }
   const worker = details.worker?.variants as Json[] | undefined;
   if (worker) {
     out.push(
@@ -176,6 +227,20 @@ async function previousSummary(path: string): Promise<Partial<Summary> | undefin
     return undefined;
   }
 }
+
+/** Merges this run's metrics into DIR/summary.json (others keep their values) and renders DIR/README.md. */
+async function writeResults(outDir: string, now: Parameters<typeof mergeSummary>[1]): Promise<Summary> {
+  const summaryPath = join(outDir, 'summary.json');
+  const previous = await previousSummary(summaryPath);
+  // The first write of this run starts from the summary as it was before the run.
+  previousAtStart.set(outDir, previousAtStart.get(outDir) ?? previous);
+  const summary = mergeSummary(previousAtStart.get(outDir), now);
+  await writeFile(summaryPath, `${JSON.stringify(summary, null, 2)}\n`);
+  const analysis = await readFile(join(outDir, 'analysis.md'), 'utf8').catch(() => '');
+  await writeFile(join(outDir, 'README.md'), readme(summary, analysis));
+  return summary;
+}
+const previousAtStart = new Map<string, Partial<Summary> | undefined>();
 
 export async function main(argv: string[]): Promise<number> {
   const names = scenarios.map((s) => s.name);
@@ -249,6 +314,15 @@ export async function main(argv: string[]): Promise<number> {
         failures.push(s.name);
         log(`${s.name} FAILED: ${(err as Error)?.stack ?? err}`);
       }
+      // Written after every scenario, so a long run stopped half-way keeps what it measured.
+      await writeResults(outDir, {
+        generatedAt: startedAt,
+        machine: mach,
+        quick: args.quick,
+        scenarios: selected.map((x) => x.name),
+        metrics,
+        details,
+      });
     }
   } finally {
     if (stack) {
@@ -256,7 +330,7 @@ export async function main(argv: string[]): Promise<number> {
       await stack.stop();
     }
   }
-  const summary = mergeSummary(await previousSummary(summaryPath), {
+  const summary = await writeResults(outDir, {
     generatedAt: startedAt,
     machine: mach,
     quick: args.quick,
@@ -264,11 +338,7 @@ export async function main(argv: string[]): Promise<number> {
     metrics,
     details,
   });
-  await writeFile(summaryPath, `${JSON.stringify(summary, null, 2)}\n`);
-  const readmePath = join(outDir, 'README.md');
-  const analysis = await readFile(join(outDir, 'analysis.md'), 'utf8').catch(() => '');
-  await writeFile(readmePath, readme(summary, analysis));
-  log(`→ ${summaryPath}\n→ ${readmePath}`);
+  log(`→ ${summaryPath}\n→ ${join(outDir, 'README.md')}`);
   console.log(summaryTable(summary));
   return failures.length > 0 ? 1 : 0;
 }

@@ -4,6 +4,7 @@
  * with fresh temporary data, binaries from the MOTCUA_HOME cache, the database migrated and the
  * sample reference data seeded.
  */
+import { randomBytes } from 'node:crypto';
 import { dossierSearchAttributes } from '../../domain/search-attributes';
 import { type Config, loadConfig } from '../../services/config';
 import { createPrisma, prepareDatabase } from '../../services/db';
@@ -48,6 +49,9 @@ export async function startBenchStack(log: (line: string) => void): Promise<Benc
     NATS_STREAM: `DOSSIER_EVENTS_BENCH_${process.pid}`,
     TEMPORAL_TASK_QUEUE: `motcua-bench-${process.pid}`,
     API_PORT: '0',
+    // Events are signed and verified by every consumer: a key for this run unless one is given.
+    MOTCUA_EVENT_SIGNING_KEYS:
+      process.env.MOTCUA_EVENT_SIGNING_KEYS ?? `bench:${randomBytes(24).toString('base64url')}`,
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
   });
   log(`stack up: temporal ${stack.temporalAddress}, nats ${stack.natsUrl}`);

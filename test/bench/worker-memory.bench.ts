@@ -41,7 +41,7 @@ class WorkerProcess {
         ...Object.fromEntries(
           Object.entries(config)
             .filter(([, v]) => v !== undefined)
-            .map(([k, v]) => [k, String(v)]),
+            .map(([k, v]) => [k, typeof v === 'object' ? JSON.stringify(v) : String(v)]),
         ),
         ...env,
       },

@@ -1,0 +1,157 @@
+/**
+ * Audit: `motcua audit replay`'s code path (services/rates/replay.ts: every run of each dossier
+ * workflow fetched from Temporal and replayed against the current workflow bundle) over N real
+ * histories, and `motcua audit rebuild-counters`' code path (services/rates/audit.ts: the whole event
+ * log folded again into buckets and diffed with the live ones) over their events.
+ *
+ * The histories are made through the real stack in this process (API, worker, projector): a third
+ * of the dossiers only received, a third handed to processing, a third handed to processing and then withdrawn.
+ */
+import { workflowIdFor } from '../../domain/dossier';
+import { createMotcuaClient } from '../../services/api/client';
+import { startServices } from '../../services/app';
+import { createApiKey } from '../../services/keys';
+import { rebuildCounters } from '../../services/rates/audit';
+import { replayDossiers, workflowBundleFor } from '../../services/rates/replay';
+import { metric, round } from './harness';
+import { type Scenario, sleep } from './scenario';
+import { scenarioConfig } from './stack';
+
+export const audit: Scenario = {
+  name: 'audit',
+  description: 'audit replay (histories/s) and rebuild-counters (events/s) over real histories',
+  async run({ quick, log, stack, at }) {
+    const bench = await stack();
+    const config = scenarioConfig(bench.config, 'audit');
+    const dossiers = quick ? 45 : 300;
+    log('audit: starting worker, projector and API in this process…');
+    const services = await startServices(config, bench.logger, { worker: true, projector: true, api: true });
+    const { prisma } = services;
+    try {
+      const key = async (role: 'intake' | 'officer') =>
+        createMotcuaClient({
+          baseUrl: services.apiUrl!,
+          token: (
+            await createApiKey(prisma, {
+              role,
+              agencyCode: 'X-AN-BINH',
+              name: `bench audit ${role} ${process.pid}`,
+              createdBy: 'bench',
+            })
+          ).token,
+        });
+      const desk = await key('intake');
+      const officer = await key('officer');
+      const tag = `${process.pid.toString(36)}${Date.now().toString(36)}`;
+      const codes: string[] = [];
+      let errors = 0;
+      let firstError: string | undefined;
+      log(`audit: making ${dossiers} dossier histories through the API…`);
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: 4 }, async () => {
+          while (next < dossiers) {
+            const i = next++;
+            const code = `BAU-${tag}-${i}`;
+            try {
+              await desk.receive({
+                code,
+                procedureCode: 'MAU-DANG-KY-KET-HON',
+                agencyCode: 'X-AN-BINH',
+                channel: 'direct',
+                applicant: { name: 'Lê Thị Cúc' },
+                receivedAt: new Date(Date.now() - 1_000).toISOString(),
+              });
+              codes.push(code);
+              if (i % 3 >= 1) await officer.handOff(code, {});
+              if (i % 3 === 2) await desk.withdraw(code, { reason: 'Người nộp rút hồ sơ' });
+            } catch (err) {
+              errors += 1;
+              firstError ??= String((err as Error)?.message ?? err);
+            }
+          }
+        }),
+      );
+      if (firstError) log(`audit: ${errors} errors making histories, first: ${firstError}`);
+
+      const t0 = performance.now();
+      const workflowBundle = await workflowBundleFor();
+      const bundleMs = round(performance.now() - t0);
+      const targets = codes.map((code) => ({ workflowId: workflowIdFor(code), runId: '' }));
+      // Every run of each workflow id, as replayTargets lists them (a run id, not "latest").
+      const resolved = await Promise.all(
+        targets.map(async (t) => ({
+          workflowId: t.workflowId,
+          runId: (await services.temporal!.workflow.getHandle(t.workflowId).describe()).runId,
+        })),
+      );
+      const t1 = performance.now();
+      const outcome = await replayDossiers(services.temporal!, resolved, { workflowBundle });
+      const replayMs = performance.now() - t1;
+      const replayPerSecond = round((outcome.replayed / replayMs) * 1000, 1);
+      log(
+        `audit: replayed ${outcome.replayed} histories in ${round(replayMs)} ms (${replayPerSecond}/s; bundle ${bundleMs} ms), ${outcome.failures.length} failures`,
+      );
+
+      // Rebuild-counters over the whole event log once the projector has stored everything.
+      let events = 0;
+      for (let i = 0; i < 60; i++) {
+        const n = await prisma.dossierEvent.count();
+        if (n === events && n > 0) break;
+        events = n;
+        await sleep(1_000);
+      }
+      const t2 = performance.now();
+      const differences = await rebuildCounters(prisma, '2000-01-01', '2100-12-31');
+      const rebuildMs = performance.now() - t2;
+      const rebuildPerSecond = round((events / rebuildMs) * 1000);
+      log(
+        `audit: rebuilt the counters from ${events} events in ${round(rebuildMs)} ms (${rebuildPerSecond}/s), ${differences.length} differences`,
+      );
+      const scope = `${outcome.replayed} real dossier histories (received / handed off / withdrawn, ${codes.length} dossiers)${quick ? ', quick: fewer histories' : ''}`;
+      return {
+        metrics: {
+          'audit.replayHistoriesPerSecond': metric(
+            'audit.replayHistoriesPerSecond',
+            {
+              status: replayPerSecond >= 100 && outcome.failures.length === 0 ? 'met' : 'missed',
+              value: replayPerSecond,
+              note: `replayDossiers (the code path of \`motcua audit replay\`: fetch each history from Temporal, replay it) over ${scope}; the workflow bundle is built once before (${bundleMs} ms, not counted); ${outcome.failures.length} nondeterminism failures`,
+            },
+            at,
+          ),
+          'audit.rebuildEventsPerSecond': metric(
+            'audit.rebuildEventsPerSecond',
+            {
+              status: 'reported',
+              value: rebuildPerSecond,
+              note: `rebuildCounters (the code path of \`motcua audit rebuild-counters\`) over the whole event log: ${events} events, ${differences.length} differences with the live buckets`,
+            },
+            at,
+          ),
+        },
+        details: {
+          dossiers: codes.length,
+          errors,
+          replay: {
+            histories: outcome.replayed,
+            ms: round(replayMs),
+            perSecond: replayPerSecond,
+            bundleMs,
+            failures: outcome.failures.length,
+          },
+          rebuild: {
+            events,
+            ms: round(rebuildMs),
+            perSecond: rebuildPerSecond,
+            differences: differences.length,
+          },
+        },
+        text: `audit — replay ${replayPerSecond} histories/s (${outcome.replayed}), rebuild-counters ${rebuildPerSecond} events/s (${events})`,
+      };
+    } finally {
+      await services.nats.jsm.streams.delete(config.NATS_STREAM).catch(() => {});
+      await services.stop();
+    }
+  },
+};
