@@ -537,6 +537,30 @@ describe('a letters process that stops mid-flight', () => {
   });
 });
 
+describe('a letters process that was down while a dossier went overdue and got its result', () => {
+  it('drafts the apology after the restart as it would have on time (the decision reads the dossier as of the event)', async () => {
+    await w.services.letters!.stop();
+    const code = await receiveOverdueDossier(w);
+    await eventually(async () => ((await stateOf(code)).overdue ? true : undefined));
+    const officer = await w.as('officer');
+    await officer.markResultReady(code, { resultKind: 'paper' });
+    await eventually(async () => {
+      const row = await w.services.prisma.dossier.findUnique({ where: { code } });
+      return row?.status === 'result_ready' ? row : undefined;
+    });
+    w.services.letters = await startLettersConsumer({
+      config: testConfig(worldConfig),
+      logger: testLogger(),
+      prisma: w.services.prisma,
+      nats: w.services.nats,
+      temporal: w.services.temporal!,
+    });
+    const draft = await apologyOf(code, 'draft');
+    expect(draft.dossierCode).toBe(code);
+    expect(await w.services.prisma.letter.count({ where: { dossierCode: code, kind: 'apology' } })).toBe(1);
+  });
+});
+
 describe('redelivery', () => {
   it('replaying the whole stream into a second letters consumer makes no second letter or notice', async () => {
     const prisma = w.services.prisma;
