@@ -9,7 +9,7 @@ import { connectTemporalClient } from '../../services/temporal';
 import { type PrivateStack, startPrivateStack } from '../setup/private-stack';
 import { createTestKey } from './auth-helpers';
 import { driveDossiers, PATHS, planDossiers } from './dossier-paths';
-import { CONSUMERS, expectInvariants, settle, type World } from './invariants';
+import { CONSUMERS, deleteConsumers, expectInvariants, settle, type World } from './invariants';
 import {
   type MailCatcher,
   startMailCatcher,
@@ -18,7 +18,7 @@ import {
 } from './mail-fixtures';
 
 /*
- * Issue 12, fault injection: FAULT_DOSSIERS dossiers (default 120 in CI; `npm run test:soak` runs
+ * Issue 12, fault injection: FAULT_DOSSIERS dossiers (default 64 in CI, 8 per path; `npm run test:soak` runs
  * 500) in flight across every lifecycle path (test/integration/dossier-paths.ts) while, one after
  * the other as the batch progresses:
  *   10 %  the worker process is SIGKILLed (a second one takes over),
@@ -32,7 +32,7 @@ import {
  * Afterwards the invariants of test/integration/invariants.ts must hold.
  */
 
-const DOSSIERS = Number(process.env.FAULT_DOSSIERS ?? 120);
+const DOSSIERS = Number(process.env.FAULT_DOSSIERS ?? 64);
 const CONCURRENCY = Number(process.env.FAULT_CONCURRENCY ?? 12);
 const AGENCY = 'X-AN-BINH';
 const logger = createLogger('test', process.env.LOG_LEVEL ?? 'error');
@@ -164,7 +164,7 @@ describe('fault injection: every lifecycle path while processes and servers die'
     });
     await injectFault(FRACTIONS[5]!, 'deliver every event twice', async () => {
       await Promise.all([projector.stop(), alerts.stop()]);
-      for (const name of CONSUMERS) await api.nats.jsm.consumers.delete(ps.config.NATS_STREAM, name);
+      for (const group of CONSUMERS) await deleteConsumers(api.nats, ps.config.NATS_STREAM, group);
       projector = await ps.spawnRole('projector', 'projector-3');
       alerts = await ps.spawnRole('alerts', 'alerts-3');
     });

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { ConsumerInfo } from '@nats-io/jetstream';
 import type { Client } from '@temporalio/client';
 import { expect } from 'vitest';
 import { alertDecision } from '../../domain/alerts';
@@ -34,8 +35,27 @@ export interface World {
   hooks: readonly CaughtHook[];
 }
 
-/** Durable consumers that must have nothing left to deliver once the system is quiet. */
+/** Consumer groups that must have nothing left to deliver once the system is quiet. */
 export const CONSUMERS = ['projector', 'alerts', 'letters'];
+
+/**
+ * The durable consumers of a group: `<group>` itself (one consumer for the whole stream) or, with
+ * the partitioned stream, `<group>-p<k>` and `<group>-legacy-…` (one per partition).
+ */
+export async function consumersOf(nats: Nats, stream: string, group: string): Promise<ConsumerInfo[]> {
+  const out: ConsumerInfo[] = [];
+  for await (const c of nats.jsm.consumers.list(stream)) {
+    if (c.name === group || c.name.startsWith(`${group}-`)) out.push(c);
+  }
+  return out;
+}
+
+/** Deletes every durable consumer of a group: its next process starts again from the first message. */
+export async function deleteConsumers(nats: Nats, stream: string, group: string): Promise<string[]> {
+  const infos = await consumersOf(nats, stream, group);
+  for (const c of infos) await nats.jsm.consumers.delete(stream, c.name);
+  return infos.map((c) => c.name);
+}
 
 /**
  * Waits until the system is quiet: every workflow's events are in the read model, every consumer
@@ -54,11 +74,11 @@ export async function settle(w: World, timeoutMs = 300_000, consumers = CONSUMER
     const headOf = new Map(heads.map((h) => [h.code, h]));
     const unprojected = w.plan.filter((p) => headOf.get(p.code)?.status !== p.path.status).length;
     if (unprojected > 0) waiting.push(`${unprojected} dossiers not in their final state in the read model`);
-    for (const name of consumers) {
-      const info = await w.nats.jsm.consumers.info(w.stream, name).catch(() => undefined);
-      if (!info) waiting.push(`consumer ${name} missing`);
-      else if (info.num_pending + info.num_ack_pending > 0)
-        waiting.push(`${name}: ${info.num_pending} pending, ${info.num_ack_pending} unacknowledged`);
+    for (const group of consumers) {
+      const infos = await consumersOf(w.nats, w.stream, group);
+      const pending = infos.reduce((n, c) => n + c.num_pending + c.num_ack_pending, 0);
+      if (infos.length === 0) waiting.push(`no ${group} consumer`);
+      else if (pending > 0) waiting.push(`${group}: ${pending} messages not yet acknowledged`);
     }
     const unsentDeliveries = await w.prisma.alertDelivery.count({ where: { status: { not: 'sent' } } });
     if (unsentDeliveries > 0) waiting.push(`${unsentDeliveries} alert deliveries not sent`);

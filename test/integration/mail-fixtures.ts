@@ -51,6 +51,8 @@ export async function startMailCatcher(): Promise<MailCatcher> {
         .catch(done);
     },
   });
+  // A sender killed mid-session (the fault tests SIGKILL the alerts process) resets its connection.
+  smtp.on('error', () => {});
   smtp.listen(0, '127.0.0.1');
   await once(smtp.server, 'listening');
   const port = (smtp.server.address() as AddressInfo).port;
