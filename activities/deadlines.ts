@@ -9,7 +9,15 @@ import {
   type WorkingCalendar,
   workingMinutesPerDay,
 } from '../domain/calendar';
-import { buildDueRequest, recomputeClock } from '../domain/deadline';
+import {
+  buildDueRequest,
+  type ExtendDueInput,
+  type PauseInstants,
+  type ResumeClockInput,
+  type ResumedClock,
+  recomputeClock,
+  type StepDueInput,
+} from '../domain/deadline';
 import type { PlannedStep } from '../domain/events';
 import { planSteps, procedureStepSchema } from '../domain/reference';
 import { type PinnedRules, ruleSetInForce } from '../domain/rulesets';
@@ -44,45 +52,13 @@ export interface DossierPlan extends DueInstant {
   rules: PinnedRules;
 }
 
-export interface PauseInstants {
-  start: string;
-  end: string;
-}
-
-export interface ResumeClockInput {
-  procedureCode: string;
-  agencyCode: string;
-  receivedAt: string;
-  /** Every supplement pause so far, the one just ended included. */
-  pauses: PauseInstants[];
-  /** The appointment moved once (Mẫu 04): the extension keeps its working-time length. */
-  extension?: { originalDueAt: string; dueAt: string };
-  /** The rules pinned at receipt; without them (older dossiers) the catalogue version of the receipt. */
-  rules?: PinnedRules;
-}
-
-export interface ResumedClock extends DueInstant {
-  /** The legal due instant before the extension (= dueAt without one). */
-  originalDueAt: string;
-}
-
-export interface ExtendDueInput {
-  agencyCode: string;
-  dueAt: string;
-  warningAt: string;
-  calendarVersion: string;
-  provisional: boolean;
-  newDueAt: string;
-}
-
-export interface StepDueInput {
-  agencyCode: string;
-  /** When the agency received the dossier (handoff instant). */
-  from: string;
-  budgetWorkingHours: number;
-  /** Supplement pauses also stop the step budget. */
-  pauses?: PauseInstants[];
-}
+export type {
+  ExtendDueInput,
+  PauseInstants,
+  ResumeClockInput,
+  ResumedClock,
+  StepDueInput,
+} from '../domain/deadline';
 
 const toPauses = (pauses: PauseInstants[] = []) =>
   pauses.map((p) => ({ start: new Date(p.start), end: new Date(p.end) }));

@@ -1,5 +1,6 @@
 import { ApplicationFailure, log } from '@temporalio/activity';
 import { type DossierEvent, dossierEventSchema } from '../domain/events';
+import { DEFAULT_EVENT_PARTITIONS } from '../domain/partitions';
 import { raiseOperatorAlert } from '../services/alerts/operator';
 import type { PrismaClient } from '../services/db';
 import { publishSignedEvent } from '../services/event-publisher';
@@ -13,6 +14,8 @@ export interface EventDeps {
   signingKeys: SigningKeys;
   /** Receiving agency of a dossier (read model), for events of workflows that predate routed subjects. */
   receivingAgencyOf?: (dossierCode: string) => Promise<string | undefined>;
+  /** MOTCUA_EVENT_PARTITIONS: the subject's last token is the dossier's partition. */
+  eventPartitions?: number;
 }
 
 /** Where the workflow routes an event: the dossier's receiving agency (the subject carries it). */
@@ -25,7 +28,13 @@ export interface Published {
   duplicate: boolean;
 }
 
-export function createEventActivities({ js, prisma, signingKeys, receivingAgencyOf }: EventDeps) {
+export function createEventActivities({
+  js,
+  prisma,
+  signingKeys,
+  receivingAgencyOf,
+  eventPartitions = DEFAULT_EVENT_PARTITIONS,
+}: EventDeps) {
   return {
     /**
      * Publishes one dossier event. The msgID comes from the workflow (code:seq), so an
@@ -59,7 +68,7 @@ export function createEventActivities({ js, prisma, signingKeys, receivingAgency
         (valid.type === 'dossier.received'
           ? valid.payload.agencyCode
           : await receivingAgencyOf?.(valid.dossierCode));
-      const ack = await publishSignedEvent(js, signingKeys, valid, agency);
+      const ack = await publishSignedEvent(js, signingKeys, valid, agency, { partitions: eventPartitions });
       log.info('dossier event published', {
         dossierCode: valid.dossierCode,
         workflowId: valid.workflowId,

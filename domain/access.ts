@@ -1,3 +1,4 @@
+import { actionNames, actions } from './actions';
 import { type CommandName, commandRoles, type Role } from './commands';
 
 /**
@@ -48,7 +49,9 @@ export interface DossierScope {
  * Actions only the agency holding the dossier takes (the step's work): the receiving desk cannot
  * complete, hand on or finish a step another agency holds.
  */
-export const holderCommands: readonly CommandName[] = ['handOff', 'completeStep', 'markResultReady'];
+export const holderCommands: readonly CommandName[] = actionNames.filter(
+  (n) => 'holderOnly' in actions[n] && actions[n].holderOnly,
+);
 
 /** Seniority of the roles a step can ask for: a step is completed by its role or a more senior one. */
 const stepRoleRank: Partial<Record<string, number>> = { intake: 1, officer: 2, supervisor: 3 };

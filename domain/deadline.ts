@@ -8,7 +8,7 @@ import {
   workingMinutesPerDay,
   workingMsBetween,
 } from './calendar';
-import type { Deadline } from './rulesets';
+import type { Deadline, PinnedRules } from './rulesets';
 
 /**
  * The one place a due request is built from a procedure's deadline: the activities (receipt,
@@ -103,4 +103,58 @@ export function recomputeClock(calendar: WorkingCalendar, input: ClockInput): Cl
     provisional: extended.provisional,
     originalDue: legal.due,
   };
+}
+
+// The legal-time activities' inputs and answers (activities/deadlines.ts implements them; actions
+// ask them through `DeadlinePort` in domain/actions/common.ts).
+
+export interface PauseInstants {
+  start: string;
+  end: string;
+}
+
+export interface ResumeClockInput {
+  procedureCode: string;
+  agencyCode: string;
+  receivedAt: string;
+  /** Every supplement pause so far, the one just ended included. */
+  pauses: PauseInstants[];
+  /** The appointment moved once (Mẫu 04): the extension keeps its working-time length. */
+  extension?: { originalDueAt: string; dueAt: string };
+  /** The rules pinned at receipt; without them (older dossiers) the catalogue version of the receipt. */
+  rules?: PinnedRules;
+}
+
+export interface ResumedClock {
+  dueAt: string;
+  warningAt: string;
+  calendarVersion: string;
+  provisional: boolean;
+  /** The legal due instant before the extension (= dueAt without one). */
+  originalDueAt: string;
+}
+
+export interface ExtendDueInput {
+  agencyCode: string;
+  dueAt: string;
+  warningAt: string;
+  calendarVersion: string;
+  provisional: boolean;
+  newDueAt: string;
+}
+
+export interface StepDueInput {
+  agencyCode: string;
+  /** When the agency received the dossier (handoff instant). */
+  from: string;
+  budgetWorkingHours: number;
+  /** Supplement pauses also stop the step budget. */
+  pauses?: PauseInstants[];
+}
+
+/** The legal-time questions an action's decision may ask (workflow proxies, or the functions). */
+export interface DeadlinePort {
+  stepDueInstant(input: StepDueInput): Promise<string>;
+  resumeClock(input: ResumeClockInput): Promise<ResumedClock>;
+  extendDueInstant(input: ExtendDueInput): Promise<ResumedClock>;
 }

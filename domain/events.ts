@@ -239,6 +239,13 @@ export type DossierEventBody = {
   [T in DossierEventType]: Pick<DossierEventOf<T>, 'type' | 'occurredAt' | 'payload'>;
 }[DossierEventType];
 
+/** A decided event, before its envelope: what an action or timer wants to happen. */
+export const eventBody = <T extends DossierEventType>(
+  type: T,
+  occurredAt: string,
+  payload: DossierEventOf<T>['payload'],
+): DossierEventBody => ({ type, occurredAt, payload }) as DossierEventBody;
+
 /**
  * Subject of an event: `dossier.<receiving agency>.<kind>`, e.g. `dossier.X-AN-BINH.received`, so a
  * consumer can subscribe to one agency (`dossier.X-AN-BINH.>`) or one kind (`dossier.*.overdue`).
@@ -249,6 +256,20 @@ export function subjectFor(event: Pick<DossierEvent, 'type'>, receivingAgencyCod
   const kind = event.type.slice(DOSSIER_SUBJECT_PREFIX.length + 1);
   if (receivingAgencyCode === undefined) return event.type;
   return `${DOSSIER_SUBJECT_PREFIX}.${subjectToken(receivingAgencyCode)}.${kind}`;
+}
+
+/**
+ * Subject an event is published on since partitioning: `dossier.<receiving agency>.<kind>.<partition>`
+ * (domain/partitions.ts `partitionOf` of the dossier code). The partition is the last token, so
+ * `dossier.<agency>.>` still selects one agency and `dossier.*.*.<p>` one partition.
+ */
+export function partitionedSubjectFor(
+  event: Pick<DossierEvent, 'type'>,
+  receivingAgencyCode: string,
+  partition: number,
+): string {
+  if (!Number.isInteger(partition) || partition < 0) throw new Error(`not a partition: ${partition}`);
+  return `${subjectFor(event, receivingAgencyCode)}.${partition}`;
 }
 
 /** The subjects of one receiving agency's events (legacy subjects carry no agency). */
@@ -266,10 +287,13 @@ export function subjectToken(code: string): string {
   return code.replaceAll('.', '~');
 }
 
-/** The receiving agency a subject names, or undefined for a legacy `dossier.<kind>` subject. */
+/**
+ * The receiving agency a subject names (`dossier.<agency>.<kind>` or, partitioned,
+ * `dossier.<agency>.<kind>.<partition>`), or undefined for a legacy `dossier.<kind>` subject.
+ */
 export function agencyOfSubject(subject: string): string | undefined {
   const tokens = subject.split('.');
-  return tokens.length === 3 && tokens[0] === DOSSIER_SUBJECT_PREFIX
+  return (tokens.length === 3 || tokens.length === 4) && tokens[0] === DOSSIER_SUBJECT_PREFIX
     ? tokens[1]!.replaceAll('~', '.')
     : undefined;
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { type DossierState, TransitionRejected } from './lifecycle';
+import type { DossierState } from './lifecycle';
+import { TransitionRejected } from './refusals';
 
 /**
  * Instants the system accepts, and when a caller's instant counts. Pure: the API, the workflow's

@@ -1,28 +1,28 @@
-import { classify, classifyByDay } from './calendar';
+import { actions, foldOf } from './actions';
+import { withStep } from './actions/common';
 import type { Command, CommandName } from './commands';
 import type { Channel } from './dossier';
 import type { Actor, DossierEvent, PlannedStep } from './events';
+import { refuse } from './refusals';
 import type { PinnedRules } from './rulesets';
+import { type DossierStatus, isTerminal, statusLabel } from './status';
+
+export { type RejectionCode, rejectionStatus, TransitionRejected } from './refusals';
+export {
+  type DossierStatus,
+  isPending,
+  isTerminal,
+  PENDING_STATUSES,
+  TERMINAL_STATUSES,
+} from './status';
 
 /**
  * Vòng đời hồ sơ: received → processing ⇄ waiting_supplement → result_ready → returned;
  * side exits rejected and withdrawn. Pure: the workflow, the projector and auditors' replay all
  * derive state from the same events with `applyEvent`.
  */
-export type DossierStatus =
-  | 'received'
-  | 'processing'
-  | 'waiting_supplement'
-  | 'result_ready'
-  | 'returned'
-  | 'rejected'
-  | 'withdrawn';
 
 type Outcome = 'early' | 'on_time' | 'late';
-
-export const TERMINAL_STATUSES: readonly DossierStatus[] = ['returned', 'rejected', 'withdrawn'];
-/** Pending dossiers are "in time" or "overdue"; result_ready and later are resolved. */
-export const PENDING_STATUSES: readonly DossierStatus[] = ['received', 'processing', 'waiting_supplement'];
 
 export interface StepState extends PlannedStep {
   index: number;
@@ -101,109 +101,7 @@ export interface DossierState {
   backfilled?: true;
 }
 
-/** A command the dossier cannot take in its current state; `code` is machine-readable. */
-export class TransitionRejected extends Error {
-  override readonly name = 'TransitionRejected';
-  constructor(
-    readonly code: RejectionCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-/**
- * Why a command was refused. The API answers 409 when the dossier's state forbids it and 422
- * when the command itself is wrong (`rejectionStatus`).
- */
-export type RejectionCode =
-  | 'dossier_closed'
-  | 'dossier_not_ready'
-  | 'invalid_transition'
-  | 'step_not_open'
-  | 'step_not_completed'
-  | 'no_next_step'
-  | 'unknown_step'
-  | 'apology_already_issued'
-  | 'rating_already_recorded'
-  | 'invalid_instant'
-  | 'invalid_due_date'
-  // Client instants (domain/instants.ts).
-  | 'instant_in_future'
-  | 'instant_before_last_event'
-  | 'backdated_action'
-  | 'instant_out_of_range'
-
-  // Rules of issue 8 (validateCommandRules).
-  | 'payment_already_recorded'
-  | 'agency_not_allowed'
-  | 'steps_open';
-
-export const rejectionStatus: Record<RejectionCode, 409 | 422> = {
-  dossier_closed: 409,
-  dossier_not_ready: 409,
-  invalid_transition: 409,
-  step_not_open: 409,
-  step_not_completed: 409,
-  no_next_step: 409,
-  unknown_step: 422,
-  apology_already_issued: 409,
-  rating_already_recorded: 409,
-  invalid_instant: 422,
-  invalid_due_date: 422,
-  instant_in_future: 422,
-  instant_before_last_event: 422,
-  backdated_action: 422,
-  instant_out_of_range: 422,
-  payment_already_recorded: 409,
-  agency_not_allowed: 422,
-  steps_open: 409,
-};
-
-export const isTerminal = (status: DossierStatus): boolean => TERMINAL_STATUSES.includes(status);
-export const isPending = (status: DossierStatus): boolean => PENDING_STATUSES.includes(status);
-
 const ms = (instant: string): number => Date.parse(instant);
-
-const statusLabel: Record<DossierStatus, string> = {
-  received: 'đã tiếp nhận',
-  processing: 'đang xử lý',
-  waiting_supplement: 'đang chờ bổ sung',
-  result_ready: 'đã có kết quả',
-  returned: 'đã trả kết quả',
-  rejected: 'đã bị từ chối',
-  withdrawn: 'đã rút',
-};
-
-function refuse(code: RejectionCode, message: string): never {
-  throw new TransitionRejected(code, message);
-}
-
-const requireStatus = (state: DossierState, allowed: readonly DossierStatus[], action: string): void => {
-  if (!allowed.includes(state.status)) {
-    refuse('invalid_transition', `Không thể ${action}: hồ sơ ${statusLabel[state.status]}.`);
-  }
-};
-
-/** The step a handoff goes to, or why it cannot: shared by the validator and the workflow. */
-export function handOffTarget(state: DossierState, toStep?: number): number {
-  if (state.status === 'received') {
-    const target = toStep ?? 0;
-    if (!state.steps[target]) refuse('unknown_step', `Thủ tục không có bước xử lý số ${target + 1}.`);
-    return target;
-  }
-  requireStatus(state, ['processing'], 'chuyển xử lý');
-  const current = state.currentStep === null ? undefined : state.steps[state.currentStep];
-  if (current && !current.completedAt) {
-    refuse('step_not_completed', `Bước "${current.name}" chưa hoàn thành, chưa thể chuyển bước tiếp theo.`);
-  }
-  const target = toStep ?? (state.currentStep ?? -1) + 1;
-  if (!state.steps[target]) {
-    if (toStep === undefined) refuse('no_next_step', 'Đã hết các bước xử lý: hãy ghi nhận có kết quả.');
-    refuse('unknown_step', `Thủ tục không có bước xử lý số ${target + 1}.`);
-  }
-  return target;
-}
 
 /**
  * Checks that a command may be applied to the dossier as it is now; throws TransitionRejected
@@ -216,85 +114,15 @@ export function validateCommand<N extends CommandName>(
 ): void {
   if (!state) refuse('dossier_not_ready', 'Hồ sơ đang được tiếp nhận, vui lòng thử lại.');
   // The applicant may still rate the service once the result is returned (đánh giá sau khi nhận kết quả).
-  const ratingAfterReturn = name === 'recordRating' && state.status === 'returned';
-  if (isTerminal(state.status) && !ratingAfterReturn)
+  const openAfterReturn = 'openAfterReturn' in actions[name] && state.status === 'returned';
+  if (isTerminal(state.status) && !openAfterReturn)
     refuse('dossier_closed', `Hồ sơ ${statusLabel[state.status]}, không thể thao tác.`);
   const at = ms(command.at);
   if (Number.isNaN(at)) refuse('invalid_instant', 'Thời điểm không hợp lệ.');
   if (at < ms(state.receivedAt))
     refuse('invalid_instant', 'Thời điểm thao tác trước thời điểm tiếp nhận hồ sơ.');
 
-  const pending = PENDING_STATUSES;
-  switch (name) {
-    case 'handOff': {
-      const c = command as unknown as Command<'handOff'>;
-      handOffTarget(state, c.toStep);
-      return;
-    }
-    case 'completeStep': {
-      requireStatus(state, ['processing'], 'hoàn thành bước');
-      const step = state.currentStep === null ? undefined : state.steps[state.currentStep];
-      if (!step || step.completedAt) refuse('step_not_open', 'Không có bước xử lý nào đang mở.');
-      return;
-    }
-    case 'requestSupplement':
-      requireStatus(state, ['received', 'processing'], 'yêu cầu bổ sung hồ sơ');
-      return;
-    case 'receiveSupplement':
-      requireStatus(state, ['waiting_supplement'], 'nhận hồ sơ bổ sung');
-      if (state.pausedAt && at < ms(state.pausedAt)) {
-        refuse('invalid_instant', 'Thời điểm nhận bổ sung trước thời điểm yêu cầu bổ sung.');
-      }
-      return;
-    case 'reportDelay': {
-      requireStatus(state, pending, 'báo cáo chậm trễ');
-      const c = command as unknown as Command<'reportDelay'>;
-      if (ms(c.proposedDueAt) <= ms(state.dueAt)) {
-        refuse('invalid_due_date', 'Ngày hẹn trả đề xuất phải sau thời hạn hiện tại.');
-      }
-      return;
-    }
-    case 'issueApology': {
-      if (state.apology)
-        refuse('apology_already_issued', 'Đã xin lỗi và hẹn lại một lần; không được hẹn lại lần nữa.');
-      requireStatus(state, pending, 'xin lỗi và hẹn lại ngày trả kết quả');
-      const c = command as unknown as Command<'issueApology'>;
-      if (ms(c.newDueAt) <= ms(state.dueAt)) {
-        refuse('invalid_due_date', 'Ngày hẹn trả mới phải sau thời hạn hiện tại.');
-      }
-      return;
-    }
-    case 'markResultReady':
-      if (state.status === 'waiting_supplement') {
-        refuse('invalid_transition', 'Hồ sơ đang chờ bổ sung, chưa thể có kết quả.');
-      }
-      requireStatus(state, ['received', 'processing'], 'ghi nhận có kết quả');
-      return;
-    case 'returnResult':
-      requireStatus(state, ['result_ready'], 'trả kết quả');
-      return;
-    case 'reject':
-      requireStatus(state, pending, 'từ chối hồ sơ');
-      return;
-    case 'withdraw':
-      requireStatus(state, pending, 'rút hồ sơ');
-      return;
-    case 'recordDigitization': {
-      const c = command as unknown as Command<'recordDigitization'>;
-      if (c.result && state.status !== 'result_ready') {
-        refuse('invalid_transition', 'Chưa có kết quả để số hóa.');
-      }
-      return;
-    }
-    case 'recordPayment':
-      return;
-    case 'recordRating':
-      requireStatus(state, ['result_ready', 'returned'], 'ghi nhận đánh giá');
-      if (state.rating) refuse('rating_already_recorded', 'Người dân đã đánh giá hồ sơ này.');
-      return;
-    default:
-      refuse('invalid_transition', `Thao tác không xác định: ${String(name)}.`);
-  }
+  actions[name].validate(state, command as never);
 }
 
 /**
@@ -312,39 +140,8 @@ export function validateCommandRules<N extends CommandName>(
   name: N,
   command: Command<N>,
 ): void {
-  switch (name) {
-    case 'recordPayment': {
-      const c = command as unknown as Command<'recordPayment'>;
-      if (c.reference !== undefined && state.payments.some((p) => p.reference === c.reference)) {
-        refuse(
-          'payment_already_recorded',
-          `Giao dịch thanh toán ${c.reference} đã được ghi nhận cho hồ sơ này.`,
-        );
-      }
-      return;
-    }
-    case 'handOff': {
-      const c = command as unknown as Command<'handOff'>;
-      if (c.toAgencyCode === undefined) return;
-      const target = state.steps[handOffTarget(state, c.toStep)]!;
-      if (c.toAgencyCode !== target.agencyCode) {
-        refuse(
-          'agency_not_allowed',
-          `Bước "${target.name}" của thủ tục do cơ quan ${target.agencyCode} xử lý, không thể chuyển cho ${c.toAgencyCode}.`,
-        );
-      }
-      return;
-    }
-    case 'markResultReady': {
-      const step = state.currentStep === null ? undefined : state.steps[state.currentStep];
-      if (state.status === 'processing' && step?.startedAt && !step.completedAt) {
-        refuse('steps_open', `Bước "${step.name}" chưa hoàn thành, chưa thể ghi nhận có kết quả.`);
-      }
-      return;
-    }
-    default:
-      return;
-  }
+  const action = actions[name];
+  if ('validateRules' in action) action.validateRules(state, command as never);
 }
 
 const noteOf = (event: DossierEvent): string | undefined => {
@@ -369,9 +166,6 @@ const noteOf = (event: DossierEvent): string | undefined => {
 
 const actorOf = (event: DossierEvent): Actor | undefined =>
   'actor' in event.payload ? event.payload.actor : undefined;
-
-const withStep = (steps: StepState[], index: number, patch: Partial<StepState>): StepState[] =>
-  steps.map((s) => (s.index === index ? { ...s, ...patch } : s));
 
 /**
  * Folds one event into the dossier state (pure: returns a new object). `dossier.received`
@@ -430,141 +224,17 @@ function transition(prev: DossierState | undefined, event: DossierEvent): Dossie
     };
   }
   if (!prev) throw new Error(`event ${event.type} before dossier.received`);
-  const at = event.occurredAt;
+  // What an action made, its module folds.
+  const fold = foldOf(event.type);
+  if (fold) return fold(prev, event);
   switch (event.type) {
-    case 'dossier.handed_off': {
-      const p = event.payload;
-      const earlier = prev.steps[p.toStep];
-      return {
-        ...prev,
-        status: 'processing',
-        steps: withStep(prev.steps, p.toStep, {
-          agencyCode: p.toAgencyCode,
-          startedAt: at,
-          stepDueAt: p.stepDueAt,
-          completedAt: undefined,
-          // A new visit gets its own budget (and alarm); lateness of an earlier visit is kept.
-          overBudget: false,
-          ...((earlier?.overBudget || earlier?.overBudgetBefore) && { overBudgetBefore: true }),
-        }),
-        currentStep: p.toStep,
-        currentAgencyCode: p.toAgencyCode,
-        participants: prev.participants.includes(p.toAgencyCode)
-          ? prev.participants
-          : [...prev.participants, p.toAgencyCode],
-      };
-    }
-    case 'dossier.step_completed': {
-      const p = event.payload;
-      const overBudget = p.overBudget || (prev.steps[p.step]?.overBudget ?? false);
-      return { ...prev, steps: withStep(prev.steps, p.step, { completedAt: at, overBudget }) };
-    }
-    case 'dossier.supplement_requested':
-      return {
-        ...prev,
-        status: 'waiting_supplement',
-        pausedAt: at,
-        supplementRequests: prev.supplementRequests + 1,
-      };
-    case 'dossier.supplement_received': {
-      const p = event.payload;
-      const { pausedAt: _ended, ...rest } = prev;
-      let steps = prev.steps;
-      if (p.stepDueAt !== undefined && prev.currentStep !== null) {
-        steps = withStep(steps, prev.currentStep, { stepDueAt: p.stepDueAt });
-      }
-      return {
-        ...rest,
-        status: prev.currentStep === null ? 'received' : 'processing',
-        pauses: [...prev.pauses, { start: p.pausedFrom, end: at }],
-        dueAt: p.dueAt,
-        warningAt: p.warningAt,
-        originalDueAt: p.originalDueAt ?? (prev.apology ? prev.originalDueAt : p.dueAt),
-        // The clock moved: warn again before the new due instant.
-        dueSoon: prev.dueSoon && ms(p.warningAt) <= ms(at),
-        steps,
-        // A recomputation uses the calendar in force at that moment, and says which.
-        calendarVersion: p.calendarVersion ?? prev.calendarVersion,
-      };
-    }
-    case 'dossier.delay_reported': {
-      const p = event.payload;
-      return {
-        ...prev,
-        delayReports: [
-          ...prev.delayReports,
-          { at, reason: p.reason, proposedDueAt: p.proposedDueAt, faultParty: p.faultParty },
-        ],
-      };
-    }
-    case 'dossier.apology_issued': {
-      const p = event.payload;
-      const apology: NonNullable<DossierState['apology']> = {
-        at,
-        reason: p.reason,
-        faultParty: p.faultParty,
-        newDueAt: p.dueAt,
-      };
-      if (p.signedBy !== undefined) apology.signedBy = p.signedBy;
-      return {
-        ...prev,
-        apology,
-        originalDueAt: p.originalDueAt,
-        dueAt: p.dueAt,
-        warningAt: p.warningAt,
-        dueSoon: prev.dueSoon && ms(p.warningAt) <= ms(at),
-        calendarVersion: p.calendarVersion ?? prev.calendarVersion,
-      };
-    }
     case 'dossier.due_soon':
       return { ...prev, dueSoon: true };
     case 'dossier.overdue':
       return { ...prev, overdue: true };
     case 'dossier.step_overdue':
       return { ...prev, steps: withStep(prev.steps, event.payload.step, { overBudget: true }) };
-    case 'dossier.result_ready': {
-      const p = event.payload;
-      return {
-        ...prev,
-        status: 'result_ready',
-        result: {
-          kind: p.resultKind,
-          readyAt: p.completedAt,
-          outcome: p.outcome,
-          outcomeByInstant:
-            p.outcomeByInstant ?? classify(new Date(p.originalDueAt), new Date(p.completedAt)),
-          outcomeByDay: p.outcomeByDay ?? classifyByDay(new Date(p.originalDueAt), new Date(p.completedAt)),
-        },
-        // The result goes back to the one-stop desk that received the dossier.
-        currentAgencyCode: prev.agencyCode,
-      };
-    }
-    case 'dossier.result_returned':
-      return { ...prev, status: 'returned', returnedAt: event.payload.returnedAt };
-    case 'dossier.rejected':
-      return { ...prev, status: 'rejected', rejection: { at, reason: event.payload.reason } };
-    case 'dossier.withdrawn': {
-      const withdrawal: NonNullable<DossierState['withdrawal']> = { at };
-      if (event.payload.reason !== undefined) withdrawal.reason = event.payload.reason;
-      return { ...prev, status: 'withdrawn', withdrawal };
-    }
-    case 'dossier.digitized': {
-      const p = event.payload;
-      const components = [...prev.digitization.components];
-      for (const c of p.components) if (!components.includes(c)) components.push(c);
-      return { ...prev, digitization: { components, result: prev.digitization.result || p.result } };
-    }
-    case 'dossier.payment_recorded': {
-      const p = event.payload;
-      const payment: DossierState['payments'][number] = { amountVnd: p.amountVnd, online: p.online, at };
-      if (p.reference !== undefined) payment.reference = p.reference;
-      return { ...prev, payments: [...prev.payments, payment] };
-    }
-    case 'dossier.rating_recorded': {
-      const p = event.payload;
-      const rating: NonNullable<DossierState['rating']> = { score: p.score, at };
-      if (p.comment !== undefined) rating.comment = p.comment;
-      return { ...prev, rating };
-    }
+    default:
+      throw new Error(`no fold for event ${event.type}`);
   }
 }

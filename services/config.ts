@@ -2,6 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { escalationPolicySchema } from '../domain/alerts';
+import { DEFAULT_EVENT_PARTITIONS, MAX_EVENT_PARTITIONS, parsePartitionSet } from '../domain/partitions';
 import { parseSigningKeys, type SigningKeys } from './event-signature';
 
 const safeJson = (s: string): unknown => {
@@ -23,6 +24,11 @@ export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.u
 export const DEFAULT_MAX_CACHED_WORKFLOWS = 250;
 
 const port = z.coerce.number().int().min(0).max(65535);
+/** A partition set (`all`, `0-3`, `0,2,4-5`); checked against MOTCUA_EVENT_PARTITIONS at load. */
+const partitionSetSpec = z
+  .string()
+  .regex(/^\s*(all|\d+(\s*-\s*\d+)?(\s*,\s*\d+(\s*-\s*\d+)?)*)\s*$/, 'expected `all` or e.g. `0-3,6`');
+const partitionSet = partitionSetSpec.default('all');
 
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -33,6 +39,12 @@ const envSchema = z.object({
   MOTCUA_HOME: z.string().min(1).default(path.join(projectRoot, '.motcua')),
   /** External PostgreSQL; when unset `motcua dev` and the tests start embedded PostgreSQL. */
   DATABASE_URL: z.string().url().optional(),
+  /**
+   * A read replica for rate queries and dossier lists (may lag the primary by its replication
+   * delay); unset = DATABASE_URL. Everything that writes, and every read that must see its own
+   * write, uses DATABASE_URL.
+   */
+  DATABASE_READ_URL: z.string().url().optional(),
   TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('motcua-dossiers'),
@@ -46,6 +58,28 @@ const envSchema = z.object({
     .enum(['true', 'false'])
     .default('true')
     .transform((v) => v === 'true'),
+  /**
+   * Partitions of the dossier event stream (README "Growing from one machine to a province"): each
+   * event goes to `dossier.<agency>.<kind>.<partition>`, the partition a stable hash of the dossier
+   * code. Workers (publishers) and every consumer must agree; change it only as the README says.
+   */
+  MOTCUA_EVENT_PARTITIONS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_EVENT_PARTITIONS)
+    .default(DEFAULT_EVENT_PARTITIONS),
+  /** Partitions this projector process consumes: `all` (default) or e.g. `0-3`, `4-7`, `0,2,4-5`. */
+  PROJECTOR_PARTITIONS: partitionSet,
+  /** Partitions this alerts process consumes (same syntax). */
+  ALERTS_PARTITIONS: partitionSet,
+  /** Partitions the letters consumer of this alerts process consumes; unset: ALERTS_PARTITIONS. */
+  LETTERS_PARTITIONS: partitionSetSpec.optional(),
+  /**
+   * Events a projector applies in one transaction (per partition, in order). 1 = one transaction
+   * per event. A batch fails as a whole and is then retried event by event.
+   */
+  PROJECTOR_BATCH_SIZE: z.coerce.number().int().min(1).max(500).default(32),
   NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222'),
   NATS_STREAM: z
     .string()
@@ -159,8 +193,29 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }
+  const issues: string[] = [];
+  for (const key of ['PROJECTOR_PARTITIONS', 'ALERTS_PARTITIONS', 'LETTERS_PARTITIONS'] as const) {
+    const spec = parsed.data[key];
+    if (spec === undefined) continue;
+    try {
+      parsePartitionSet(spec, parsed.data.MOTCUA_EVENT_PARTITIONS);
+    } catch (err) {
+      issues.push(`${key}: ${(err as Error).message}`);
+    }
+  }
+  if (issues.length > 0) throw new ConfigError(issues);
   return parsed.data;
 }
+
+/** The partitions a consumer group of this process owns (validated by `loadConfig`). */
+export function ownedPartitions(
+  config: Partial<Pick<Config, 'MOTCUA_EVENT_PARTITIONS' | PartitionSetKey>>,
+  key: PartitionSetKey,
+): number[] {
+  const spec = config[key] ?? (key === 'LETTERS_PARTITIONS' ? config.ALERTS_PARTITIONS : undefined);
+  return parsePartitionSet(spec ?? 'all', config.MOTCUA_EVENT_PARTITIONS ?? DEFAULT_EVENT_PARTITIONS);
+}
+export type PartitionSetKey = 'PROJECTOR_PARTITIONS' | 'ALERTS_PARTITIONS' | 'LETTERS_PARTITIONS';
 
 /** The event signing keys, or an error saying how to set them (workers and projectors need them). */
 export function eventSigningKeys(config: Pick<Config, 'MOTCUA_EVENT_SIGNING_KEYS'>): SigningKeys {

@@ -8,7 +8,7 @@ import { createCalendarStore } from './calendars';
 import { projectRoot } from './config';
 import type { Logger } from './logger';
 
-export type { Prisma } from '../generated/prisma/client';
+export { Prisma } from '../generated/prisma/client';
 export { PrismaClient };
 
 /** The one Prisma client factory (Rust-free client over node-postgres). */

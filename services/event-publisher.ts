@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { headers } from '@nats-io/nats-core';
-import { type DossierEvent, subjectFor } from '../domain/events';
+import { type DossierEvent, partitionedSubjectFor, subjectFor } from '../domain/events';
+import { partitionOf } from '../domain/partitions';
 import { SIGNATURE_HEADER, type SigningKeys, signEvent, verifyEvent } from './event-signature';
 import type { JetStreamClient } from './nats';
 
@@ -13,7 +14,9 @@ export interface PublishedEvent {
 }
 
 /**
- * Publishes one dossier event, signed, on `dossier.<receiving agency>.<kind>` with
+ * Publishes one dossier event, signed, on `dossier.<receiving agency>.<kind>.<partition>` (with
+ * `partitions`, the MOTCUA_EVENT_PARTITIONS count; without it, or without an agency, on the
+ * unpartitioned subjects of older versions, which consumers still read) with
  * `Nats-Msg-Id = <code>:<seq>`. JetStream answers "duplicate" for a retry of this very publish, but
  * also when someone else published first under this id (a forged event meant to make the real one
  * vanish): the stored message must be this body with a valid signature, otherwise the event is published
@@ -25,8 +28,12 @@ export async function publishSignedEvent(
   keys: SigningKeys,
   event: DossierEvent,
   receivingAgencyCode: string | undefined,
+  opts: { partitions?: number } = {},
 ): Promise<PublishedEvent> {
-  const subject = subjectFor(event, receivingAgencyCode);
+  const subject =
+    opts.partitions !== undefined && receivingAgencyCode !== undefined
+      ? partitionedSubjectFor(event, receivingAgencyCode, partitionOf(event.dossierCode, opts.partitions))
+      : subjectFor(event, receivingAgencyCode);
   const body = JSON.stringify(event);
   const h = headers();
   h.set(SIGNATURE_HEADER, signEvent(keys, subject, body));

@@ -1,10 +1,11 @@
-import { AckPolicy, type ConsumerMessages, DeliverPolicy, type JsMsg } from '@nats-io/jetstream';
+import type { JsMsg } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/nats-core';
+import type { BucketDelta } from '../domain/counters';
 import { type DossierEvent, dossierEventSchema } from '../domain/events';
 import { applyEvent, type DossierState } from '../domain/lifecycle';
 import { raiseOperatorAlert } from './alerts/operator';
 import { type ChainHead, startCheckpointPublisher } from './checkpoints';
-import { type Config, eventSigningKeys } from './config';
+import { type Config, eventSigningKeys, ownedPartitions } from './config';
 import type { Prisma, PrismaClient } from './db';
 import {
   hasUnstorableText,
@@ -19,8 +20,14 @@ import { readSignedEvent, streamMessageOf } from './event-reader';
 import type { SigningKeys } from './event-signature';
 import { chainHash, GENESIS_HASH } from './eventlog';
 import type { Logger } from './logger';
-import type { Nats } from './nats';
-import { recordCounters } from './rates/counters';
+import {
+  consumeBatchesUntilStopped,
+  consumeUntilStopped,
+  type DurableSettings,
+  type Nats,
+  openPartitionConsumers,
+} from './nats';
+import { applyBucketDeltas, eventCounterDeltas, mergeBucketDeltas, recordCounters } from './rates/counters';
 
 export type ProjectionResult = 'applied' | 'duplicate' | 'out_of_order';
 
@@ -84,70 +91,113 @@ export async function foldStoredEvents(
   return state;
 }
 
+type Tx = Prisma.TransactionClient;
+type Applied = { seq: number; hash: string };
+
 /**
- * Applies one event to the read model in one transaction. The event id is unique and the
- * dossier row moves only from seq-1 to seq, so redelivery never counts twice. The row's state is
- * folded with the same `applyEvent` the workflow uses, so both always agree.
+ * Applies one event to the read model inside `tx`. The event id is unique and the dossier row moves
+ * only from seq-1 to seq, so redelivery never counts twice. The row's state is folded with the same
+ * `applyEvent` the workflow uses, so both always agree. `counters` records the event's bucket deltas
+ * (at once, or collected for the end of a batch).
  */
+async function projectInTx(
+  tx: Tx,
+  event: DossierEvent,
+  streamSeq: number,
+  counters: (tx: Tx, event: DossierEvent, dossier: { state: unknown } | null) => Promise<void>,
+): Promise<Applied | 'duplicate' | 'out_of_order'> {
+  if (await tx.dossierEvent.findUnique({ where: { id: event.id }, select: { id: true } })) return 'duplicate';
+  const dossier = await tx.dossier.findUnique({ where: { code: event.dossierCode } });
+  const expected = (dossier?.lastSeq ?? 0) + 1;
+  if (event.seq < expected) return 'duplicate';
+  if (event.seq > expected) return 'out_of_order';
+  const hash = chainHash(dossier?.lastHash ?? GENESIS_HASH, event);
+
+  if (!dossier) {
+    if (event.type !== 'dossier.received') {
+      throw new Error(`${event.type} ${event.id} for a dossier that was never received`);
+    }
+    const state = applyEvent(undefined, event);
+    await tx.dossier.create({
+      data: {
+        code: event.dossierCode,
+        workflowId: event.workflowId,
+        ...dossierColumns(state),
+        lastSeq: event.seq,
+        lastHash: hash,
+      },
+    });
+  } else {
+    const previous =
+      (dossier.state as unknown as DossierState | null) ?? (await foldStoredEvents(tx, event.dossierCode));
+    const state = applyEvent(previous, event);
+    const moved = await tx.dossier.updateMany({
+      where: { code: event.dossierCode, lastSeq: event.seq - 1 },
+      data: { ...dossierColumns(state), lastSeq: event.seq, lastHash: hash },
+    });
+    if (moved.count !== 1) throw new Error(`concurrent projection of ${event.id}`);
+  }
+  await counters(tx, event, dossier); // counter buckets, in this transaction (issue 10)
+  await tx.dossierEvent.create({
+    data: {
+      id: event.id,
+      dossierCode: event.dossierCode,
+      seq: event.seq,
+      type: event.type,
+      schemaVersion: event.version,
+      occurredAt: new Date(event.occurredAt),
+      payload: event as object,
+      prevHash: dossier?.lastHash ?? GENESIS_HASH,
+      hash,
+      streamSeq: BigInt(streamSeq),
+    },
+  });
+  return { seq: event.seq, hash };
+}
+
+/** Applies one event to the read model in one transaction (see `projectInTx`). */
 export async function projectEvent(
   prisma: PrismaClient,
   event: DossierEvent,
   streamSeq: number,
   onApplied?: (head: ChainHead) => void,
 ): Promise<ProjectionResult> {
-  const result = await prisma.$transaction(async (tx) => {
-    if (await tx.dossierEvent.findUnique({ where: { id: event.id }, select: { id: true } }))
-      return 'duplicate';
-    const dossier = await tx.dossier.findUnique({ where: { code: event.dossierCode } });
-    const expected = (dossier?.lastSeq ?? 0) + 1;
-    if (event.seq < expected) return 'duplicate';
-    if (event.seq > expected) return 'out_of_order';
-    const hash = chainHash(dossier?.lastHash ?? GENESIS_HASH, event);
-
-    if (!dossier) {
-      if (event.type !== 'dossier.received') {
-        throw new Error(`${event.type} ${event.id} for a dossier that was never received`);
-      }
-      const state = applyEvent(undefined, event);
-      await tx.dossier.create({
-        data: {
-          code: event.dossierCode,
-          workflowId: event.workflowId,
-          ...dossierColumns(state),
-          lastSeq: event.seq,
-          lastHash: hash,
-        },
-      });
-    } else {
-      const previous =
-        (dossier.state as unknown as DossierState | null) ?? (await foldStoredEvents(tx, event.dossierCode));
-      const state = applyEvent(previous, event);
-      const moved = await tx.dossier.updateMany({
-        where: { code: event.dossierCode, lastSeq: event.seq - 1 },
-        data: { ...dossierColumns(state), lastSeq: event.seq, lastHash: hash },
-      });
-      if (moved.count !== 1) throw new Error(`concurrent projection of ${event.id}`);
-    }
-    await recordCounters(tx, event, dossier); // counter buckets, in this transaction (issue 10)
-    await tx.dossierEvent.create({
-      data: {
-        id: event.id,
-        dossierCode: event.dossierCode,
-        seq: event.seq,
-        type: event.type,
-        schemaVersion: event.version,
-        occurredAt: new Date(event.occurredAt),
-        payload: event as object,
-        prevHash: dossier?.lastHash ?? GENESIS_HASH,
-        hash,
-        streamSeq: BigInt(streamSeq),
-      },
-    });
-    return { seq: event.seq, hash };
-  });
+  const result = await prisma.$transaction((tx) => projectInTx(tx, event, streamSeq, recordCounters));
   if (typeof result === 'string') return result;
   onApplied?.({ dossierCode: event.dossierCode, ...result });
   return 'applied';
+}
+
+/**
+ * Applies several events (in the given order, normally one partition's stream order) in ONE
+ * transaction: each exactly as `projectEvent` would, the counter deltas summed and written once per
+ * bucket at the end (in the fixed bucket order, so concurrent partitions never deadlock on them and
+ * hold the shared rows only for the commit). All or nothing: when any event throws, nothing is stored
+ * and the caller retries them one by one. An `out_of_order` result stores nothing for that event.
+ */
+export async function projectBatch(
+  prisma: PrismaClient,
+  items: ReadonlyArray<{ event: DossierEvent; streamSeq: number }>,
+  onApplied?: (head: ChainHead) => void,
+): Promise<ProjectionResult[]> {
+  const results = await prisma.$transaction(
+    async (tx) => {
+      const deltas: BucketDelta[] = [];
+      const collect = async (t: Tx, event: DossierEvent, dossier: { state: unknown } | null) => {
+        deltas.push(...(await eventCounterDeltas(t, event, dossier)));
+      };
+      const out: Array<Applied | 'duplicate' | 'out_of_order'> = [];
+      for (const { event, streamSeq } of items) out.push(await projectInTx(tx, event, streamSeq, collect));
+      await applyBucketDeltas(tx, mergeBucketDeltas(deltas));
+      return out;
+    },
+    { timeout: 60_000, maxWait: 30_000 },
+  );
+  return results.map((r, i) => {
+    if (typeof r === 'string') return r;
+    onApplied?.({ dossierCode: items[i]!.event.dossierCode, ...r });
+    return 'applied';
+  });
 }
 
 /**
@@ -171,7 +221,8 @@ const GAP_ALERT_DELIVERIES = 4;
 export const PROJECTOR_MAX_ACK_PENDING = 20_000;
 
 export interface ProjectorDeps {
-  config: Pick<Config, 'NATS_STREAM' | 'MOTCUA_EVENT_SIGNING_KEYS'>;
+  config: Pick<Config, 'NATS_STREAM' | 'MOTCUA_EVENT_SIGNING_KEYS'> &
+    Partial<Pick<Config, 'MOTCUA_EVENT_PARTITIONS' | 'PROJECTOR_PARTITIONS' | 'PROJECTOR_BATCH_SIZE'>>;
   logger: Logger;
   prisma: PrismaClient;
   nats: Nats;
@@ -208,6 +259,8 @@ export async function processMessage(
     onApplied?: (head: ChainHead) => void;
   },
   msg: StreamMessage,
+  /** Already projected in a batch that found its predecessor missing: decide what to do only. */
+  known?: 'out_of_order',
 ): Promise<MessageOutcome> {
   const { prisma, keys } = deps;
   const maxDeliver = deps.maxDeliver ?? PROJECTOR_MAX_DELIVER;
@@ -240,7 +293,7 @@ export async function processMessage(
 
   let result: ProjectionResult;
   try {
-    result = await projectEvent(prisma, event, msg.streamSeq, deps.onApplied);
+    result = known ?? (await projectEvent(prisma, event, msg.streamSeq, deps.onApplied));
   } catch (err) {
     if (!(await databaseAnswers(prisma))) return { action: 'retry', reason: 'database_unavailable' };
     if (msg.deliveryCount >= maxDeliver) {
@@ -287,12 +340,9 @@ async function databaseAnswers(prisma: PrismaClient): Promise<boolean> {
   }
 }
 
-/** The durable consumer's settings (applied on creation and brought up to date on start). */
-export function projectorConsumerConfig(durableName: string) {
+/** The durable consumers' settings (applied on creation and brought up to date on start). */
+export function projectorConsumerSettings(): DurableSettings {
   return {
-    durable_name: durableName,
-    ack_policy: AckPolicy.Explicit,
-    deliver_policy: DeliverPolicy.All,
     ack_wait: nanos(PROJECTOR_BACKOFF_MS[0]!),
     backoff: PROJECTOR_BACKOFF_MS.map((ms) => nanos(ms)),
     max_deliver: PROJECTOR_MAX_DELIVER,
@@ -300,7 +350,13 @@ export function projectorConsumerConfig(durableName: string) {
   };
 }
 
-/** Durable pull consumer DOSSIER_EVENTS → PostgreSQL read model; explicit acks. */
+/**
+ * The projector: one durable pull consumer per owned partition of DOSSIER_EVENTS (plus the
+ * pre-partition subjects for the owner of partition 0), explicit acks. Each partition is projected in
+ * stream order, the partitions in parallel; what has already arrived on a partition is applied in
+ * batches of up to PROJECTOR_BATCH_SIZE events per transaction (`projectBatch`), acknowledged after
+ * the commit.
+ */
 export async function startProjector({
   config,
   logger,
@@ -310,39 +366,25 @@ export async function startProjector({
 }: ProjectorDeps): Promise<RunningProjector> {
   const log = logger.child({ consumer: durableName });
   const keys = eventSigningKeys(config);
-  const wanted = projectorConsumerConfig(durableName);
-  try {
-    const info = await nats.jsm.consumers.info(config.NATS_STREAM, durableName);
-    const c = info.config;
-    if (
-      c.max_deliver !== wanted.max_deliver ||
-      c.max_ack_pending !== wanted.max_ack_pending ||
-      JSON.stringify(c.backoff ?? []) !== JSON.stringify(wanted.backoff)
-    ) {
-      await nats.jsm.consumers.update(config.NATS_STREAM, durableName, {
-        ack_wait: wanted.ack_wait,
-        backoff: wanted.backoff,
-        max_deliver: wanted.max_deliver,
-        max_ack_pending: wanted.max_ack_pending,
-      });
-      log.info('durable consumer settings updated');
-    }
-  } catch (err) {
-    if (!isConsumerNotFound(err)) throw err;
-    await nats.jsm.consumers.add(config.NATS_STREAM, wanted);
-    log.info('durable consumer created');
-  }
-  const consumer = await nats.js.consumers.get(config.NATS_STREAM, durableName);
+  const batchSize = config.PROJECTOR_BATCH_SIZE ?? 32;
+  const consumers = await openPartitionConsumers(
+    nats,
+    config.NATS_STREAM,
+    durableName,
+    ownedPartitions(config, 'PROJECTOR_PARTITIONS'),
+    projectorConsumerSettings(),
+    log,
+  );
   const checkpoints = await startCheckpointPublisher(nats, config.NATS_STREAM, log);
-  let messages: ConsumerMessages | undefined;
   let stopping = false;
 
-  const handle = async (m: JsMsg) => {
+  const handle = async (m: JsMsg, known?: 'out_of_order') => {
     const msg = streamMessageOf(m);
     for (;;) {
       let outcome: MessageOutcome;
       try {
-        outcome = await processMessage({ prisma, keys, onApplied: checkpoints.applied }, msg);
+        outcome = await processMessage({ prisma, keys, onApplied: checkpoints.applied }, msg, known);
+        known = undefined; // a `retry` projects again
       } catch (err) {
         // The quarantine or alert write failed: the database is in trouble, not the message.
         log.error({ streamSeq: m.seq, err }, 'could not record the message, redelivering later');
@@ -379,33 +421,75 @@ export async function startProjector({
     }
   };
 
-  const done = (async () => {
-    while (!stopping) {
-      try {
-        messages = await consumer.consume({ max_messages: 64 });
-        for await (const m of messages) await handle(m);
-      } catch (err) {
-        if (stopping) break;
-        log.error({ err }, 'consume loop failed, restarting');
-        await new Promise((r) => setTimeout(r, 1000));
+  /**
+   * A partition's messages in stream order: runs of signed, readable, storable events go through
+   * `projectBatch` (one transaction); anything else, a failed batch, and events still waiting for
+   * their predecessor take the one-message path above (quarantine, gap alert, backoff).
+   */
+  const handleBatch = async (batch: JsMsg[]) => {
+    let i = 0;
+    while (i < batch.length) {
+      const run: Array<{ m: JsMsg; event: DossierEvent; streamSeq: number }> = [];
+      while (i < batch.length) {
+        const m = batch[i]!;
+        const msg = streamMessageOf(m);
+        // A redelivery (waiting for its predecessor, or after a failure) takes the one-message path.
+        if (msg.deliveryCount > 1) break;
+        const read = readSignedEvent(keys, msg);
+        if (!read.ok || hasUnstorableText(read.event)) break;
+        run.push({ m, event: read.event, streamSeq: m.seq });
+        i++;
       }
+      if (run.length <= 1) {
+        await handle(run[0]?.m ?? batch[i++]!);
+        continue;
+      }
+      let results: ProjectionResult[] | undefined;
+      try {
+        results = await projectBatch(prisma, run, checkpoints.applied);
+      } catch (err) {
+        log.warn({ events: run.length, err }, 'batch not projected, projecting its events one by one');
+      }
+      if (!results) {
+        for (const r of run) await handle(r.m);
+        continue;
+      }
+      await Promise.all(
+        run.map(async (r, k) => {
+          if (results[k] === 'out_of_order') return;
+          try {
+            await r.m.ackAck();
+          } catch (err) {
+            // Stored already: the redelivery is a duplicate and is acknowledged then.
+            log.warn({ streamSeq: r.m.seq, err }, 'ack not confirmed');
+          }
+        }),
+      );
+      for (const [k, r] of run.entries())
+        if (results[k] === 'out_of_order') await handle(r.m, 'out_of_order');
     }
-  })();
+  };
+
+  const loops = consumers.map((c) =>
+    batchSize > 1
+      ? consumeBatchesUntilStopped(
+          c.consumer,
+          handleBatch,
+          log.child({ durable: c.name }),
+          batchSize,
+          batchSize,
+        )
+      : consumeUntilStopped(c.consumer, handle, log.child({ durable: c.name }), 64),
+  );
 
   return {
-    done,
+    done: Promise.all(loops.map((l) => l.done)).then(() => {}),
     stop: async () => {
       stopping = true;
-      await messages?.close();
-      await done;
+      await Promise.all(loops.map((l) => l.stop()));
       await checkpoints.stop();
     },
   };
-}
-
-function isConsumerNotFound(err: unknown): boolean {
-  const e = err as { api_error?: { err_code?: number }; message?: string };
-  return e?.api_error?.err_code === 10014 || /consumer not found/i.test(e?.message ?? '');
 }
 
 /**

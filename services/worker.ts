@@ -18,7 +18,10 @@ export interface WorkerDeps {
     Partial<
       Pick<
         Config,
-        'MOTCUA_CLASSIFICATION_GRANULARITY' | 'WORKER_MAX_CACHED_WORKFLOWS' | 'WORKER_REUSE_V8_CONTEXT'
+        | 'MOTCUA_CLASSIFICATION_GRANULARITY'
+        | 'WORKER_MAX_CACHED_WORKFLOWS'
+        | 'WORKER_REUSE_V8_CONTEXT'
+        | 'MOTCUA_EVENT_PARTITIONS'
       >
     >;
   logger: Logger;
@@ -64,6 +67,7 @@ export async function createDossierWorker({
         js: nats.js,
         signingKeys: eventSigningKeys(config),
         receivingAgencyOf: receivingAgencyFromReadModel(prisma),
+        ...(config.MOTCUA_EVENT_PARTITIONS && { eventPartitions: config.MOTCUA_EVENT_PARTITIONS }),
         calendarFor: (agencyCode) => calendars.forAgency(agencyCode),
         ...(config.MOTCUA_CLASSIFICATION_GRANULARITY && {
           classificationGranularity: config.MOTCUA_CLASSIFICATION_GRANULARITY,

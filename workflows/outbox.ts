@@ -1,22 +1,11 @@
 import { ApplicationFailure, patched } from '@temporalio/workflow';
 import { eventIdFor } from '../domain/dossier';
-import {
-  type DossierEvent,
-  type DossierEventBody,
-  type DossierEventOf,
-  type DossierEventType,
-  dossierEventSchema,
-} from '../domain/events';
+import { type DossierEvent, type DossierEventBody, dossierEventSchema } from '../domain/events';
 import { applyEvent, type DossierState } from '../domain/lifecycle';
 import { events } from './activities';
 import { upsertDossierSearchAttributes } from './search-attributes';
 
-/** A decided event, before its envelope: what a handler or timer wants to happen. */
-export const eventBody = <T extends DossierEventType>(
-  type: T,
-  occurredAt: string,
-  payload: DossierEventOf<T>['payload'],
-): DossierEventBody => ({ type, occurredAt, payload }) as DossierEventBody;
+export { eventBody } from '../domain/events';
 
 /**
  * The dossier as the workflow holds it: its state, derived only from the events it emitted,

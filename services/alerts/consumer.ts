@@ -1,4 +1,4 @@
-import { AckPolicy, DeliverPolicy, type JsMsg } from '@nats-io/jetstream';
+import type { JsMsg } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/nats-core';
 import {
   type Client,
@@ -21,12 +21,12 @@ import {
   supplementWatchWorkflow,
   supplementWatchWorkflowId,
 } from '../../workflows/alerts';
-import { type Config, eventSigningKeys } from '../config';
+import { type Config, eventSigningKeys, ownedPartitions } from '../config';
 import type { PrismaClient } from '../db';
 import { quarantineMessage } from '../event-quarantine';
 import { readSignedEvent, streamMessageOf } from '../event-reader';
 import type { Logger } from '../logger';
-import { consumeUntilStopped, ensureAlertStream, type Nats } from '../nats';
+import { consumeAllUntilStopped, ensureAlertStream, type Nats, openPartitionConsumers } from '../nats';
 import { createNotifier, type Notifier, startDispatcher } from './dispatch';
 import { publishAlert } from './publish';
 import { type AlertRow, closeAlerts, loadAgencies, raiseAlert } from './store';
@@ -44,7 +44,8 @@ export interface AlertsConsumerDeps {
     | 'ALERT_EMAIL_FROM'
     | 'PUBLIC_BASE_URL'
     | 'MOTCUA_EVENT_SIGNING_KEYS'
-  >;
+  > &
+    Partial<Pick<Config, 'MOTCUA_EVENT_PARTITIONS' | 'ALERTS_PARTITIONS'>>;
   logger: Logger;
   prisma: PrismaClient;
   nats: Nats;
@@ -71,22 +72,20 @@ export async function startAlertsConsumer(deps: AlertsConsumerDeps): Promise<Run
   const { config, prisma, nats, temporal, durableName = 'alerts' } = deps;
   const log = deps.logger.child({ consumer: durableName });
   await ensureAlertStream(nats.jsm, config);
-  try {
-    await nats.jsm.consumers.info(config.NATS_STREAM, durableName);
-  } catch {
-    await nats.jsm.consumers.add(config.NATS_STREAM, {
-      durable_name: durableName,
-      ack_policy: AckPolicy.Explicit,
-      deliver_policy: DeliverPolicy.All,
+  const consumers = await openPartitionConsumers(
+    nats,
+    config.NATS_STREAM,
+    durableName,
+    ownedPartitions(config, 'ALERTS_PARTITIONS'),
+    {
       ack_wait: nanos(30_000),
       max_ack_pending: 1000,
       backoff: BACKOFF_MS.map((ms) => nanos(ms)),
       // Never give up on an event: after the backoff list, every minute until it goes through.
       max_deliver: 100_000,
-    });
-    log.info('durable consumer created');
-  }
-  const consumer = await nats.js.consumers.get(config.NATS_STREAM, durableName);
+    },
+    log,
+  );
   const keys = eventSigningKeys(config);
   const policy: EscalationPolicy = config.ALERT_ESCALATION_WORKING_HOURS;
   const dispatcher = startDispatcher({
@@ -231,7 +230,7 @@ export async function startAlertsConsumer(deps: AlertsConsumerDeps): Promise<Run
     }
   };
 
-  const loop = consumeUntilStopped(consumer, handle, log, 256);
+  const loop = consumeAllUntilStopped(consumers, handle, log, 256);
   return {
     done: loop.done,
     stop: async () => {

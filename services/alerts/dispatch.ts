@@ -1,19 +1,16 @@
-import { createHmac } from 'node:crypto';
 import nodemailer from 'nodemailer';
 import { type AlertKind, alertKindLabel } from '../../domain/alerts';
 import { formatVietnamInstant } from '../../domain/calendar';
 import type { Config } from '../config';
 import type { Prisma, PrismaClient } from '../db';
 import type { Logger } from '../logger';
+import { type OutboxDispatcher, postSignedWebhook, startOutboxDispatcher } from '../outbox';
 import { alertMessage } from './publish';
 import type { AlertRow } from './store';
 
 type DeliveryRow = Prisma.AlertDeliveryGetPayload<object>;
 
-/** Retry delays of a failing delivery; after the last it is `dead` (the dead-letter list). */
-export const DELIVERY_BACKOFF_MS = [5_000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000];
-/** A claimed delivery is invisible to other dispatchers this long (a crashed one's rows come back). */
-const LEASE_MS = 60_000;
+export { DELIVERY_BACKOFF_MS, webhookSignature } from '../outbox';
 
 export interface Notifier {
   send(delivery: DeliveryRow, alert: AlertRow, secret: string | null): Promise<void>;
@@ -50,11 +47,6 @@ export function alertEmail(alert: AlertRow, change: string, baseUrl?: string) {
   return { subject, text: lines.join('\n') };
 }
 
-/** HMAC-SHA256 over `<timestamp>.<body>` with the subscription's secret (README: verifying webhooks). */
-export function webhookSignature(secret: string, timestamp: string, body: string): string {
-  return `v1=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
-}
-
 export function createNotifier(
   config: Pick<Config, 'SMTP_URL' | 'ALERT_EMAIL_FROM' | 'PUBLIC_BASE_URL'>,
   fetchImpl: typeof fetch = fetch,
@@ -80,19 +72,11 @@ export function createNotifier(
         deliveryId: delivery.id,
         ...alertMessage(alert, delivery.change as never),
       });
-      const timestamp = String(Math.floor(Date.now() / 1000));
-      const res = await fetchImpl(delivery.target, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'motcua-delivery-id': delivery.id,
-          'motcua-timestamp': timestamp,
-          ...(secret && { 'motcua-signature': webhookSignature(secret, timestamp, body) }),
-        },
-        body,
-        signal: AbortSignal.timeout(10_000),
+      await postSignedWebhook(delivery.target, body, {
+        secret,
+        headers: { 'motcua-delivery-id': delivery.id },
+        fetchImpl,
       });
-      if (!res.ok) throw new Error(`webhook answered ${res.status}`);
     },
   };
 }
@@ -104,83 +88,29 @@ export interface DispatcherDeps {
   intervalMs?: number;
 }
 
-/**
- * Sends the alert outbox: claims due rows (SKIP LOCKED, so several alerts processes share the
- * work), sends, marks them sent; a failure waits longer each time, then goes `dead`.
- */
-export function startDispatcher({ prisma, notifier, logger, intervalMs = 500 }: DispatcherDeps) {
-  const log = logger.child({ component: 'alert-dispatch' });
-  let stopping = false;
-  let wake: (() => void) | undefined;
-
-  const claim = () =>
-    prisma.$queryRaw<DeliveryRow[]>`
-      UPDATE alert_delivery SET next_attempt_at = now() + ${`${LEASE_MS} milliseconds`}::interval
-      WHERE id IN (
-        SELECT id FROM alert_delivery
-        WHERE status = 'pending' AND next_attempt_at <= now()
-        ORDER BY next_attempt_at LIMIT 20 FOR UPDATE SKIP LOCKED)
-      RETURNING id, alert_id AS "alertId", change, level, subscription_id AS "subscriptionId", channel,
-        target, status, attempts, next_attempt_at AS "nextAttemptAt", last_error AS "lastError",
-        sent_at AS "sentAt", created_at AS "createdAt"`;
-
-  const sendOne = async (d: DeliveryRow) => {
-    const [alert, sub] = await Promise.all([
-      prisma.alert.findUnique({ where: { id: d.alertId } }),
-      prisma.alertSubscription.findUnique({ where: { id: d.subscriptionId } }),
-    ]);
-    const ctx = { deliveryId: d.id, alertId: d.alertId, dossierCode: alert?.dossierCode, channel: d.channel };
-    if (!alert) return;
-    try {
-      await notifier.send(d, alert, sub?.secret ?? null);
-      await prisma.alertDelivery.update({
-        where: { id: d.id },
-        data: { status: 'sent', sentAt: new Date(), attempts: d.attempts + 1, lastError: null },
-      });
-      log.info(ctx, 'alert delivered');
-    } catch (err) {
-      const attempts = d.attempts + 1;
-      const dead = attempts > DELIVERY_BACKOFF_MS.length;
-      const delay = DELIVERY_BACKOFF_MS[Math.min(attempts - 1, DELIVERY_BACKOFF_MS.length - 1)]!;
-      await prisma.alertDelivery.update({
-        where: { id: d.id },
-        data: {
-          attempts,
-          status: dead ? 'dead' : 'pending',
-          lastError: String((err as Error).message ?? err).slice(0, 1000),
-          nextAttemptAt: new Date(Date.now() + delay),
-        },
-      });
-      (dead ? log.error.bind(log) : log.warn.bind(log))(
-        { ...ctx, attempts, err },
-        dead ? 'alert delivery dead' : 'alert delivery failed, retrying',
-      );
-    }
-  };
-
-  const done = (async () => {
-    while (!stopping) {
-      try {
-        const batch = await claim();
-        await Promise.all(batch.map(sendOne));
-        if (batch.length > 0) continue;
-      } catch (err) {
-        if (!stopping) log.error({ err }, 'dispatch round failed');
-      }
-      await new Promise<void>((r) => {
-        wake = r;
-        setTimeout(r, intervalMs).unref();
-      });
-    }
-  })();
-
-  return {
-    /** Look now (a delivery was just written). */
-    poke: () => wake?.(),
-    stop: async () => {
-      stopping = true;
-      wake?.();
-      await done;
+/** Sends the alert outbox (services/outbox.ts: claims, retries with backoff, dead letters). */
+export function startDispatcher({ prisma, notifier, logger, intervalMs }: DispatcherDeps): OutboxDispatcher {
+  return startOutboxDispatcher({
+    prisma,
+    logger,
+    intervalMs,
+    table: 'alert_delivery',
+    what: 'alert delivery',
+    async load(id) {
+      const d = await prisma.alertDelivery.findUnique({ where: { id } });
+      if (d?.status !== 'pending') return null;
+      const [alert, sub] = await Promise.all([
+        prisma.alert.findUnique({ where: { id: d.alertId } }),
+        prisma.alertSubscription.findUnique({ where: { id: d.subscriptionId } }),
+      ]);
+      return alert ? { ...d, alert, secret: sub?.secret ?? null } : null;
     },
-  };
+    send: (d) => notifier.send(d, d.alert, d.secret),
+    context: (d) => ({
+      deliveryId: d.id,
+      alertId: d.alertId,
+      dossierCode: d.alert.dossierCode,
+      channel: d.channel,
+    }),
+  });
 }

@@ -419,19 +419,7 @@ export async function issueApologyLetter(
           newDueAt,
           signer,
         });
-        const rendered = await renderLetter(content);
-        const sha = await storeLetterPdf(tx, rendered.bytes);
-        await tx.letter.update({
-          where: { id: letterId },
-          data: {
-            content: content as unknown as Prisma.InputJsonValue,
-            pdfSha256: sha,
-            reason,
-            newDueAt: new Date(newDueAt),
-            signerName: signer.name,
-            signerTitle: signer.title,
-          },
-        });
+        await storeIssuedLetter(tx, letterId, content, { reason, newDueAt, signer });
         const command: Command<'issueApology'> = {
           at: issuedAt,
           actor: issuer.actor,
@@ -468,6 +456,27 @@ export async function issueApologyLetter(
     throw err;
   }
   return (await prisma.letter.findUnique({ where: { id: letterId } }))!;
+}
+
+/** The final PDF of an issued letter, stored once, and what it says, in the issuing transaction. */
+async function storeIssuedLetter(
+  tx: Prisma.TransactionClient,
+  letterId: string,
+  content: Parameters<typeof renderLetter>[0],
+  decided: { reason: string; newDueAt: string; signer: Signer },
+) {
+  const rendered = await renderLetter(content);
+  await tx.letter.update({
+    where: { id: letterId },
+    data: {
+      content: content as unknown as Prisma.InputJsonValue,
+      pdfSha256: await storeLetterPdf(tx, rendered.bytes),
+      reason: decided.reason,
+      newDueAt: new Date(decided.newDueAt),
+      signerName: decided.signer.name,
+      signerTitle: decided.signer.title,
+    },
+  });
 }
 
 /**
@@ -543,19 +552,7 @@ export async function recordApologyLetter(
           number: issued.number,
           issuedAt: event.occurredAt,
         });
-        const rendered = await renderLetter(content);
-        const sha = await storeLetterPdf(tx, rendered.bytes);
-        await tx.letter.update({
-          where: { id: letterId },
-          data: {
-            content: content as unknown as Prisma.InputJsonValue,
-            pdfSha256: sha,
-            reason: p.reason,
-            newDueAt: new Date(p.dueAt),
-            signerName: signer.name,
-            signerTitle: signer.title,
-          },
-        });
+        await storeIssuedLetter(tx, letterId, content, { reason: p.reason, newDueAt: p.dueAt, signer });
       },
     );
   } catch (err) {

@@ -1,13 +1,13 @@
-import { AckPolicy, DeliverPolicy, type JsMsg } from '@nats-io/jetstream';
+import type { JsMsg } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/nats-core';
 import type { Client } from '@temporalio/client';
 import type { DossierEvent } from '../../domain/events';
 import { createCalendarStore } from '../calendars';
-import { type Config, eventSigningKeys } from '../config';
+import { type Config, eventSigningKeys, ownedPartitions } from '../config';
 import type { PrismaClient } from '../db';
 import { readSignedEvent, streamMessageOf } from '../event-reader';
 import type { Logger } from '../logger';
-import { consumeUntilStopped, type Nats } from '../nats';
+import { consumeAllUntilStopped, type Nats, openPartitionConsumers } from '../nats';
 import { draftApology, type LetterDeps, NotReadyYet, recordApologyLetter } from './apology';
 import {
   createNoticeProviders,
@@ -28,7 +28,8 @@ export interface LettersConsumerDeps {
     | 'NOTICE_WEBHOOK_URL'
     | 'NOTICE_WEBHOOK_SECRET'
     | 'PUBLIC_BASE_URL'
-  >;
+  > &
+    Partial<Pick<Config, 'MOTCUA_EVENT_PARTITIONS' | 'ALERTS_PARTITIONS' | 'LETTERS_PARTITIONS'>>;
   logger: Logger;
   prisma: PrismaClient;
   nats: Nats;
@@ -57,22 +58,20 @@ const BACKOFF_MS = [1_000, 2_000, 5_000, 10_000, 30_000, 60_000];
 export async function startLettersConsumer(deps: LettersConsumerDeps): Promise<RunningLettersConsumer> {
   const { config, prisma, nats, temporal, durableName = 'letters' } = deps;
   const log = deps.logger.child({ consumer: durableName });
-  try {
-    await nats.jsm.consumers.info(config.NATS_STREAM, durableName);
-  } catch {
-    await nats.jsm.consumers.add(config.NATS_STREAM, {
-      durable_name: durableName,
-      ack_policy: AckPolicy.Explicit,
-      deliver_policy: DeliverPolicy.All,
+  const consumers = await openPartitionConsumers(
+    nats,
+    config.NATS_STREAM,
+    durableName,
+    ownedPartitions(config, 'LETTERS_PARTITIONS'),
+    {
       ack_wait: nanos(60_000),
       max_ack_pending: 1000,
       backoff: BACKOFF_MS.map((ms) => nanos(ms)),
       // Never give up on an event: after the backoff list, every minute until it goes through.
       max_deliver: 100_000,
-    });
-    log.info('durable consumer created');
-  }
-  const consumer = await nats.js.consumers.get(config.NATS_STREAM, durableName);
+    },
+    log,
+  );
   const calendars = createCalendarStore(prisma);
   const letterDeps: LetterDeps = {
     prisma,
@@ -138,7 +137,7 @@ export async function startLettersConsumer(deps: LettersConsumerDeps): Promise<R
     }
   };
 
-  const loop = consumeUntilStopped(consumer, handle, log, 64);
+  const loop = consumeAllUntilStopped(consumers, handle, log, 64);
   return {
     done: loop.done,
     stop: async () => {

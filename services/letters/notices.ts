@@ -10,10 +10,10 @@ import nodemailer from 'nodemailer';
 import { workflowIdFor } from '../../domain/dossier';
 import type { DossierEvent } from '../../domain/events';
 import { plainText, vnDateTime } from '../../domain/letters';
-import { DELIVERY_BACKOFF_MS, webhookSignature } from '../alerts/dispatch';
 import type { Config } from '../config';
 import type { Prisma, PrismaClient } from '../db';
 import type { Logger } from '../logger';
+import { type OutboxDispatcher, postSignedWebhook, startOutboxDispatcher } from '../outbox';
 import { letterAgency, NotReadyYet, procedureName } from './apology';
 import { loadLetterPdf } from './pdf-store';
 
@@ -280,20 +280,11 @@ export function webhookNoticeProvider(
           letterPdf: `${config.PUBLIC_BASE_URL ?? ''}/v1/letters/${notice.letterId}/pdf`,
         }),
       });
-      const timestamp = String(Math.floor(Date.now() / 1000));
-      const secret = config.NOTICE_WEBHOOK_SECRET;
-      const res = await fetchImpl(notice.target, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'motcua-notice-id': notice.id,
-          'motcua-timestamp': timestamp,
-          ...(secret && { 'motcua-signature': webhookSignature(secret, timestamp, body) }),
-        },
-        body,
-        signal: AbortSignal.timeout(10_000),
+      await postSignedWebhook(notice.target, body, {
+        secret: config.NOTICE_WEBHOOK_SECRET,
+        headers: { 'motcua-notice-id': notice.id },
+        fetchImpl,
       });
-      if (!res.ok) throw new Error(`webhook answered ${res.status}`);
     },
   };
 }
@@ -305,33 +296,17 @@ export function createNoticeProviders(
   return { ...(email && { email }), webhook: webhookNoticeProvider(config) };
 }
 
-const LEASE_MS = 60_000;
-
 /**
- * Sends the notice outbox like the alert dispatcher: claims due rows (SKIP LOCKED, a lease so a
- * crashed process's rows come back), sends, marks them sent; failures wait longer each time
- * (DELIVERY_BACKOFF_MS), then `dead`. A delayed notice waits for its letter to be issued and
- * carries the PDF.
+ * Sends the notice outbox (services/outbox.ts: claims, retries with backoff, dead letters). A
+ * delayed notice waits for its letter to be issued and carries the PDF.
  */
 export function startNoticeDispatcher(deps: {
   prisma: PrismaClient;
   providers: NoticeProviders;
   logger: Logger;
   intervalMs?: number;
-}) {
-  const { prisma, providers, intervalMs = 500 } = deps;
-  const log = deps.logger.child({ component: 'notice-dispatch' });
-  let stopping = false;
-  let wake: (() => void) | undefined;
-
-  const claim = () =>
-    prisma.$queryRaw<{ id: string }[]>`
-      UPDATE applicant_notice SET next_attempt_at = now() + ${`${LEASE_MS} milliseconds`}::interval
-      WHERE id IN (
-        SELECT id FROM applicant_notice
-        WHERE status = 'pending' AND next_attempt_at <= now()
-        ORDER BY next_attempt_at LIMIT 20 FOR UPDATE SKIP LOCKED)
-      RETURNING id`;
+}): OutboxDispatcher {
+  const { prisma, providers } = deps;
 
   const attachmentsOf = async (n: NoticeRow): Promise<NoticeAttachment[]> => {
     if (!n.letterId) return [];
@@ -347,61 +322,21 @@ export function startNoticeDispatcher(deps: {
     ];
   };
 
-  const sendOne = async (id: string) => {
-    const n = await prisma.applicantNotice.findUnique({ where: { id } });
-    if (n?.status !== 'pending') return;
-    const ctx = { noticeId: n.id, dossierCode: n.dossierCode, kind: n.kind, channel: n.channel };
-    try {
+  return startOutboxDispatcher({
+    prisma,
+    logger: deps.logger,
+    intervalMs: deps.intervalMs,
+    table: 'applicant_notice',
+    what: 'applicant notice',
+    async load(id) {
+      const n = await prisma.applicantNotice.findUnique({ where: { id } });
+      return n?.status === 'pending' ? n : null;
+    },
+    async send(n) {
       const provider = providers[n.channel];
       if (!provider) throw new Error(`no provider for channel ${n.channel}`);
       await provider.send(n, await attachmentsOf(n));
-      await prisma.applicantNotice.update({
-        where: { id: n.id },
-        data: { status: 'sent', sentAt: new Date(), attempts: n.attempts + 1, lastError: null },
-      });
-      log.info(ctx, 'applicant notice sent');
-    } catch (err) {
-      const attempts = n.attempts + 1;
-      const dead = attempts > DELIVERY_BACKOFF_MS.length;
-      const delay = DELIVERY_BACKOFF_MS[Math.min(attempts - 1, DELIVERY_BACKOFF_MS.length - 1)]!;
-      await prisma.applicantNotice.update({
-        where: { id: n.id },
-        data: {
-          attempts,
-          status: dead ? 'dead' : 'pending',
-          lastError: String((err as Error).message ?? err).slice(0, 1000),
-          nextAttemptAt: new Date(Date.now() + delay),
-        },
-      });
-      (dead ? log.error.bind(log) : log.warn.bind(log))(
-        { ...ctx, attempts, err },
-        dead ? 'applicant notice dead' : 'applicant notice failed, retrying',
-      );
-    }
-  };
-
-  const done = (async () => {
-    while (!stopping) {
-      try {
-        const batch = await claim();
-        await Promise.all(batch.map((r) => sendOne(r.id)));
-        if (batch.length > 0) continue;
-      } catch (err) {
-        if (!stopping) log.error({ err }, 'notice dispatch round failed');
-      }
-      await new Promise<void>((r) => {
-        wake = r;
-        setTimeout(r, intervalMs).unref();
-      });
-    }
-  })();
-
-  return {
-    poke: () => wake?.(),
-    stop: async () => {
-      stopping = true;
-      wake?.();
-      await done;
     },
-  };
+    context: (n) => ({ noticeId: n.id, dossierCode: n.dossierCode, kind: n.kind, channel: n.channel }),
+  });
 }

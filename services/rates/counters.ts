@@ -95,7 +95,32 @@ export async function recordCounters(
   event: DossierEvent,
   dossierBefore: { state: unknown } | null | undefined,
 ): Promise<void> {
+  await applyBucketDeltas(tx, await eventCounterDeltas(tx, event, dossierBefore));
+}
+
+/** The bucket deltas of one event (what `recordCounters` adds), for a caller that batches them. */
+export async function eventCounterDeltas(
+  tx: Tx,
+  event: DossierEvent,
+  dossierBefore: { state: unknown } | null | undefined,
+): Promise<BucketDelta[]> {
   const prev = await stateBefore(tx, event, dossierBefore);
   const next = applyEvent(prev, event);
-  await applyBucketDeltas(tx, counterDeltas(prev, event, next, await counterContext(tx, event)));
+  return counterDeltas(prev, event, next, await counterContext(tx, event));
+}
+
+/** Sums deltas of the same bucket, so a batch touches each bucket row once. */
+export function mergeBucketDeltas(deltas: readonly BucketDelta[]): BucketDelta[] {
+  const byKey = new Map<string, BucketDelta>();
+  for (const d of deltas) {
+    const key = `${d.agencyCode}\u0000${d.procedureCode}\u0000${d.day}\u0000${d.backfilled}`;
+    const into = byKey.get(key);
+    if (!into) {
+      byKey.set(key, { ...d, deltas: { ...d.deltas } });
+      continue;
+    }
+    for (const [name, v] of Object.entries(d.deltas) as [CounterName, number][])
+      into.deltas[name] = (into.deltas[name] ?? 0) + v;
+  }
+  return [...byKey.values()];
 }

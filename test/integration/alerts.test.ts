@@ -5,6 +5,7 @@ import { startAlertsConsumer } from '../../services/alerts/consumer';
 import { webhookSignature } from '../../services/alerts/dispatch';
 import type { AlertMessage } from '../../services/alerts/publish';
 import { MotcuaApiError } from '../../services/api/client';
+import { consumerGroupState } from '../../services/nats';
 import { type ApiWorld, startApiWorld } from './api-fixtures';
 import { eventually, testConfig, testLogger, uniqueCode } from './helpers';
 import {
@@ -209,11 +210,12 @@ describe('redelivery', () => {
     try {
       // The replay has caught up when its consumer has nothing pending.
       await eventually(async () => {
-        const info = await w.services.nats.jsm.consumers.info(
+        const group = await consumerGroupState(
+          w.services.nats.jsm,
           testConfig().NATS_STREAM,
           `alerts-replay-${process.pid}`,
         );
-        return info.num_pending === 0 && info.num_ack_pending === 0 ? true : undefined;
+        return group.caughtUp ? true : undefined;
       }, 120_000);
       await new Promise((r) => setTimeout(r, 1500));
       const after = await w.services.prisma.alert.findMany({ orderBy: { createdAt: 'desc' }, take: 3 });

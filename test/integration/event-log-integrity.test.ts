@@ -7,7 +7,7 @@ import { eventSigningKeys } from '../../services/config';
 import { createPrisma, createScratchDatabase, type PrismaClient, prepareDatabase } from '../../services/db';
 import { publishSignedEvent } from '../../services/event-publisher';
 import { chainHash, GENESIS_HASH } from '../../services/eventlog';
-import { connectNats, type Nats } from '../../services/nats';
+import { connectNats, deleteConsumerGroup, type Nats } from '../../services/nats';
 import { type RunningProjector, startProjector } from '../../services/projector';
 import { received as receivedFixture, resultReady as resultReadyBody } from '../lifecycle/fixtures';
 import { eventually, testConfig, testLogger, uniqueCode } from './helpers';
@@ -80,7 +80,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await projector?.stop();
-  await nats?.jsm.consumers.delete(config.NATS_STREAM, durableName).catch(() => {});
+  if (nats) await deleteConsumerGroup(nats.jsm, config.NATS_STREAM, durableName);
   await nats?.close();
   await prisma?.$disconnect();
 });

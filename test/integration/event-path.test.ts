@@ -5,12 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEventActivities, type Published } from '../../activities/events';
 import { eventIdFor } from '../../domain/dossier';
 import type { DossierEvent } from '../../domain/events';
+import { DEFAULT_EVENT_PARTITIONS, partitionOf } from '../../domain/partitions';
 import { startAlertsConsumer } from '../../services/alerts/consumer';
 import { eventSigningKeys } from '../../services/config';
 import { createPrisma, type PrismaClient } from '../../services/db';
 import { publishSignedEvent } from '../../services/event-publisher';
 import { parseSigningKeys, SIGNATURE_HEADER, signEvent } from '../../services/event-signature';
-import { connectNats, type Nats } from '../../services/nats';
+import { connectNats, consumerGroupState, deleteConsumerGroup, type Nats } from '../../services/nats';
 import {
   PROJECTOR_BACKOFF_MS,
   PROJECTOR_MAX_ACK_PENDING,
@@ -85,7 +86,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await projector?.stop();
-  await nats?.jsm.consumers.delete(config.NATS_STREAM, durableName).catch(() => {});
+  if (nats) await deleteConsumerGroup(nats.jsm, config.NATS_STREAM, durableName);
   await nats?.close();
   await prisma?.$disconnect();
 });
@@ -129,8 +130,8 @@ describe('the projector never jams on an event it cannot read', () => {
     await publish(received(other));
     await eventually(() => dossier(other), 10_000);
     await eventually(async () => {
-      const info = await nats.jsm.consumers.info(config.NATS_STREAM, durableName);
-      return info.num_ack_pending === 0 ? true : undefined;
+      const group = await consumerGroupState(nats.jsm, config.NATS_STREAM, durableName);
+      return group.numAckPending === 0 ? true : undefined;
     }, 10_000);
   });
 
@@ -166,7 +167,7 @@ describe('the projector never jams on an event it cannot read', () => {
   });
 
   it('keeps projecting other dossiers while 2,000 events wait for a missing predecessor', async () => {
-    const info = await nats.jsm.consumers.info(config.NATS_STREAM, durableName);
+    const info = await nats.jsm.consumers.info(config.NATS_STREAM, `${durableName}-p0`);
     expect(info.config).toMatchObject({
       max_ack_pending: PROJECTOR_MAX_ACK_PENDING,
       max_deliver: PROJECTOR_MAX_DELIVER,
@@ -183,8 +184,8 @@ describe('the projector never jams on an event it cannot read', () => {
       await publish(received(code));
       await eventually(() => dossier(code), 60_000);
       expect(Date.now() - t0).toBeLessThan(60_000);
-      const after = await nats.jsm.consumers.info(config.NATS_STREAM, durableName);
-      expect(after.num_ack_pending).toBeGreaterThanOrEqual(1000); // the stuck ones wait, unacknowledged
+      const after = await consumerGroupState(nats.jsm, config.NATS_STREAM, durableName);
+      expect(after.numAckPending).toBeGreaterThanOrEqual(1000); // the stuck ones wait, unacknowledged
     } finally {
       // Leave the shared stream as we found it for the files that follow.
       await nats.jsm.streams.purge(config.NATS_STREAM, { filter: `dossier.${stuckAgency}.>` });
@@ -194,7 +195,8 @@ describe('the projector never jams on an event it cannot read', () => {
   it('brings an existing durable consumer with the old settings up to date at start', async () => {
     const name = `old-projector-${process.pid}`;
     await nats.jsm.consumers.add(config.NATS_STREAM, {
-      durable_name: name,
+      durable_name: `${name}-p0`,
+      filter_subject: 'dossier.*.*.0',
       ack_policy: AckPolicy.Explicit,
       deliver_policy: DeliverPolicy.All,
       ack_wait: nanos(30_000),
@@ -202,7 +204,7 @@ describe('the projector never jams on an event it cannot read', () => {
     });
     const upgraded = await startProjector({ config, logger: testLogger(), prisma, nats, durableName: name });
     try {
-      const info = await nats.jsm.consumers.info(config.NATS_STREAM, name);
+      const info = await nats.jsm.consumers.info(config.NATS_STREAM, `${name}-p0`);
       expect(info.config).toMatchObject({
         max_ack_pending: PROJECTOR_MAX_ACK_PENDING,
         max_deliver: PROJECTOR_MAX_DELIVER,
@@ -210,7 +212,7 @@ describe('the projector never jams on an event it cannot read', () => {
       });
     } finally {
       await upgraded.stop();
-      await nats.jsm.consumers.delete(config.NATS_STREAM, name);
+      await deleteConsumerGroup(nats.jsm, config.NATS_STREAM, name);
     }
   });
 
@@ -356,8 +358,8 @@ describe('every consumer verifies signatures', () => {
         `test:${'f'.repeat(40)}`,
       );
       await eventually(async () => {
-        const info = await nats.jsm.consumers.info(config.NATS_STREAM, durable);
-        return info.ack_floor.stream_seq >= seq ? true : undefined;
+        const group = await consumerGroupState(nats.jsm, config.NATS_STREAM, durable);
+        return group.caughtUp ? true : undefined;
       }, 60_000);
       expect(await prisma.alert.count({ where: { dossierCode: code, audience: 'supervisor' } })).toBe(0);
       expect(await quarantined({ stream: config.NATS_STREAM, streamSeq: BigInt(seq) })).toMatchObject([
@@ -365,14 +367,14 @@ describe('every consumer verifies signatures', () => {
       ]);
     } finally {
       await alerts.stop();
-      await nats.jsm.consumers.delete(config.NATS_STREAM, durable).catch(() => {});
+      await deleteConsumerGroup(nats.jsm, config.NATS_STREAM, durable);
       await temporal.connection.close();
     }
   });
 });
 
 describe('subjects carry the receiving agency', () => {
-  it("publishes on dossier.<receiving agency>.<kind>, so one agency's events can be read alone", async () => {
+  it("publishes on dossier.<receiving agency>.<kind>.<partition>, so one agency's events can be read alone", async () => {
     const code = uniqueCode('SUBJ');
     const activity = createEventActivities({ js: nats.js, signingKeys: keys }).publishDossierEvent;
     const run = (event: DossierEvent, route?: object) =>
@@ -380,8 +382,9 @@ describe('subjects carry the receiving agency', () => {
     const first = await run(received(code, 'T-MAU')); // receipt: the agency is in the event
     const second = await run(later(code, 2), { receivingAgencyCode: 'T-MAU' });
     const msg = (seq: number) => nats.jsm.streams.getMessage(config.NATS_STREAM, { seq });
-    expect((await msg(first.streamSeq))?.subject).toBe('dossier.T-MAU.received');
-    expect((await msg(second.streamSeq))?.subject).toBe('dossier.T-MAU.result_ready');
+    const p = partitionOf(code, DEFAULT_EVENT_PARTITIONS);
+    expect((await msg(first.streamSeq))?.subject).toBe(`dossier.T-MAU.received.${p}`);
+    expect((await msg(second.streamSeq))?.subject).toBe(`dossier.T-MAU.result_ready.${p}`);
   });
 
   it('routes an event of a workflow that predates routed subjects by the read model, else on the legacy subject', async () => {
@@ -399,7 +402,9 @@ describe('subjects carry the receiving agency', () => {
     const routed = await run(later(code, 2));
     const msg = (seq: number) => nats.jsm.streams.getMessage(config.NATS_STREAM, { seq });
     expect((await msg(unknown.streamSeq))?.subject).toBe('dossier.result_ready');
-    expect((await msg(routed.streamSeq))?.subject).toBe('dossier.T-MAU.result_ready');
+    expect((await msg(routed.streamSeq))?.subject).toBe(
+      `dossier.T-MAU.result_ready.${partitionOf(code, DEFAULT_EVENT_PARTITIONS)}`,
+    );
     await nats.jsm.streams.deleteMessage(config.NATS_STREAM, unknown.streamSeq); // it would wait for its receipt
   });
 

@@ -9,6 +9,7 @@ import { eventSigningKeys } from '../../services/config';
 import { publishSignedEvent } from '../../services/event-publisher';
 import { startLettersConsumer } from '../../services/letters/consumer';
 import type { LetterView } from '../../services/letters/routes';
+import { consumerGroupState, deleteConsumerGroup } from '../../services/nats';
 import { dossierStateQuery, dossierUpdates } from '../../workflows/definitions';
 import { extractPdf, squash } from '../letters/pdf-text';
 import { type ApiWorld, startApiWorld } from './api-fixtures';
@@ -586,14 +587,12 @@ describe('redelivery', () => {
     try {
       const stream = testConfig().NATS_STREAM;
       await eventually(async () => {
-        const info = await w.services.nats.jsm.consumers.info(stream, durableName);
-        return info.num_pending === 0 && info.num_ack_pending === 0 && info.delivered.stream_seq > 0
-          ? true
-          : undefined;
+        const group = await consumerGroupState(w.services.nats.jsm, stream, durableName);
+        return group.caughtUp ? true : undefined;
       }, 60_000);
     } finally {
       await replay.stop();
-      await w.services.nats.jsm.consumers.delete(testConfig().NATS_STREAM, durableName).catch(() => {});
+      await deleteConsumerGroup(w.services.nats.jsm, testConfig().NATS_STREAM, durableName);
     }
     expect(await countLetters()).toBe(lettersBefore);
     expect(await countNotices()).toBe(noticesBefore);

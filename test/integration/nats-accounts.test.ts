@@ -156,7 +156,8 @@ describe('the compose NATS accounts', () => {
         temporal,
       });
       await consumer.stop();
-      expect(await nats.jsm.consumers.info('DOSSIER_EVENTS', 'alerts')).toBeTruthy();
+      expect(await nats.jsm.consumers.info('DOSSIER_EVENTS', 'alerts-p0')).toBeTruthy();
+      expect(await nats.jsm.consumers.info('DOSSIER_EVENTS', 'alerts-legacy-agency')).toBeTruthy();
       await expect(
         nats.js.publish('alerts.X-AN-BINH.overdue', '{}', { timeout: 2000 }),
       ).resolves.toBeTruthy();

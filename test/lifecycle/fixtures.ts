@@ -1,11 +1,6 @@
 import type { Command, CommandName } from '../../domain/commands';
-import type {
-  Actor,
-  DossierEvent,
-  DossierEventBody,
-  DossierEventOf,
-  DossierEventType,
-} from '../../domain/events';
+import type { Actor, DossierEvent, DossierEventBody, DossierEventOf } from '../../domain/events';
+import { eventBody } from '../../domain/events';
 import { applyEvent, type DossierState } from '../../domain/lifecycle';
 
 export const officer: Actor = {
@@ -72,11 +67,8 @@ export function envelope(state: DossierState, body: DossierEventBody): DossierEv
   } as DossierEvent;
 }
 
-export const body = <T extends DossierEventType>(
-  type: T,
-  occurredAt: string,
-  payload: DossierEventOf<T>['payload'],
-): DossierEventBody => ({ type, occurredAt, payload }) as DossierEventBody;
+/** An event body as an action or timer decides it (the same helper the workflow uses). */
+export const body = eventBody;
 
 export const handOff = (at: string, toStep = 0, fromStep: number | null = null, toAgencyCode = 'X-AN-BINH') =>
   body('dossier.handed_off', at, {

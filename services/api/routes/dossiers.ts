@@ -12,6 +12,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { DossierScope } from '../../../domain/access';
+import * as handOff from '../../../domain/actions/hand-off';
 import {
   type Command,
   type CommandName,
@@ -512,7 +513,7 @@ export const dossierRoutes: FastifyPluginAsyncZod<DossierRouteDeps> = async (app
     return withKey(request, reply, async (key) => {
       if (at !== undefined) precheckInstant(at, now().getTime(), limits, 'body.at');
       // Liên thông to a named agency: an unknown one is refused here, before the workflow.
-      const toAgencyCode = name === 'handOff' ? (body.toAgencyCode as string | undefined) : undefined;
+      const toAgencyCode = name === handOff.name ? handOff.namedAgency(body) : undefined;
       if (
         toAgencyCode &&
         !(await prisma.agency.findUnique({ where: { code: toAgencyCode }, select: { code: true } }))

@@ -1,0 +1,53 @@
+import { z } from 'zod';
+import type { Role } from '../commands';
+import { type DossierEventBody, type DossierEventOf, eventBody } from '../events';
+import type { DossierState } from '../lifecycle';
+import { refuse } from '../refusals';
+import { type ActionCommand, actionText, atField } from './common';
+
+/* Thu phí, lệ phí: a payment at the desk or online (the onlinePayment rate). */
+
+export const name = 'recordPayment' as const;
+export const path = 'payment' as const;
+export const event = 'dossier.payment_recorded' as const;
+
+export const body = z
+  .object({
+    ...atField,
+    amountVnd: z.number().int().nonnegative(),
+    online: z.boolean(),
+    reference: actionText(200).optional(),
+  })
+  .strict();
+export type RecordPayment = ActionCommand<typeof body>;
+
+export const roles: readonly Role[] = ['intake', 'admin'];
+
+export function validate(_state: DossierState, _c: RecordPayment): void {}
+
+/** Rule added in issue 8 (behind a workflow patch): a transaction reference is recorded once. */
+export function validateRules(state: DossierState, c: RecordPayment): void {
+  if (c.reference !== undefined && state.payments.some((p) => p.reference === c.reference)) {
+    refuse('payment_already_recorded', `Giao dịch thanh toán ${c.reference} đã được ghi nhận cho hồ sơ này.`);
+  }
+}
+
+export async function decide(_state: DossierState, c: RecordPayment): Promise<DossierEventBody> {
+  return eventBody(event, c.at, {
+    amountVnd: c.amountVnd,
+    online: c.online,
+    ...(c.reference !== undefined && { reference: c.reference }),
+    actor: c.actor,
+  });
+}
+
+export function apply(prev: DossierState, e: DossierEventOf<typeof event>): DossierState {
+  const p = e.payload;
+  const payment: DossierState['payments'][number] = {
+    amountVnd: p.amountVnd,
+    online: p.online,
+    at: e.occurredAt,
+  };
+  if (p.reference !== undefined) payment.reference = p.reference;
+  return { ...prev, payments: [...prev.payments, payment] };
+}

@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import type { Role } from '../commands';
+import { type DossierEventBody, type DossierEventOf, eventBody } from '../events';
+import type { DossierState } from '../lifecycle';
+import { requireStatus } from '../refusals';
+import { type ActionCommand, actionText, atField } from './common';
+
+/*
+ * Mẫu 02: Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ. The legal clock (and the open step's budget)
+ * stops until the applicant supplements.
+ */
+
+export const name = 'requestSupplement' as const;
+export const path = 'request-supplement' as const;
+export const event = 'dossier.supplement_requested' as const;
+
+export const body = z
+  .object({ ...atField, reason: actionText(), items: z.array(actionText(500)).min(1).max(100) })
+  .strict();
+export type RequestSupplement = ActionCommand<typeof body>;
+
+export const roles: readonly Role[] = ['officer', 'intake', 'admin'];
+
+export function validate(state: DossierState, _c: RequestSupplement): void {
+  requireStatus(state, ['received', 'processing'], 'yêu cầu bổ sung hồ sơ');
+}
+
+export async function decide(_state: DossierState, c: RequestSupplement): Promise<DossierEventBody> {
+  return eventBody(event, c.at, { reason: c.reason, items: c.items, actor: c.actor });
+}
+
+export function apply(prev: DossierState, e: DossierEventOf<typeof event>): DossierState {
+  return {
+    ...prev,
+    status: 'waiting_supplement',
+    pausedAt: e.occurredAt,
+    supplementRequests: prev.supplementRequests + 1,
+  };
+}
