@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Role } from '../../domain/commands';
 import { createMotcuaClient } from '../../services/api/client';
 import { type RunningServices, startServices } from '../../services/app';
-import { loadConfig } from '../../services/config';
 import type { GuardedProcess } from '../../services/infra';
 import { createLogger } from '../../services/logger';
 import { connectTemporalClient } from '../../services/temporal';
@@ -23,18 +22,12 @@ import {
  * path. The projectors and alerts processes split the partitioned event stream
  * (MOTCUA_EVENT_PARTITIONS=8: PROJECTOR_PARTITIONS / ALERTS_PARTITIONS 0-3 and 4-7, README "Growing
  * from one machine to a province"); the three workers share the Temporal task queue.
- *
- * Runs once the partitioned stream (branch `scale`) is merged: until then the config has no
- * PROJECTOR_PARTITIONS and the test is skipped (two projectors on one unpartitioned durable consumer
- * would only compete for messages).
  */
 
 const DOSSIERS = Number(process.env.SCALE_DOSSIERS ?? 80);
 const CONCURRENCY = Number(process.env.SCALE_CONCURRENCY ?? 12);
 const PARTITIONS = 8;
 const AGENCY = 'X-AN-BINH';
-const partitioned =
-  'PROJECTOR_PARTITIONS' in loadConfig({ ...process.env, MOTCUA_EVENT_PARTITIONS: String(PARTITIONS) });
 const logger = createLogger('test', process.env.LOG_LEVEL ?? 'error');
 
 let ps: PrivateStack;
@@ -46,7 +39,7 @@ const tokens: Partial<Record<Role, string>> = {};
 let subscriptions: World['subscriptions'];
 const children: GuardedProcess[] = [];
 
-describe.skipIf(!partitioned)('scale-out: 3 workers, 2 projectors, 2 alerts processes on one stack', () => {
+describe('scale-out: 3 workers, 2 projectors, 2 alerts processes on one stack', () => {
   beforeAll(async () => {
     smtp = await startMailCatcher();
     webhooks = await startWebhookCatcher();
