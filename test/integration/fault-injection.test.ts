@@ -9,7 +9,7 @@ import { connectTemporalClient } from '../../services/temporal';
 import { type PrivateStack, startPrivateStack } from '../setup/private-stack';
 import { createTestKey } from './auth-helpers';
 import { driveDossiers, PATHS, planDossiers } from './dossier-paths';
-import { CONSUMERS, deleteConsumers, expectInvariants, settle, type World } from './invariants';
+import { CONSUMERS, consumersOf, deleteConsumers, expectInvariants, settle, type World } from './invariants';
 import {
   type MailCatcher,
   startMailCatcher,
@@ -104,6 +104,8 @@ describe('fault injection: every lifecycle path while processes and servers die'
     // round of lanes wait until it was injected, so every fault lands with dossiers in flight.
     const FRACTIONS = [0.1, 0.25, 0.4, 0.55, 0.7, 0.85];
     let faultsDone = 0;
+    /** Messages in the stream when the consumers were reset: each is delivered a second time. */
+    let redelivered = 0;
     const mayStart = async (index: number) => {
       for (;;) {
         const pending = FRACTIONS.findIndex(
@@ -165,8 +167,11 @@ describe('fault injection: every lifecycle path while processes and servers die'
     await injectFault(FRACTIONS[5]!, 'deliver every event twice', async () => {
       await Promise.all([projector.stop(), alerts.stop()]);
       for (const group of CONSUMERS) await deleteConsumers(api.nats, ps.config.NATS_STREAM, group);
-      projector = await ps.spawnRole('projector', 'projector-3');
-      alerts = await ps.spawnRole('alerts', 'alerts-3');
+      redelivered = (await api.nats.jsm.streams.info(ps.config.NATS_STREAM)).state.messages;
+      [projector, alerts] = await Promise.all([
+        ps.spawnRole('projector', 'projector-3'),
+        ps.spawnRole('alerts', 'alerts-3'),
+      ]);
     });
     const { answers } = await driving;
     console.info(
@@ -191,6 +196,12 @@ describe('fault injection: every lifecycle path while processes and servers die'
     };
     // A delivery claimed by a killed alerts process comes back when its lease (60 s) runs out.
     await settle(world, 300_000);
+    // The reset really delivered again every message published before it, to every group.
+    for (const group of CONSUMERS) {
+      const infos = await consumersOf(api.nats, ps.config.NATS_STREAM, group);
+      const delivered = infos.reduce((n, c) => n + c.delivered.consumer_seq, 0);
+      expect(delivered, group).toBeGreaterThanOrEqual(redelivered);
+    }
     await expectInvariants(world);
     await worker.stop();
   }, 1_200_000);
