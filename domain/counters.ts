@@ -52,6 +52,10 @@ export const COUNTERS = [
   'becameOverdue',
   /** Dossiers that left the pending stock (resolved, rejected, withdrawn) while overdue. */
   'closedOverdue',
+  /** Processing steps completed BY the bucket's agency (the step's agency: per processing agency). */
+  'stepsCompleted',
+  /** Of those, steps completed after their own time budget (liên thông: each participant's share). */
+  'stepsOverBudget',
 ] as const;
 export type CounterName = (typeof COUNTERS)[number];
 export type Counts = Record<CounterName, number>;
@@ -129,8 +133,8 @@ const channelCounter = {
 /**
  * What one event adds to the buckets. `prev` is the state before the event (undefined for
  * `dossier.received`), `next` the state after. Everything is keyed by the RECEIVING agency
- * (liên thông dossiers count for the desk that received them), except handoffs, which count for
- * the agency the dossier was handed to.
+ * (liên thông dossiers count for the desk that received them), except handoffs and completed steps,
+ * which count for the agency the dossier was handed to / the agency that held the step.
  */
 export function counterDeltas(
   prev: DossierState | undefined,
@@ -173,6 +177,13 @@ export function counterDeltas(
     }
     case 'dossier.handed_off':
       add(key(eventDay, event.payload.toAgencyCode), { handoffsIn: 1 });
+      break;
+    case 'dossier.step_completed':
+      // Per processing agency: the agency that held the step, whichever agency received the dossier.
+      add(key(eventDay, event.payload.agencyCode), {
+        stepsCompleted: 1,
+        ...(event.payload.overBudget ? { stepsOverBudget: 1 } : {}),
+      });
       break;
     case 'dossier.supplement_requested':
       add(key(eventDay), { supplementRequests: 1 });

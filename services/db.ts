@@ -117,7 +117,7 @@ export async function prepareDatabase(
 }
 
 /** Tables the app may only append to (and read): the auditors' event log. */
-const APPEND_ONLY_TABLES = ['dossier_event'];
+const APPEND_ONLY_TABLES = ['dossier_event', 'audit_log'];
 
 /**
  * What the app role may do: read and write the read models, append to the event log. It owns

@@ -2,12 +2,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import {
-  jsonSchemaTransform,
-  serializerCompiler,
-  validatorCompiler,
-  type ZodTypeProvider,
-} from 'fastify-type-provider-zod';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { alertRoutes } from '../alerts/routes';
 import { createCalendarStore } from '../calendars';
 import type { Config } from '../config';
@@ -19,6 +14,7 @@ import { rateRoutes } from '../rates/routes';
 import { procedureRulesAt } from '../reference';
 import { registerAuth } from './auth';
 import { registerErrorHandling } from './errors';
+import { jsonSchemaTransformWithExamples } from './openapi-examples';
 import { backfillRoutes } from './routes/backfill';
 import { calendarRoutes } from './routes/calendar';
 import { catalogueRoutes } from './routes/catalogue';
@@ -66,7 +62,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearerAuth: [] }],
     },
-    transform: jsonSchemaTransform,
+    // Examples from the sample catalogue on every parameter and body (issue 11).
+    transform: jsonSchemaTransformWithExamples,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));

@@ -5,7 +5,9 @@
  *   audit rebuild-counters --from D --to D [--agency CODE] [--repair]  recompute buckets, diff with live; exit 1 on a diff
  *   audit replay [--dossier CODE… | --query Q] [--limit N] replay workflow histories; exit 1 on failure
  *
- * Each run is logged (who, what, when) through the motcua logger.
+ *   audit log [--since I] [--who W] [--action A] [--agency C] [--limit N] [--json]  the audit trail
+ *
+ * Each run is logged (who, what, when) in the append-only `audit_log` table and the motcua logger.
  */
 import { userInfo } from 'node:os';
 import { Command } from 'commander';
@@ -15,6 +17,7 @@ import { loadConfig } from '../config';
 import type { PrismaClient } from '../db';
 import { createLogger } from '../logger';
 import { rebuildCounters, verifyChains } from '../rates/audit';
+import { auditLogQuerySchema, readAuditLog, recordAudit } from '../rates/audit-log';
 import { replayDossiers, replayTargets } from '../rates/replay';
 import { connectTemporalClient } from '../temporal';
 import { readDevStack } from './dev-stack';
@@ -44,11 +47,27 @@ export function auditCommand(opts: AuditCommandOptions = {}): Command {
   const { out, err, configure, fail } = cliIo('audit', opts);
   const openPrisma = opts.prisma ?? defaultPrisma;
   const setExitCode = opts.setExitCode ?? ((code: number) => (process.exitCode = code));
-  const auditLog = (command: string, details: object) =>
+  const who = `cli:${userInfo().username}`;
+  /** Who ran what, when: the `audit_log` table (append-only) and the process log. */
+  const auditLog = async (
+    command: string,
+    details: Record<string, unknown> & { agency?: string | null; dossier?: string | null },
+  ) => {
     createLogger('audit', loadConfig().LOG_LEVEL).info(
-      { audit: true, who: `cli:${userInfo().username}`, command, ...details },
+      { audit: true, who, command, ...details },
       'auditor command',
     );
+    await withPrisma((prisma) =>
+      recordAudit(prisma, {
+        who,
+        via: 'cli',
+        action: `cli:${command}`,
+        agencyCode: details.agency ?? null,
+        dossierCode: details.dossier ?? null,
+        details,
+      }),
+    );
+  };
   const withPrisma = async <T>(fn: (prisma: PrismaClient) => Promise<T>): Promise<T> => {
     const prisma = openPrisma();
     try {
@@ -73,7 +92,7 @@ export function auditCommand(opts: AuditCommandOptions = {}): Command {
       .option('--dossier <code>', 'one dossier only')
       .option('--json', 'print the problems as JSON'),
   ).action(async (o: { dossier?: string; json?: boolean }) => {
-    auditLog('verify', { dossier: o.dossier ?? null });
+    await auditLog('verify', { dossier: o.dossier ?? null });
     const verdicts = await withPrisma((prisma) =>
       verifyChains(prisma, {
         ...(o.dossier ? { dossier: o.dossier } : {}),
@@ -114,7 +133,7 @@ export function auditCommand(opts: AuditCommandOptions = {}): Command {
   ).action(async (o: { from: string; to: string; agency?: string; repair?: boolean; json?: boolean }) => {
     if (!isDate(o.from) || !isDate(o.to)) return fail('--from and --to must be dates YYYY-MM-DD');
     if (o.from > o.to) return fail('--from must not be after --to');
-    auditLog('rebuild-counters', {
+    await auditLog('rebuild-counters', {
       from: o.from,
       to: o.to,
       agency: o.agency ?? null,
@@ -163,7 +182,13 @@ export function auditCommand(opts: AuditCommandOptions = {}): Command {
       .option('--json', 'print the result as JSON'),
   ).action(async (o: { dossier?: string[]; query?: string; limit?: number; json?: boolean }) => {
     if (o.limit !== undefined && !(o.limit > 0)) return fail('--limit must be a positive integer');
-    auditLog('replay', { dossiers: o.dossier ?? null, query: o.query ?? null, limit: o.limit ?? null });
+    // Replay needs Temporal, not PostgreSQL: the trail is written when the database is reachable.
+    await auditLog('replay', {
+      dossier: o.dossier?.length === 1 ? o.dossier[0] : null,
+      dossiers: o.dossier ?? null,
+      query: o.query ?? null,
+      limit: o.limit ?? null,
+    }).catch((e) => err(`audit: could not write the audit log (${String(e)})\n`));
     const config = loadConfig();
     const address =
       opts.temporalAddress ??
@@ -203,5 +228,41 @@ export function auditCommand(opts: AuditCommandOptions = {}): Command {
       await client.connection.close();
     }
   });
+  configure(
+    root
+      .command('log')
+      .description('the audit trail: who read or ran what, when (newest first)')
+      .option('--since <instant>', 'entries at or after this instant (ISO 8601 with offset)')
+      .option('--who <who>', 'API key id or cli:<user>')
+      .option('--action <action>', 'e.g. dossier_history, rates, period_report, scores_766, cli:verify')
+      .option('--agency <code>', 'entries about this agency')
+      .option('--dossier <code>', 'entries about this dossier')
+      .option('--limit <n>', 'at most this many entries (1–500, default 100)')
+      .option('--json', 'print the entries as JSON'),
+  ).action(
+    async (o: {
+      since?: string;
+      who?: string;
+      action?: string;
+      agency?: string;
+      dossier?: string;
+      limit?: string;
+      json?: boolean;
+    }) => {
+      const query = auditLogQuerySchema.safeParse(o);
+      if (!query.success)
+        return fail(`invalid options: ${query.error.issues.map((i) => i.message).join('; ')}`);
+      await auditLog('log', { agency: o.agency ?? null, dossier: o.dossier ?? null, query: query.data });
+      const page = await withPrisma((prisma) => readAuditLog(prisma, query.data));
+      if (o.json) out(`${JSON.stringify(page, null, 2)}\n`);
+      else
+        for (const e of page.entries) {
+          const about = [e.agencyCode, e.dossierCode].filter(Boolean).join(' ');
+          out(
+            `${e.at} ${e.who}${e.role ? ` (${e.role})` : ''} ${e.via} ${e.action}${about ? ` ${about}` : ''}\n`,
+          );
+        }
+    },
+  );
   return root;
 }

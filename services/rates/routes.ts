@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { COUNTERS } from '../../domain/counters';
@@ -8,6 +9,7 @@ import { ApiError } from '../api/errors';
 import { loadConfig } from '../config';
 import type { PrismaClient } from '../db';
 import { verifyChains } from './audit';
+import { auditLogQuerySchema, readAuditLog, recordAudit } from './audit-log';
 import {
   periodCaption,
   periodFileName,
@@ -49,6 +51,23 @@ export interface RateRouteDeps {
 /** GET /v1/rates and the auditor's chain verdict, from counter buckets and the event log. */
 export const rateRoutes: FastifyPluginAsyncZod<RateRouteDeps> = async (app, { prisma, temporal }) => {
   const reportPeriod = loadConfig().MOTCUA_REPORT_PERIOD;
+  /**
+   * Auditor calls are themselves logged (who, what, when): in `audit_log` (append-only) and the
+   * process log. A read whose trail cannot be written fails.
+   */
+  const audited = async (
+    request: FastifyRequest,
+    action: string,
+    target: { agencyCode?: string | null; dossierCode?: string | null; details?: Record<string, unknown> },
+  ) => {
+    const principal = principalOf(request);
+    request.log.info(
+      { audit: true, principalId: principal.id, role: principal.role, action, ...target },
+      'auditor call',
+    );
+    await recordAudit(prisma, { who: principal.id, role: principal.role, via: 'api', action, ...target });
+  };
+  const byAuditor = (request: FastifyRequest) => principalOf(request).role === 'auditor';
   const answer = async <T>(fn: () => Promise<T>): Promise<T> => {
     try {
       return await fn();
@@ -73,13 +92,9 @@ export const rateRoutes: FastifyPluginAsyncZod<RateRouteDeps> = async (app, { pr
       },
     },
     async (request, reply) => {
-      const principal = principalOf(request);
       const visible = await visibleAgencyCodes(request);
-      if (principal.role === 'auditor') {
-        request.log.info(
-          { audit: true, principalId: principal.id, query: request.query },
-          'auditor read a report',
-        );
+      if (byAuditor(request)) {
+        await audited(request, 'period_report', { agencyCode: request.query.agency, details: request.query });
       }
       const { format, ...query } = request.query;
       const report = await answer(() => periodReport(prisma, query, reportPeriod, visible));
@@ -115,12 +130,8 @@ export const rateRoutes: FastifyPluginAsyncZod<RateRouteDeps> = async (app, { pr
       },
     },
     async (request) => {
-      const principal = principalOf(request);
-      if (principal.role === 'auditor') {
-        request.log.info(
-          { audit: true, principalId: principal.id, query: request.query },
-          'auditor read scores',
-        );
+      if (byAuditor(request)) {
+        await audited(request, 'scores_766', { agencyCode: request.query.agency, details: request.query });
       }
       const visible = await visibleAgencyCodes(request);
       return answer(() => scoreReport(prisma, request.query, reportPeriod, visible));
@@ -143,13 +154,9 @@ export const rateRoutes: FastifyPluginAsyncZod<RateRouteDeps> = async (app, { pr
       },
     },
     async (request) => {
-      const principal = principalOf(request);
       const visible = await visibleAgencyCodes(request);
-      if (principal.role === 'auditor') {
-        request.log.info(
-          { audit: true, principalId: principal.id, query: request.query },
-          'auditor read rates',
-        );
+      if (byAuditor(request)) {
+        await audited(request, 'rates', { agencyCode: request.query.agency, details: request.query });
       }
       return answer(() => rateReport(prisma, request.query, visible));
     },
@@ -211,10 +218,7 @@ export const rateRoutes: FastifyPluginAsyncZod<RateRouteDeps> = async (app, { pr
         (visible === 'all' ||
           [row.agencyCode, row.currentAgencyCode, ...row.participants].some((a) => a && visible.includes(a)));
       if (!seen) throw new ApiError(404, 'dossier_not_found', `No dossier ${code}`);
-      request.log.info(
-        { audit: true, principalId: principal.id, role: principal.role, dossierCode: code },
-        'audit history read',
-      );
+      await audited(request, 'dossier_history', { agencyCode: row.agencyCode, dossierCode: code });
       const [verdict] = await verifyChains(prisma, { dossier: code });
       const events = await prisma.dossierEvent.findMany({
         where: { dossierCode: code },
@@ -256,6 +260,55 @@ export const rateRoutes: FastifyPluginAsyncZod<RateRouteDeps> = async (app, { pr
           };
         }),
       };
+    },
+  );
+  app.get(
+    '/v1/audit/log',
+    {
+      schema: {
+        summary: 'Auditor: who read what, when (the audit trail of auditor calls and `motcua audit` runs)',
+        description:
+          'Newest first, keyset-paged (`nextCursor` → `cursor`). Entries: every history read, rate/report/score ' +
+          'reads by auditors, every `motcua audit …` run, and reads of this log. Auditors and admins only; an ' +
+          'auditor below `*` sees the entries about its agencies.',
+        tags: ['audit'],
+        querystring: auditLogQuerySchema,
+        response: {
+          200: z.object({
+            entries: z.array(
+              z.object({
+                id: z.string(),
+                at: z.string(),
+                who: z.string(),
+                role: z.string().nullable(),
+                via: z.string(),
+                action: z.string(),
+                agencyCode: z.string().nullable(),
+                dossierCode: z.string().nullable(),
+                details: z.unknown(),
+              }),
+            ),
+            nextCursor: z.string().nullable(),
+          }),
+          ...errors,
+        },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      if (!['auditor', 'admin'].includes(principal.role)) {
+        throw new ApiError(
+          403,
+          'forbidden_role',
+          `Vai trò ${principal.role} không được xem nhật ký kiểm tra.`,
+        );
+      }
+      const visible = await visibleAgencyCodes(request);
+      await audited(request, 'audit_log', {
+        agencyCode: request.query.agency ?? (principal.agencyCode === '*' ? null : principal.agencyCode),
+        details: request.query,
+      });
+      return readAuditLog(prisma, request.query, visible);
     },
   );
 };

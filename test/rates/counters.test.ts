@@ -203,6 +203,27 @@ describe('counterDeltas', () => {
     expect(d).toMatchObject({ agencyCode: 'T-MAU', day: '2026-11-03', deltas: { handoffsIn: 1 } });
   });
 
+  it('counts a completed step for the agency that held it, over budget apart (per processing agency)', () => {
+    const step = (overBudget: boolean) =>
+      body('dossier.step_completed', '2026-11-05T09:00:00.000Z', {
+        step: 1,
+        stepKey: 'xoa-thuong-tru',
+        agencyCode: 'CA-X-AN-BINH',
+        overBudget,
+        actor: officer,
+      });
+    const history = [
+      handOff('2026-11-02T02:00:00.000Z'),
+      handOff('2026-11-03T03:00:00.000Z', 1, 0, 'CA-X-AN-BINH'),
+    ];
+    expect(only(deltasOf(history, step(false)))).toMatchObject({
+      agencyCode: 'CA-X-AN-BINH',
+      day: '2026-11-05',
+      deltas: { stepsCompleted: 1 },
+    });
+    expect(only(deltasOf(history, step(true))).deltas).toEqual({ stepsCompleted: 1, stepsOverBudget: 1 });
+  });
+
   it('counts ratings by score, apologies and supplement requests on their day', () => {
     const ready = result('2026-11-04T05:00:00.000Z', 'early');
     expect(
@@ -228,21 +249,5 @@ describe('counterDeltas', () => {
         ),
       ).deltas,
     ).toEqual({ apologies: 1 });
-  });
-
-  it('adds nothing for a completed step (handoffs count, step completions do not)', () => {
-    expect(deltasOf([], handOff('2026-11-02T02:00:00.000Z'))).toHaveLength(1);
-    expect(
-      deltasOf(
-        [handOff('2026-11-02T02:00:00.000Z')],
-        body('dossier.step_completed', '2026-11-03T02:00:00.000Z', {
-          step: 0,
-          stepKey: 'tham-dinh',
-          agencyCode: 'X-AN-BINH',
-          overBudget: false,
-          actor: officer,
-        }),
-      ),
-    ).toEqual([]);
   });
 });
