@@ -175,6 +175,13 @@ const envSchema = z.object({
   MOTCUA_NATS_BIN: z.string().optional(),
   /** Report periods (Circular 01/2020): calendar months, or `mid-month` (15th of the previous month → 14th). */
   MOTCUA_REPORT_PERIOD: z.enum(['calendar', 'mid-month']).default('calendar'),
+  /** Dashboard sessions (sign-in with an API key) last this long, then the user signs in again. */
+  MOTCUA_SESSION_HOURS: z.coerce.number().positive().max(720).default(8),
+  /**
+   * Dashboard targets beside each rate, as JSON `{"onTime":0.97,…}` (fractions 0–1); unset keys keep
+   * the defaults taken from the seeds (domain/rate-targets.ts).
+   */
+  MOTCUA_RATE_TARGETS: z.string().optional(),
 });
 
 export type Config = z.infer<typeof envSchema>;

@@ -13,6 +13,14 @@ import {
 } from '../../domain/access';
 import type { CommandName, Role } from '../../domain/commands';
 import type { Actor } from '../../domain/events';
+import {
+  CSRF_HEADER,
+  cookieValue,
+  csrfMatches,
+  type DashboardSession,
+  resolveSession,
+  SESSION_COOKIE,
+} from '../dashboard/session';
 import type { Prisma, PrismaClient } from '../db';
 import { verifyApiKey } from '../keys';
 import { ApiError } from './errors';
@@ -37,6 +45,8 @@ declare module 'fastify' {
     principal: Principal;
     /** The agency hierarchy as of this request (cached briefly), for scope decisions. */
     subtreeOf: SubtreeOf;
+    /** Set when the caller is a dashboard session (cookie) rather than a bearer token. */
+    dashboardSession: DashboardSession | null;
   }
 }
 
@@ -112,11 +122,40 @@ function agencyDirectory(prisma: PrismaClient, ttlMs: number) {
 
 const ownAgencyOnly: SubtreeOf = (code) => new Set([code]);
 
-/** Registers the authentication hook on the root instance (before any route plugin). */
-export function registerAuth(app: FastifyInstance, opts: AuthOptions): void {
+/** Binds a dashboard session (cookie) to a request that is not under `/v1` (the dashboard's pages). */
+export type SessionBinder = (request: FastifyRequest) => Promise<DashboardSession | undefined>;
+
+/**
+ * Registers the authentication hook on the root instance (before any route plugin). A `/v1` call
+ * is authenticated by its bearer token or, without one, by a dashboard session cookie (the
+ * browser's EventSource and fetch calls); a cookie-authenticated unsafe method must also carry
+ * the session's CSRF token in `x-csrf-token` (403 `csrf_token_invalid` otherwise). Returns the
+ * binder the dashboard uses for its own pages: the same principal, the same subtree cache.
+ */
+export function registerAuth(app: FastifyInstance, opts: AuthOptions): SessionBinder {
   const subtrees = agencyDirectory(opts.prisma, opts.agencyCacheMs ?? 10_000);
+  const sessions = {
+    prisma: opts.prisma,
+    ...(opts.adminToken && { admin: { token: opts.adminToken, principal: ADMIN_TOKEN_PRINCIPAL } }),
+  };
   app.decorateRequest('principal', null as unknown as Principal);
   app.decorateRequest('subtreeOf', null as unknown as SubtreeOf);
+  app.decorateRequest('dashboardSession', null);
+  const bind = async (request: FastifyRequest, principal: Principal) => {
+    request.principal = principal;
+    // Only the roles that see down the hierarchy need it; desks and officers never wait on it.
+    const needsTree =
+      (principal.role === 'supervisor' || principal.role === 'auditor') &&
+      principal.agencyCode !== ALL_AGENCIES;
+    request.subtreeOf = needsTree ? await subtrees(principal.agencyCode) : ownAgencyOnly;
+  };
+  const bindSession: SessionBinder = async (request) => {
+    const session = await resolveSession(sessions, cookieValue(request.headers.cookie, SESSION_COOKIE));
+    if (!session) return undefined;
+    request.dashboardSession = session;
+    await bind(request, session.principal);
+    return session;
+  };
   app.addHook('onRequest', async (request, reply) => {
     if (!needsAuth(request)) return;
     const token = bearerOf(request);
@@ -124,6 +163,23 @@ export function registerAuth(app: FastifyInstance, opts: AuthOptions): void {
       reply.header('www-authenticate', 'Bearer realm="motcua"');
       throw new ApiError(401, 'unauthorized', message);
     };
+    if (token === undefined && cookieValue(request.headers.cookie, SESSION_COOKIE)) {
+      const session = await bindSession(request);
+      if (!session) return deny('The dashboard session has expired or ended: sign in again');
+      const safe = request.method === 'GET' || request.method === 'HEAD' || request.method === 'OPTIONS';
+      if (!safe && !csrfMatches(session, request.headers[CSRF_HEADER])) {
+        throw new ApiError(
+          403,
+          'csrf_token_invalid',
+          'Yêu cầu thiếu hoặc sai mã chống giả mạo (CSRF) của phiên đăng nhập.',
+        );
+      }
+      request.log.debug(
+        { principalId: session.principal.id, session: session.id },
+        'authenticated (session)',
+      );
+      return;
+    }
     if (!token) {
       deny(
         token === undefined
@@ -140,14 +196,10 @@ export function registerAuth(app: FastifyInstance, opts: AuthOptions): void {
       principal = ADMIN_TOKEN_PRINCIPAL;
     }
     if (!principal) return deny('Invalid or revoked API key');
-    request.principal = principal;
-    // Only the roles that see down the hierarchy need it; desks and officers never wait on it.
-    const needsTree =
-      (principal.role === 'supervisor' || principal.role === 'auditor') &&
-      principal.agencyCode !== ALL_AGENCIES;
-    request.subtreeOf = needsTree ? await subtrees(principal.agencyCode) : ownAgencyOnly;
+    await bind(request, principal);
     request.log.debug({ principalId: principal.id, role: principal.role }, 'authenticated');
   });
+  return bindSession;
 }
 
 /** The caller; 401 on a route the auth hook did not cover (a wiring mistake, never a silent pass). */

@@ -3,9 +3,11 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { rateTargets } from '../../domain/rate-targets';
 import { alertRoutes } from '../alerts/routes';
 import { createCalendarStore } from '../calendars';
 import type { Config } from '../config';
+import { dashboardRoutes } from '../dashboard/routes';
 import type { PrismaClient } from '../db';
 import { letterRoutes } from '../letters/routes';
 import type { Logger } from '../logger';
@@ -33,6 +35,8 @@ export interface ApiDeps {
         | 'MOTCUA_MAX_APPOINTMENT_EXTENSION_DAYS'
         | 'ACTION_TIMEOUT_MS'
         | 'IDEMPOTENCY_TTL_HOURS'
+        | 'MOTCUA_SESSION_HOURS'
+        | 'MOTCUA_RATE_TARGETS'
       >
     >;
   logger: Logger;
@@ -67,12 +71,13 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
-  registerAuth(app, { prisma: deps.prisma, adminToken: deps.config.MOTCUA_ADMIN_TOKEN });
+  const bindSession = registerAuth(app, { prisma: deps.prisma, adminToken: deps.config.MOTCUA_ADMIN_TOKEN });
+  const calendars = createCalendarStore(deps.prisma);
   await app.register(dossierRoutes, deps);
   await app.register(backfillRoutes, deps);
   await app.register(calendarRoutes, {
     config: deps.config,
-    calendars: createCalendarStore(deps.prisma),
+    calendars,
     procedureDeadline: async (code, at) => (await procedureRulesAt(deps.prisma, code, at))?.deadline,
   });
   await app.register(keyRoutes, { prisma: deps.prisma });
@@ -87,6 +92,16 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(letterRoutes, {
     prisma: deps.prisma,
     temporal: deps.temporal,
+    ...(deps.now && { now: deps.now }),
+  });
+  // The dashboard (bảng điều khiển) at `/`: HTML views of the routes above, signed in by session.
+  await app.register(dashboardRoutes, {
+    prisma: deps.prisma,
+    bindSession,
+    calendars,
+    adminToken: deps.config.MOTCUA_ADMIN_TOKEN,
+    sessionTtlMs: (deps.config.MOTCUA_SESSION_HOURS ?? 8) * 3_600_000,
+    targets: rateTargets(deps.config.MOTCUA_RATE_TARGETS),
     ...(deps.now && { now: deps.now }),
   });
   return app;

@@ -175,6 +175,13 @@ export const dossierListQuerySchema = z
       .optional()
       .describe('pending, warned (one working day before due) and not overdue yet'),
     procedure: procedureCodeSchema.optional(),
+    paused: booleanParam
+      .optional()
+      .describe('true: the legal clock is stopped for a supplement; false: the clock runs'),
+    sort: z
+      .enum(['received', 'due'])
+      .default('received')
+      .describe('received: newest receipt first (default); due: most urgent first (earliest due instant)'),
     backfilled: booleanParam
       .optional()
       .describe('true: only dossiers migrated by the admin backfill; false: only live ones'),
@@ -195,7 +202,8 @@ export const dossierListQuerySchema = z
 /** The list filters once parsed (what the route sees). */
 export type DossierListFilters = z.output<typeof dossierListQuerySchema>;
 /** The list filters as a caller gives them (the typed client turns them into the query string). */
-export type DossierListQuery = Partial<Omit<DossierListFilters, 'status'>> & {
+export type DossierListQuery = Partial<Omit<DossierListFilters, 'status' | 'sort'>> & {
+  sort?: 'received' | 'due';
   status?: z.infer<typeof dossierStatusSchema> | z.infer<typeof dossierStatusSchema>[];
 };
 

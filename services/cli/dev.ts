@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { dossierSearchAttributes } from '../../domain/search-attributes';
 import { startServices } from '../app';
 import { loadConfig } from '../config';
+import { ADMIN_TOKEN_ID, createSignInLink, SIGN_IN_LINK_TTL_MS } from '../dashboard/session';
 import { ensureAppRole, prepareDatabase } from '../db';
 import { startStack } from '../infra';
 import { onShutdown } from '../lifecycle';
@@ -73,10 +74,15 @@ export function devCommand(): Command {
       });
       lifecycle.add('dev-stack file', () => removeDevStack(base.MOTCUA_HOME));
       stopWithParent(() => lifecycle.shutdown('parent exited').then(() => process.exit(0)));
+      // One click into the dashboard as the admin: a one-time link, valid for a few minutes.
+      const signInLink = `${services.apiUrl}/dang-nhap/lien-ket/${await createSignInLink({ prisma: services.prisma }, ADMIN_TOKEN_ID)}`;
       console.log(
         [
           '',
           'motcua is running:',
+          `  Dashboard    ${services.apiUrl}/`,
+          `  Sign in      ${signInLink}`,
+          `               (admin, one-time, valid ${SIGN_IN_LINK_TTL_MS / 60_000} minutes; later: sign in with the admin token or an API key)`,
           `  API          ${services.apiUrl}/v1`,
           `  OpenAPI docs ${services.apiUrl}/docs`,
           `  Temporal UI  ${stack.temporalUiUrl}`,

@@ -688,24 +688,37 @@ export const dossierRoutes: FastifyPluginAsyncZod<DossierRouteDeps> = async (app
       where(q.dueSoon, { AND: [pending, { dueSoon: true }, { overdue: false }] });
       if (q.backfilled !== undefined) and.push({ backfilled: q.backfilled });
       if (q.procedure) and.push({ procedureCode: q.procedure });
+      if (q.paused !== undefined) and.push({ pausedAt: q.paused ? { not: null } : null });
+      // Keyset on (sort instant, code): receipt newest first, or the due instant soonest first.
+      const byDue = q.sort === 'due';
       if (q.receivedFrom) and.push({ receivedAt: { gte: new Date(q.receivedFrom) } });
       if (q.receivedTo) and.push({ receivedAt: { lt: new Date(q.receivedTo) } });
       if (q.cursor) {
         const c = decodeCursor(q.cursor);
-        and.push({
-          OR: [{ receivedAt: { lt: c.receivedAt } }, { receivedAt: c.receivedAt, code: { lt: c.code } }],
-        });
+        and.push(
+          byDue
+            ? { OR: [{ dueAt: { gt: c.receivedAt } }, { dueAt: c.receivedAt, code: { gt: c.code } }] }
+            : {
+                OR: [
+                  { receivedAt: { lt: c.receivedAt } },
+                  { receivedAt: c.receivedAt, code: { lt: c.code } },
+                ],
+              },
+        );
       }
       const rows = await prisma.dossier.findMany({
         where: { AND: and },
-        orderBy: [{ receivedAt: 'desc' }, { code: 'desc' }],
+        orderBy: byDue ? [{ dueAt: 'asc' }, { code: 'asc' }] : [{ receivedAt: 'desc' }, { code: 'desc' }],
         take: q.limit + 1,
       });
       const page = rows.slice(0, q.limit);
       const last = page[page.length - 1];
       return {
         items: page.map(summaryOfRow),
-        nextCursor: rows.length > q.limit && last ? encodeCursor(last) : null,
+        nextCursor:
+          rows.length > q.limit && last
+            ? encodeCursor(byDue ? { receivedAt: last.dueAt, code: last.code } : last)
+            : null,
       };
     },
   );

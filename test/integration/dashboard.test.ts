@@ -1,0 +1,267 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSignInLink, SESSION_COOKIE } from '../../services/dashboard/session';
+import { revokeApiKey } from '../../services/keys';
+import { type ApiWorld, startApiWorld } from './api-fixtures';
+import { createTestKey } from './auth-helpers';
+import { eventually, uniqueCode } from './helpers';
+
+// The dashboard's sign-in, session and form rules over HTTP (the browser test drives the pages).
+let w: ApiWorld;
+let base: string;
+
+beforeAll(async () => {
+  w = await startApiWorld('dash');
+  base = w.services.apiUrl!;
+});
+afterAll(async () => {
+  await w?.stop();
+});
+
+interface ErrorBody {
+  code: string;
+  message: string;
+}
+
+interface Session {
+  cookie: string;
+  csrf: string;
+}
+
+async function signIn(token: string): Promise<Session> {
+  const res = await fetch(`${base}/dang-nhap`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ key: token, next: '/ho-so' }),
+    redirect: 'manual',
+  });
+  expect(res.status).toBe(303);
+  expect(res.headers.get('location')).toBe('/ho-so');
+  const setCookie = res.headers.get('set-cookie') ?? '';
+  expect(setCookie).toMatch(/HttpOnly/);
+  expect(setCookie).toMatch(/SameSite=Strict/);
+  const cookie = setCookie.split(';')[0]!;
+  const page = await fetch(`${base}/`, { headers: { cookie } });
+  expect(page.status).toBe(200);
+  const csrf = /data-csrf="([^"]+)"/.exec(await page.text())?.[1];
+  expect(csrf).toBeTruthy();
+  return { cookie, csrf: csrf! };
+}
+
+const supervisorSession = async () =>
+  signIn((await createTestKey(w.services.prisma, { role: 'supervisor', agencyCode: w.agency })).token);
+
+describe('signing in to the dashboard', () => {
+  it('refuses a wrong key with a Vietnamese message and sets no cookie', async () => {
+    const res = await fetch(`${base}/dang-nhap`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ key: 'mck_0123456789abcdef_wrongwrongwrongwrongwrongwrongwrongwrongwro' }),
+      redirect: 'manual',
+    });
+    expect(res.status).toBe(401);
+    expect(res.headers.get('set-cookie')).toBeNull();
+    expect(await res.text()).toContain('Khóa truy cập không hợp lệ hoặc đã bị thu hồi.');
+  });
+
+  it('stores only a hash of the session token', async () => {
+    const s = await supervisorSession();
+    const token = decodeURIComponent(s.cookie.slice(SESSION_COOKIE.length + 1));
+    const rows = await w.services.prisma.dashboardSession.findMany({
+      where: { tokenHash: { contains: token } },
+    });
+    expect(rows).toHaveLength(0);
+  });
+
+  it('forgets sessions a week after they ended when someone signs in', async () => {
+    const old = await supervisorSession();
+    await w.services.prisma.dashboardSession.updateMany({
+      where: { csrfToken: old.csrf },
+      data: { expiresAt: new Date(Date.now() - 8 * 24 * 3_600_000) },
+    });
+    await supervisorSession();
+    expect(await w.services.prisma.dashboardSession.count({ where: { csrfToken: old.csrf } })).toBe(0);
+  });
+
+  it('sends a signed-out visitor to the sign-in page, never to another site', async () => {
+    const res = await fetch(`${base}/ho-so`, { redirect: 'manual' });
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe('/dang-nhap?next=%2Fho-so');
+    const evil = await fetch(`${base}/dang-nhap`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        key: (await createTestKey(w.services.prisma, { role: 'supervisor', agencyCode: w.agency })).token,
+        next: '//evil.example/',
+      }),
+      redirect: 'manual',
+    });
+    expect(evil.headers.get('location')).toBe('/');
+  });
+
+  it('a one-time sign-in link works once and only before it expires', async () => {
+    const key = await createTestKey(w.services.prisma, { role: 'supervisor', agencyCode: w.agency });
+    const link = await createSignInLink({ prisma: w.services.prisma }, key.id);
+    const first = await fetch(`${base}/dang-nhap/lien-ket/${link}`, { redirect: 'manual' });
+    expect(first.status).toBe(303);
+    expect(first.headers.get('set-cookie')).toMatch(new RegExp(`^${SESSION_COOKIE}=`));
+    const again = await fetch(`${base}/dang-nhap/lien-ket/${link}`, { redirect: 'manual' });
+    expect(again.status).toBe(401);
+    expect(again.headers.get('set-cookie')).toBeNull();
+    const expired = await createSignInLink({ prisma: w.services.prisma }, key.id, -1);
+    expect((await fetch(`${base}/dang-nhap/lien-ket/${expired}`, { redirect: 'manual' })).status).toBe(401);
+  });
+});
+
+describe('a dashboard session', () => {
+  it('ends at its expiry: pages redirect to sign-in and the API answers 401', async () => {
+    const s = await supervisorSession();
+    expect((await fetch(`${base}/v1/alerts`, { headers: { cookie: s.cookie } })).status).toBe(200);
+    await w.services.prisma.dashboardSession.updateMany({
+      where: { csrfToken: s.csrf },
+      data: { expiresAt: new Date(Date.now() - 1000) },
+    });
+    const page = await fetch(`${base}/ho-so`, { headers: { cookie: s.cookie }, redirect: 'manual' });
+    expect(page.status).toBe(303);
+    const api = await fetch(`${base}/v1/alerts`, { headers: { cookie: s.cookie } });
+    expect(api.status).toBe(401);
+    expect(((await api.json()) as ErrorBody).code).toBe('unauthorized');
+  });
+
+  it('ends at logout, and logout itself needs the CSRF token', async () => {
+    const s = await supervisorSession();
+    const forged = await fetch(`${base}/dang-xuat`, {
+      method: 'POST',
+      headers: { cookie: s.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ _csrf: 'not-the-token' }),
+      redirect: 'manual',
+    });
+    expect(forged.status).toBe(403);
+    expect(((await forged.json()) as ErrorBody).code).toBe('csrf_token_invalid');
+    const out = await fetch(`${base}/dang-xuat`, {
+      method: 'POST',
+      headers: { cookie: s.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ _csrf: s.csrf }),
+      redirect: 'manual',
+    });
+    expect(out.status).toBe(303);
+    expect(out.headers.get('set-cookie')).toMatch(/Max-Age=0/);
+    expect((await fetch(`${base}/v1/alerts`, { headers: { cookie: s.cookie } })).status).toBe(401);
+  });
+
+  it('ends when its API key is revoked', async () => {
+    const key = await createTestKey(w.services.prisma, { role: 'supervisor', agencyCode: w.agency });
+    const s = await signIn(key.token);
+    await revokeApiKey(w.services.prisma, key.id);
+    expect((await fetch(`${base}/v1/alerts`, { headers: { cookie: s.cookie } })).status).toBe(401);
+  });
+
+  it('refuses a cookie-authenticated POST without the CSRF token: 403 csrf_token_invalid, nothing done', async () => {
+    const s = await supervisorSession();
+    const id = '00000000-0000-4000-8000-000000000000';
+    for (const headers of [{}, { 'x-csrf-token': 'wrong' }] as Record<string, string>[]) {
+      const res = await fetch(`${base}/v1/alerts/${id}/ack`, {
+        method: 'POST',
+        headers: { cookie: s.cookie, 'content-type': 'application/json', ...headers },
+        body: '{}',
+      });
+      expect(res.status).toBe(403);
+      const body = (await res.json()) as ErrorBody;
+      expect(body.code).toBe('csrf_token_invalid');
+      expect(body.message).toContain('chống giả mạo');
+    }
+    const form = await fetch(`${base}/canh-bao/${id}/xac-nhan`, {
+      method: 'POST',
+      headers: { cookie: s.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      body: '',
+      redirect: 'manual',
+    });
+    expect(form.status).toBe(403);
+    expect(((await form.json()) as ErrorBody).code).toBe('csrf_token_invalid');
+    // With the token the request reaches the route: an unknown alert is 404, not 403.
+    const ok = await fetch(`${base}/v1/alerts/${id}/ack`, {
+      method: 'POST',
+      headers: { cookie: s.cookie, 'content-type': 'application/json', 'x-csrf-token': s.csrf },
+      body: '{}',
+    });
+    expect(ok.status).toBe(404);
+  });
+
+  it('sees exactly what its key may see through the API (same rules): another agency gets 404', async () => {
+    const code = uniqueCode('DS');
+    await (await w.as('intake')).receive(w.intake(code));
+    await eventually(async () =>
+      (await (await w.as('supervisor')).get(code).catch(() => undefined)) ? true : undefined,
+    );
+    const own = await supervisorSession();
+    const other = await signIn(
+      (await createTestKey(w.services.prisma, { role: 'officer', agencyCode: w.otherAgency })).token,
+    );
+    expect((await fetch(`${base}/ho-so/${code}`, { headers: { cookie: own.cookie } })).status).toBe(200);
+    const hidden = await fetch(`${base}/ho-so/${code}`, { headers: { cookie: other.cookie } });
+    expect(hidden.status).toBe(404);
+    expect(await hidden.text()).toContain('Không tìm thấy hồ sơ');
+    expect((await fetch(`${base}/v1/dossiers/${code}`, { headers: { cookie: other.cookie } })).status).toBe(
+      404,
+    );
+  });
+});
+
+describe('hostile text', () => {
+  it('shows an applicant named <script>… as text on the list and dossier pages', async () => {
+    const code = uniqueCode('XSS');
+    const hostile = '<script>document.title="pwned"</script><img src=x onerror=alert(1)>';
+    await (await w.as('intake')).receive(w.intake(code, { applicant: { name: hostile } }));
+    const s = await supervisorSession();
+    const detail = await eventually(async () => {
+      const res = await fetch(`${base}/ho-so/${code}`, { headers: { cookie: s.cookie } });
+      return res.status === 200 ? res.text() : undefined;
+    });
+    const list = await (await fetch(`${base}/ho-so`, { headers: { cookie: s.cookie } })).text();
+    for (const page of [detail, list]) {
+      expect(page).toContain(
+        '&lt;script&gt;document.title=&quot;pwned&quot;&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;',
+      );
+      expect(page).not.toContain('<script>document.title');
+      expect(page).not.toContain('<img src=x');
+    }
+  });
+});
+
+describe('the pending list behind "Hồ sơ đang giải quyết"', () => {
+  it('sorts by urgency (earliest due first) with keyset pages, and puts paused dossiers apart', async () => {
+    const desk = await w.as('intake');
+    const officer = await w.as('officer');
+    const procedure = 'MAU-DANG-KY-KET-HON';
+    // Same procedure, receipts on three different days: the earliest receipt is due first.
+    const codes = [uniqueCode('UR'), uniqueCode('UR'), uniqueCode('UR'), uniqueCode('UR')];
+    const days = ['2026-11-04', '2026-11-02', '2026-11-03', '2026-11-05'];
+    for (const [i, code] of codes.entries()) {
+      await desk.receive(
+        w.intake(code, { procedureCode: procedure, receivedAt: `${days[i]}T08:00:00+07:00` }),
+      );
+    }
+    await eventually(async () => {
+      const page = await officer.list({ procedure, limit: 200 });
+      return codes.every((c) => page.items.some((d) => d.code === c)) ? true : undefined;
+    });
+    await officer.requestSupplement(codes[3]!, { reason: 'Thiếu giấy tờ', items: ['CCCD'] });
+    await eventually(async () => ((await officer.get(codes[3]!)).pausedAt ? true : undefined));
+
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await officer.list({
+        procedure,
+        paused: false,
+        sort: 'due',
+        limit: 1,
+        ...(cursor && { cursor }),
+      });
+      seen.push(...page.items.map((d) => d.code).filter((c) => codes.includes(c)));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    expect(seen).toEqual([codes[1], codes[2], codes[0]]);
+    const paused = await officer.list({ procedure, paused: true, sort: 'due' });
+    expect(paused.items.map((d) => d.code).filter((c) => codes.includes(c))).toEqual([codes[3]]);
+  });
+});
