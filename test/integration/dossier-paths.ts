@@ -70,6 +70,7 @@ export const PATHS: DossierPath[] = [
     counts: {
       receivedDirect: 1,
       handoffsIn: 1,
+      stepsCompleted: 1,
       resolvedEarly: 1,
       resolvedByDayEarly: 1,
       resolvedElectronic: 1,
