@@ -35,10 +35,20 @@ export const intakeRequestSchema = z
     agencyCode: agencyCodeSchema,
     channel: channelSchema,
     applicant: z.object({
-      name: safeText(200),
+      // A name must name someone: invisible or punctuation-only text would disguise it in letters.
+      name: safeText(200).refine(
+        // An empty name is already reported once by the length check.
+        (n) => n.length === 0 || /[\p{L}\p{N}]/u.test(n),
+        'must contain a letter or digit',
+      ),
       phone: safeString(30).optional(),
       /** Where applicant notices go (received, supplement needed, delayed, result ready). */
       email: z.email().max(200).optional(),
+      /** Personal identification number (số định danh cá nhân / CCCD, or a passport number). */
+      idNumber: z
+        .string()
+        .regex(/^[A-Za-z0-9]{6,20}$/, 'expected 6–20 letters or digits')
+        .optional(),
     }),
     receivedAt: instantSchema,
   })

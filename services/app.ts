@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { type RunningAlertsConsumer, startAlertsConsumer } from './alerts/consumer';
 import { buildApi } from './api/server';
 import type { Config } from './config';
-import { createPrisma, type PrismaClient } from './db';
+import { createPrisma, createReadPrisma, type PrismaClient } from './db';
 import { type RunningLettersConsumer, startLettersConsumer } from './letters/consumer';
 import type { Logger } from './logger';
 import { connectNats, type Nats } from './nats';
@@ -49,6 +49,7 @@ export async function startServices(
   );
   const running: RunningServices = { prisma, nats, stop: async () => {} };
   let workerRun: Promise<void> | undefined;
+  let readPrisma: PrismaClient | undefined;
 
   if (roles.worker) {
     running.worker = await createDossierWorker({
@@ -86,10 +87,12 @@ export async function startServices(
     });
   }
   if (roles.api) {
+    readPrisma = createReadPrisma(config, prisma);
     running.api = await buildApi({
       config,
       logger: logger.child({ role: 'api' }),
       prisma,
+      readPrisma,
       temporal: running.temporal!,
       nats,
     });
@@ -107,6 +110,7 @@ export async function startServices(
     }
     await running.projector?.stop();
     await nats.close();
+    if (readPrisma && readPrisma !== prisma) await readPrisma.$disconnect();
     await prisma.$disconnect();
   };
   return running;

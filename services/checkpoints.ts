@@ -28,7 +28,11 @@ export const checkpointSubject = (eventStream: string, dossierCode: string) =>
 /** How often the latest heads are published (a batch per interval, one message per dossier). */
 const FLUSH_EVERY_MS = 1000;
 
-export async function ensureCheckpointStream(jsm: JetStreamManager, eventStream: string): Promise<void> {
+export async function ensureCheckpointStream(
+  jsm: JetStreamManager,
+  eventStream: string,
+  replicas = 1,
+): Promise<void> {
   const name = checkpointStream(eventStream);
   try {
     await jsm.streams.info(name);
@@ -39,6 +43,7 @@ export async function ensureCheckpointStream(jsm: JetStreamManager, eventStream:
       retention: RetentionPolicy.Limits,
       storage: StorageType.File,
       max_msgs_per_subject: 1,
+      num_replicas: replicas,
     });
   }
 }
@@ -56,7 +61,7 @@ export async function startCheckpointPublisher(
   eventStream: string,
   log: Logger,
 ): Promise<CheckpointPublisher> {
-  await ensureCheckpointStream(nats.jsm, eventStream);
+  await ensureCheckpointStream(nats.jsm, eventStream, nats.replicas);
   let pending = new Map<string, ChainHead>();
   let flushing: Promise<void> = Promise.resolve();
   const flush = (): Promise<void> => {

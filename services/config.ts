@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { escalationPolicySchema } from '../domain/alerts';
 import { DEFAULT_EVENT_PARTITIONS, MAX_EVENT_PARTITIONS, parsePartitionSet } from '../domain/partitions';
 import { parseSigningKeys, type SigningKeys } from './event-signature';
+import { type PayloadKeys, parsePayloadKeys } from './payload-codec';
 
 const safeJson = (s: string): unknown => {
   try {
@@ -80,7 +81,13 @@ const envSchema = z.object({
    * per event. A batch fails as a whole and is then retried event by event.
    */
   PROJECTOR_BATCH_SIZE: z.coerce.number().int().min(1).max(500).default(32),
+  /** One server or a comma-separated list of the cluster's servers (`nats://n1:4222,nats://n2:4222`). */
   NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222'),
+  /**
+   * Replicas of motcua's JetStream streams (events, alerts, checkpoints) when they are created:
+   * 1 on one server, 3 on a 3-node cluster (survives the loss of one node).
+   */
+  NATS_STREAM_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
   NATS_STREAM: z
     .string()
     .regex(/^[A-Z0-9_-]+$/)
@@ -141,6 +148,27 @@ const envSchema = z.object({
     })
     .optional(),
   /**
+   * Keys encrypting applicant data in Temporal history, `<id>:<base64 of 32 bytes>,…`: the first
+   * encrypts, all decrypt (rotation: put the new key first, keep the old ones). Required in
+   * production by every process that talks to Temporal (worker, api, alerts, audit replay); `motcua
+   * dev` and the test stack generate one. Unset in development: payloads are stored in clear.
+   */
+  MOTCUA_PAYLOAD_KEYS: z
+    .string()
+    .superRefine((v, ctx) => {
+      try {
+        parsePayloadKeys(v);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      }
+    })
+    .optional(),
+  /**
+   * Origins (comma-separated) of Temporal UIs allowed to call the codec endpoint `/codec/*` from the
+   * browser; `*` any. Default: the dev server's UI on this machine.
+   */
+  MOTCUA_CODEC_CORS_ORIGINS: z.string().default('http://127.0.0.1:8233,http://localhost:8233'),
+  /**
    * Owner role of the schema, used only to apply migrations and grant the app role (DATABASE_URL)
    * what it needs; unset = DATABASE_URL migrates too.
    */
@@ -169,6 +197,11 @@ const envSchema = z.object({
   MOTCUA_INSTANT_TOLERANCE_MINUTES: z.coerce.number().int().min(0).max(60_000_000).default(15),
   /** How far (days) after the current due instant an apology may set the new appointment. */
   MOTCUA_MAX_APPOINTMENT_EXTENSION_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
+  /**
+   * Pre-built workflow bundle the worker loads instead of bundling `workflows/` at start (the
+   * container image has `dist/workflow-bundle.js`, used when present without this variable).
+   */
+  MOTCUA_WORKFLOW_BUNDLE: z.string().min(1).optional(),
   /** Explicit binaries, first in the resolution order of services/infra. */
   MOTCUA_TEMPORAL_BIN: z.string().optional(),
   MOTCUA_TEMPORAL_TEST_SERVER: z.string().optional(),
@@ -231,4 +264,19 @@ export function eventSigningKeys(config: Pick<Config, 'MOTCUA_EVENT_SIGNING_KEYS
       'MOTCUA_EVENT_SIGNING_KEYS: required to sign and verify dossier events (e.g. `k1:` followed by 32+ random characters)',
     ]);
   return parseSigningKeys(config.MOTCUA_EVENT_SIGNING_KEYS);
+}
+
+/**
+ * The payload encryption keys, or `undefined` (payloads in clear) outside production. Production
+ * refuses to start without them: applicant data must never reach Temporal history in clear.
+ */
+export function payloadKeys(
+  config: Pick<Config, 'MOTCUA_PAYLOAD_KEYS' | 'NODE_ENV'>,
+): PayloadKeys | undefined {
+  if (config.MOTCUA_PAYLOAD_KEYS) return parsePayloadKeys(config.MOTCUA_PAYLOAD_KEYS);
+  if (config.NODE_ENV === 'production')
+    throw new ConfigError([
+      'MOTCUA_PAYLOAD_KEYS: required in production to encrypt applicant data in Temporal history (e.g. `k1:` followed by `openssl rand -base64 32`)',
+    ]);
+  return undefined;
 }

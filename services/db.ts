@@ -16,6 +16,20 @@ export function createPrisma(databaseUrl: string): PrismaClient {
   return new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl }) });
 }
 
+/**
+ * The client for reads a replica may serve (rate queries, dossier lists): DATABASE_READ_URL when it
+ * names another server, else `primary` itself. Such reads may lag the primary by the replica's
+ * replication delay; a read that must see the caller's own write uses `primary`.
+ */
+export function createReadPrisma(
+  config: { DATABASE_URL?: string | undefined; DATABASE_READ_URL?: string | undefined },
+  primary: PrismaClient,
+): PrismaClient {
+  return config.DATABASE_READ_URL && config.DATABASE_READ_URL !== config.DATABASE_URL
+    ? createPrisma(config.DATABASE_READ_URL)
+    : primary;
+}
+
 export const migrationsDir = path.join(projectRoot, 'prisma', 'migrations');
 
 /** Same lock id `prisma migrate deploy` takes, so both never interleave. */

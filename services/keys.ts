@@ -28,6 +28,8 @@ export interface NewApiKey {
   name: string;
   /** Who created it: a principal id or `cli:<user>`. */
   createdBy: string;
+  /** After this instant the key authenticates nothing; unset = never expires. */
+  expiresAt?: Date;
 }
 
 /** A key request that cannot be honoured; `field` names the bad input. */
@@ -133,6 +135,7 @@ export async function createApiKey(
       agencyCode: input.agencyCode,
       createdBy: input.createdBy,
       secretHash: hashSecret(secret),
+      ...(input.expiresAt && { expiresAt: input.expiresAt }),
     },
   });
   return { key: toInfo(row), token: `${TOKEN_PREFIX}${id}_${secret}` };
@@ -165,7 +168,7 @@ export async function revokeApiKey(
 }
 
 /**
- * The principal a token stands for, or undefined when it is malformed, unknown, revoked or wrong.
+ * The principal a token stands for, or undefined when it is malformed, unknown, revoked, expired or wrong.
  * Every failure looks the same to the caller. `lastUsedAt` is refreshed at most once a minute,
  * in the background: a failed bookkeeping write never fails the request.
  */
@@ -184,6 +187,7 @@ export async function verifyApiKey(
   const role = roleSchema.safeParse(row.role);
   if (!role.success) return undefined;
   const now = opts.now ?? new Date();
+  if (row.expiresAt && row.expiresAt.getTime() <= now.getTime()) return undefined;
   if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() >= LAST_USED_PRECISION_MS) {
     prisma.apiKey
       .update({ where: { id: row.id }, data: { lastUsedAt: now } })

@@ -25,6 +25,8 @@ export type { JetStreamClient, JetStreamManager, NatsConnection };
 
 export interface Nats {
   nc: NatsConnection;
+  /** NATS_STREAM_REPLICAS: replicas of the streams motcua creates. */
+  replicas: number;
   js: JetStreamClient;
   jsm: JetStreamManager;
   close(): Promise<void>;
@@ -40,12 +42,16 @@ export async function connectNats(
     | 'NATS_USER'
     | 'NATS_PASSWORD'
     | 'NATS_TLS_CA_FILE'
-  >,
+  > &
+    Partial<Pick<Config, 'NATS_STREAM_REPLICAS'>>,
   logger: Logger,
   name = 'motcua',
 ): Promise<Nats> {
+  const replicas = config.NATS_STREAM_REPLICAS ?? 1;
   const nc = await connect({
-    servers: config.NATS_URL,
+    servers: config.NATS_URL.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     name,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 500,
@@ -59,9 +65,10 @@ export async function connectNats(
     }
   })().catch(() => {});
   const jsm = await jetstreamManager(nc);
-  await ensureDossierStream(jsm, config, logger);
+  await ensureDossierStream(jsm, { ...config, NATS_STREAM_REPLICAS: replicas }, logger);
   return {
     nc,
+    replicas,
     js: jetstream(nc),
     jsm,
     close: async () => {
@@ -72,7 +79,7 @@ export async function connectNats(
 
 async function ensureDossierStream(
   jsm: JetStreamManager,
-  config: Pick<Config, 'NATS_STREAM' | 'NATS_DUPLICATE_WINDOW_HOURS'>,
+  config: Pick<Config, 'NATS_STREAM' | 'NATS_DUPLICATE_WINDOW_HOURS' | 'NATS_STREAM_REPLICAS'>,
   logger: Logger,
 ): Promise<void> {
   // Wider than Temporal's activity retry tail so a retried publish is still deduplicated.
@@ -83,6 +90,7 @@ async function ensureDossierStream(
     retention: RetentionPolicy.Limits,
     storage: StorageType.File,
     duplicate_window: duplicateWindow,
+    num_replicas: config.NATS_STREAM_REPLICAS,
   };
   try {
     const info = await jsm.streams.info(config.NATS_STREAM);
@@ -108,7 +116,8 @@ function isStreamNotFound(err: unknown): boolean {
  */
 export async function ensureAlertStream(
   jsm: JetStreamManager,
-  config: Pick<Config, 'NATS_ALERT_STREAM' | 'NATS_DUPLICATE_WINDOW_HOURS'>,
+  config: Pick<Config, 'NATS_ALERT_STREAM' | 'NATS_DUPLICATE_WINDOW_HOURS'> &
+    Partial<Pick<Config, 'NATS_STREAM_REPLICAS'>>,
 ): Promise<void> {
   try {
     await jsm.streams.info(config.NATS_ALERT_STREAM);
@@ -120,6 +129,7 @@ export async function ensureAlertStream(
       retention: RetentionPolicy.Limits,
       storage: StorageType.File,
       max_age: nanos(90 * 24 * 3_600_000),
+      num_replicas: config.NATS_STREAM_REPLICAS ?? 1,
       duplicate_window: nanos(config.NATS_DUPLICATE_WINDOW_HOURS * 3_600_000),
     });
   }
@@ -135,28 +145,15 @@ export function consumeUntilStopped(
   logger: Logger,
   maxMessages: number,
 ): { done: Promise<void>; stop(): Promise<void> } {
-  let messages: ConsumerMessages | undefined;
-  let stopping = false;
-  const done = (async () => {
-    while (!stopping) {
-      try {
-        messages = await consumer.consume({ max_messages: maxMessages });
-        for await (const m of messages) await handle(m);
-      } catch (err) {
-        if (stopping) break;
-        logger.error({ err }, 'consume loop failed, restarting');
-        await new Promise((r) => setTimeout(r, 1000));
-      }
-    }
-  })();
-  return {
-    done,
-    stop: async () => {
-      stopping = true;
-      await messages?.close();
-      await done;
+  return consumeBatchesUntilStopped(
+    consumer,
+    async (batch) => {
+      for (const m of batch) await handle(m);
     },
-  };
+    logger,
+    maxMessages,
+    1,
+  );
 }
 
 /** What a durable consumer of the dossier stream may tune; the rest is fixed at creation. */
@@ -427,4 +424,37 @@ async function groupConsumers(jsm: JetStreamManager, stream: string, group: stri
   const out: ConsumerInfo[] = [];
   for await (const c of jsm.consumers.list(stream)) if (isGroupConsumer(group, c.name)) out.push(c);
   return out;
+}
+
+/**
+ * Creates every durable consumer of a group (all `count` partitions and the legacy ones) starting
+ * at stream sequence `startSeq`, for a NEW group that must not read the stream's history (a bench,
+ * a test on a shared stream, an extra read model that starts now). Existing ones are left as they are.
+ */
+export async function createConsumerGroupAt(
+  jsm: JetStreamManager,
+  stream: string,
+  group: string,
+  count: number,
+  settings: DurableSettings,
+  startSeq: number,
+  logger: Logger,
+): Promise<void> {
+  const specs = [
+    ...Array.from({ length: count }, (_, p) => ({ name: `${group}-p${p}`, filter: partitionFilter(p) })),
+    ...LEGACY_FILTERS.map((l) => ({ name: `${group}-${l.suffix}`, filter: l.filter })),
+  ];
+  for (const { name, filter } of specs)
+    await ensureDurableConsumer(
+      jsm,
+      stream,
+      {
+        ...settings,
+        durable_name: name,
+        filter_subject: filter,
+        deliver_policy: DeliverPolicy.StartSequence,
+        opt_start_seq: startSeq,
+      },
+      logger,
+    );
 }

@@ -1,12 +1,20 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { type Activities, createActivities } from '../activities';
 import { createCalendarStore } from './calendars';
-import { type Config, DEFAULT_MAX_CACHED_WORKFLOWS, eventSigningKeys } from './config';
+import {
+  type Config,
+  ConfigError,
+  DEFAULT_MAX_CACHED_WORKFLOWS,
+  eventSigningKeys,
+  projectRoot,
+} from './config';
 import type { PrismaClient } from './db';
 import type { Logger } from './logger';
 import type { Nats } from './nats';
-import { installTemporalLogging } from './temporal';
+import { installTemporalLogging, temporalDataConverter } from './temporal';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -22,6 +30,9 @@ export interface WorkerDeps {
         | 'WORKER_MAX_CACHED_WORKFLOWS'
         | 'WORKER_REUSE_V8_CONTEXT'
         | 'MOTCUA_EVENT_PARTITIONS'
+        | 'MOTCUA_PAYLOAD_KEYS'
+        | 'MOTCUA_WORKFLOW_BUNDLE'
+        | 'NODE_ENV'
       >
     >;
   logger: Logger;
@@ -49,11 +60,14 @@ export async function createDossierWorker({
   const connection =
     overrides?.connection ?? (await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS }));
   const calendars = createCalendarStore(prisma);
+  const dataConverter = temporalDataConverter(config);
+  const workflowBundle = overrides?.workflowBundle ?? prebuiltWorkflowBundle(config, logger);
   return Worker.create({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    ...(overrides?.workflowBundle ? { workflowBundle: overrides.workflowBundle } : { workflowsPath }),
+    ...(dataConverter && { dataConverter }),
+    ...(workflowBundle ? { workflowBundle } : { workflowsPath }),
     // Memory bound: the SDK sizes the cache from the heap limit (thousands of workflows), so a
     // province's tens of thousands of open dossiers would keep growing the process.
     maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS ?? DEFAULT_MAX_CACHED_WORKFLOWS,
@@ -76,6 +90,27 @@ export async function createDossierWorker({
     ),
   });
 }
+
+/**
+ * The workflow bundle built at image build time (`scripts/build-image-tree.sh` writes
+ * `dist/workflow-bundle.js`; MOTCUA_WORKFLOW_BUNDLE names another file). The worker then starts
+ * without webpack and needs no dev dependency; without it, the worker bundles `workflows/` itself.
+ */
+export function prebuiltWorkflowBundle(
+  config: Partial<Pick<Config, 'MOTCUA_WORKFLOW_BUNDLE'>>,
+  logger?: Logger,
+): { codePath: string } | undefined {
+  const file = config.MOTCUA_WORKFLOW_BUNDLE ?? defaultWorkflowBundlePath;
+  if (!existsSync(file)) {
+    if (config.MOTCUA_WORKFLOW_BUNDLE)
+      throw new ConfigError([`MOTCUA_WORKFLOW_BUNDLE: no such file ${config.MOTCUA_WORKFLOW_BUNDLE}`]);
+    return undefined;
+  }
+  logger?.info({ workflowBundle: file }, 'worker uses the pre-built workflow bundle');
+  return { codePath: file };
+}
+
+export const defaultWorkflowBundlePath = path.join(projectRoot, 'dist', 'workflow-bundle.js');
 
 /** For events of workflows that predate routed subjects: the receiving agency the read model knows. */
 export function receivingAgencyFromReadModel(prisma: PrismaClient) {

@@ -71,7 +71,7 @@ const BACKOFF_MS = [1_000, 2_000, 5_000, 10_000, 30_000, 60_000];
 export async function startAlertsConsumer(deps: AlertsConsumerDeps): Promise<RunningAlertsConsumer> {
   const { config, prisma, nats, temporal, durableName = 'alerts' } = deps;
   const log = deps.logger.child({ consumer: durableName });
-  await ensureAlertStream(nats.jsm, config);
+  await ensureAlertStream(nats.jsm, { ...config, NATS_STREAM_REPLICAS: nats.replicas });
   const consumers = await openPartitionConsumers(
     nats,
     config.NATS_STREAM,

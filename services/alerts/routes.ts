@@ -91,7 +91,7 @@ export const alertRoutes: FastifyPluginAsyncZod<AlertRouteDeps> = async (
   app,
   { config, prisma, temporal, nats },
 ) => {
-  if (nats) await ensureAlertStream(nats.jsm, config);
+  if (nats) await ensureAlertStream(nats.jsm, { ...config, NATS_STREAM_REPLICAS: nats.replicas });
   // Live streams never end by themselves: end them when the API shuts down.
   const streams = new Set<() => void>();
   app.addHook('preClose', async () => {

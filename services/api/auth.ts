@@ -66,9 +66,10 @@ export interface AuthOptions {
   agencyCacheMs?: number;
 }
 
-/** Routes outside `/v1` (OpenAPI docs, health) are public; everything versioned needs a key. */
+/** Routes outside `/v1` (OpenAPI docs, health) are public; everything versioned and the codec endpoint need a key. */
 function needsAuth(request: FastifyRequest): boolean {
   const route = request.routeOptions.url ?? request.url;
+  if (route.startsWith('/codec/') || request.url.startsWith('/codec/')) return request.method !== 'OPTIONS';
   return route === '/v1' || route.startsWith('/v1/') || request.url.startsWith('/v1');
 }
 

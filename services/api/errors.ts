@@ -22,12 +22,59 @@ export class ApiError extends Error {
   }
 }
 
+/** Has the message Vietnamese text already (a letter with a Vietnamese diacritic)? */
+const VIETNAMESE = /[ăâđêôơưáàảãạấầẩẫậắằẳẵặéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ]/i;
+
+/**
+ * The Vietnamese sentence for an error code whose message was written in English (the caller's
+ * user sees `message`): `<Vietnamese>: <original>`, so the specifics (a code, a field) stay.
+ */
+const vietnameseByCode: Record<string, string> = {
+  unauthorized: 'Chưa xác thực: cần khóa API hợp lệ, chưa thu hồi, còn hạn (Authorization: Bearer <khóa>)',
+  forbidden_role: 'Vai trò của khóa API không được phép thực hiện thao tác này',
+  forbidden_scope: 'Khóa API không có thẩm quyền với hồ sơ hoặc cơ quan này',
+  dossier_not_found: 'Không tìm thấy hồ sơ',
+  dossier_exists: 'Mã hồ sơ đã được sử dụng',
+  unknown_reference: 'Thủ tục hoặc cơ quan không có trong danh mục',
+  agency_not_found: 'Không tìm thấy cơ quan',
+  procedure_not_found: 'Không tìm thấy thủ tục',
+  letter_not_found: 'Không tìm thấy văn bản',
+  pdf_not_found: 'Không tìm thấy tệp PDF',
+  key_not_found: 'Không tìm thấy khóa API',
+  alert_not_found: 'Không tìm thấy cảnh báo',
+  subscription_not_found: 'Không tìm thấy đăng ký nhận cảnh báo',
+  invalid_request: 'Yêu cầu không hợp lệ',
+  invalid_agency: 'Phạm vi cơ quan của khóa API không hợp lệ',
+  idempotency_key_reused: 'Idempotency-Key đã được dùng cho một yêu cầu khác',
+  route_not_found: 'Không có đường dẫn này',
+  body_too_large: 'Nội dung yêu cầu quá lớn',
+  invalid_json: 'Nội dung yêu cầu không phải JSON hợp lệ',
+  unsupported_media_type: 'Kiểu nội dung không được hỗ trợ (dùng application/json)',
+  bad_request: 'Yêu cầu không hợp lệ',
+};
+
+export function inVietnamese(code: string, message: string): string {
+  if (VIETNAMESE.test(message)) return message;
+  const vi = vietnameseByCode[code];
+  return vi ? `${vi}: ${message}` : message;
+}
+
+/** Fastify's own refusals (body parsing) under our codes. */
+const fastifyCodes: Record<string, string> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'body_too_large',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'invalid_json',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'invalid_json',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'invalid_request',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
+  FST_ERR_CTP_INVALID_TYPE: 'unsupported_media_type',
+};
+
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError | ApiError, request, reply) => {
     if (err instanceof ApiError) {
       return reply
         .status(err.statusCode)
-        .send({ code: err.code, message: err.message, details: err.details });
+        .send({ code: err.code, message: inVietnamese(err.code, err.message), details: err.details });
     }
     if (hasZodFastifySchemaValidationErrors(err)) {
       const where = err.validationContext ?? 'body';
@@ -48,20 +95,19 @@ export function registerErrorHandling(app: FastifyInstance): void {
       if (details.every((d) => d.message?.startsWith(INSTANT_OUT_OF_RANGE))) {
         return reply.status(422).send({
           code: INSTANT_OUT_OF_RANGE,
-          message: `Instant out of range (1900–2199): ${details.map((d) => d.field).join(', ')}`,
+          message: `Thời điểm nằm ngoài phạm vi của lịch (1900–2199): ${details.map((d) => d.field).join(', ')}`,
           details,
         });
       }
       return reply.status(400).send({
         code: 'invalid_request',
-        message: `Invalid ${where}: ${details.map((d) => d.field).join(', ')}`,
+        message: `Yêu cầu không hợp lệ (${where}): ${details.map((d) => d.field).join(', ')}`,
         details,
       });
     }
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
-      return reply
-        .status(err.statusCode)
-        .send({ code: (err.code ?? 'bad_request').toLowerCase(), message: err.message });
+      const code = fastifyCodes[err.code] ?? (err.code ?? 'bad_request').toLowerCase();
+      return reply.status(err.statusCode).send({ code, message: inVietnamese(code, err.message) });
     }
     const dependency = unavailableDependency(err);
     if (dependency) {
@@ -77,10 +123,15 @@ export function registerErrorHandling(app: FastifyInstance): void {
         });
     }
     request.log.error({ err }, 'unhandled error');
-    return reply.status(500).send({ code: 'internal_error', message: 'Internal server error' });
+    return reply
+      .status(500)
+      .send({ code: 'internal_error', message: 'Lỗi hệ thống (Internal server error); đã ghi nhật ký' });
   });
   app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send({ code: 'route_not_found', message: `No route ${request.method} ${request.url}` }),
+    reply.status(404).send({
+      code: 'route_not_found',
+      message: inVietnamese('route_not_found', `No route ${request.method} ${request.url.slice(0, 200)}`),
+    }),
   );
 }
 

@@ -157,7 +157,10 @@ function parameterExample(name: string, url: string): unknown {
       return 'true';
     case 'wasLate':
     case 'dueSoon':
+    case 'paused':
       return 'false';
+    case 'sort':
+      return 'due';
     case 'backfilled':
       return url.startsWith('/v1/dossiers') ? 'false' : 'include';
     case 'receivedFrom':

@@ -6,12 +6,13 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fas
 import { rateTargets } from '../../domain/rate-targets';
 import { alertRoutes } from '../alerts/routes';
 import { createCalendarStore } from '../calendars';
-import type { Config } from '../config';
+import { type Config, payloadKeys } from '../config';
 import { dashboardRoutes } from '../dashboard/routes';
 import type { PrismaClient } from '../db';
 import { letterRoutes } from '../letters/routes';
 import type { Logger } from '../logger';
 import type { Nats } from '../nats';
+import { PayloadEncryptionCodec } from '../payload-codec';
 import { rateRoutes } from '../rates/routes';
 import { procedureRulesAt } from '../reference';
 import { registerAuth } from './auth';
@@ -20,6 +21,7 @@ import { jsonSchemaTransformWithExamples } from './openapi-examples';
 import { backfillRoutes } from './routes/backfill';
 import { calendarRoutes } from './routes/calendar';
 import { catalogueRoutes } from './routes/catalogue';
+import { codecRoutes, registerCodecCors } from './routes/codec';
 import { dossierRoutes } from './routes/dossiers';
 import { keyRoutes } from './routes/keys';
 
@@ -28,6 +30,7 @@ export interface ApiDeps {
     Config,
     'TEMPORAL_TASK_QUEUE' | 'MOTCUA_ADMIN_TOKEN' | 'NATS_ALERT_STREAM' | 'NATS_DUPLICATE_WINDOW_HOURS'
   > &
+    Partial<Pick<Config, 'MOTCUA_PAYLOAD_KEYS' | 'MOTCUA_CODEC_CORS_ORIGINS' | 'NODE_ENV'>> &
     Partial<
       Pick<
         Config,
@@ -41,6 +44,8 @@ export interface ApiDeps {
     >;
   logger: Logger;
   prisma: PrismaClient;
+  /** Rate queries and dossier lists (a read replica when DATABASE_READ_URL is set); default `prisma`. */
+  readPrisma?: PrismaClient;
   temporal: Client;
   /** The alert feed (SSE) and acknowledgements published to other systems. */
   nats?: Nats;
@@ -71,8 +76,20 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  registerCodecCors(
+    app,
+    (deps.config.MOTCUA_CODEC_CORS_ORIGINS ?? '')
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
+  );
   const bindSession = registerAuth(app, { prisma: deps.prisma, adminToken: deps.config.MOTCUA_ADMIN_TOKEN });
   const calendars = createCalendarStore(deps.prisma);
+  const keys = payloadKeys({
+    MOTCUA_PAYLOAD_KEYS: deps.config.MOTCUA_PAYLOAD_KEYS,
+    NODE_ENV: deps.config.NODE_ENV ?? 'development',
+  });
+  await app.register(codecRoutes, { codec: keys && new PayloadEncryptionCodec(keys) });
   await app.register(dossierRoutes, deps);
   await app.register(backfillRoutes, deps);
   await app.register(calendarRoutes, {
@@ -82,7 +99,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   });
   await app.register(keyRoutes, { prisma: deps.prisma });
   await app.register(catalogueRoutes, { prisma: deps.prisma });
-  await app.register(rateRoutes, { prisma: deps.prisma, temporal: deps.temporal });
+  await app.register(rateRoutes, { prisma: deps.readPrisma ?? deps.prisma, temporal: deps.temporal });
   await app.register(alertRoutes, {
     config: deps.config,
     prisma: deps.prisma,

@@ -53,6 +53,15 @@ export const stepViewSchema = z.object({
   overBudget: z.boolean(),
 });
 
+/** `GET /v1/dossiers/{code}/applicant`: the applicant as given at intake (null: not given). */
+export const applicantViewSchema = z.object({
+  code: z.string(),
+  name: z.string(),
+  phone: z.string().nullable(),
+  email: z.string().nullable(),
+  idNumber: z.string().nullable(),
+});
+
 /** A dossier in full (without its timeline, served at /timeline). */
 export const dossierViewSchema = z.object({
   code: z.string(),

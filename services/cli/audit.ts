@@ -20,7 +20,7 @@ import { rebuildCounters, verifyChains } from '../rates/audit';
 import { auditLogQuerySchema, readAuditLog, recordAudit } from '../rates/audit-log';
 import { replayDossiers, replayTargets } from '../rates/replay';
 import { connectTemporalClient } from '../temporal';
-import { readDevStack } from './dev-stack';
+import { readDevPayloadKeys, readDevStack } from './dev-stack';
 import { cliIo } from './io';
 import { defaultPrisma } from './report';
 
@@ -198,6 +198,10 @@ export function auditCommand(opts: AuditCommandOptions = {}): Command {
     const client = await connectTemporalClient({
       TEMPORAL_ADDRESS: address,
       TEMPORAL_NAMESPACE: config.TEMPORAL_NAMESPACE,
+      MOTCUA_PAYLOAD_KEYS:
+        config.MOTCUA_PAYLOAD_KEYS ??
+        (address === readDevStack()?.temporalAddress ? readDevPayloadKeys(config.MOTCUA_HOME) : undefined),
+      NODE_ENV: config.NODE_ENV,
     });
     try {
       const targets = await replayTargets(client, {

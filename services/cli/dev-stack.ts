@@ -17,6 +17,15 @@ export interface DevStackInfo {
 
 const devStackFile = (home: string) => path.join(home, 'dev-stack.json');
 
+/** Where `motcua dev` keeps its generated MOTCUA_PAYLOAD_KEYS (development only). */
+export const devPayloadKeysFile = (home: string) => path.join(home, 'data', 'dev', 'payload-keys');
+
+/** The dev stack's payload keys, when `motcua dev` generated them on this machine. */
+export function readDevPayloadKeys(home: string): string | undefined {
+  const file = devPayloadKeysFile(home);
+  return existsSync(file) ? readFileSync(file, 'utf8').trim() || undefined : undefined;
+}
+
 export function writeDevStack(home: string, info: DevStackInfo): void {
   writeFileSync(devStackFile(home), `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
 }

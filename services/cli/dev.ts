@@ -10,8 +10,9 @@ import { ensureAppRole, prepareDatabase } from '../db';
 import { startStack } from '../infra';
 import { onShutdown } from '../lifecycle';
 import { createLogger } from '../logger';
+import { generatePayloadKey } from '../payload-codec';
 import { seedSampleReferenceData } from '../reference';
-import { removeDevStack, writeDevStack } from './dev-stack';
+import { devPayloadKeysFile, removeDevStack, writeDevStack } from './dev-stack';
 
 export function devCommand(): Command {
   return new Command('dev')
@@ -51,6 +52,7 @@ export function devCommand(): Command {
         MOTCUA_EVENT_SIGNING_KEYS:
           base.MOTCUA_EVENT_SIGNING_KEYS ??
           (await devSigningKeys(path.join(base.MOTCUA_HOME, 'data', 'dev'))),
+        MOTCUA_PAYLOAD_KEYS: base.MOTCUA_PAYLOAD_KEYS ?? (await devPayloadKeys(base.MOTCUA_HOME)),
         DATABASE_URL: appUrl,
         TEMPORAL_ADDRESS: stack.temporalAddress,
         NATS_URL: stack.natsUrl,
@@ -111,6 +113,21 @@ async function devSigningKeys(dir: string): Promise<string> {
   if (existing?.trim()) return existing.trim();
   const keys = `dev:${randomBytes(32).toString('base64url')}`;
   await mkdir(dir, { recursive: true });
+  await writeFile(file, `${keys}\n`, { mode: 0o600 });
+  return keys;
+}
+
+/**
+ * The dev stack's payload encryption key, generated once and kept beside its data (the persistent
+ * Temporal dev server's histories stay readable across restarts). `motcua audit replay` finds it
+ * there too.
+ */
+async function devPayloadKeys(home: string): Promise<string> {
+  const file = devPayloadKeysFile(home);
+  const existing = await readFile(file, 'utf8').catch(() => undefined);
+  if (existing?.trim()) return existing.trim();
+  const keys = generatePayloadKey('dev1');
+  await mkdir(path.dirname(file), { recursive: true });
   await writeFile(file, `${keys}\n`, { mode: 0o600 });
   return keys;
 }

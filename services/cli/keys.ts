@@ -92,6 +92,7 @@ export function keysCommand(opts: KeysCommandOptions = {}): Command {
         "agency scope (an agency code; '*' = all, for admin and auditor keys only)",
       )
       .requiredOption('--name <name>', 'who uses the key, e.g. "Phần mềm một cửa xã An Bình"')
+      .option('--expires-in-days <n>', 'the key stops working after this many days', (v) => Number(v))
       .option('--json', 'print the key and its token as JSON')
       .addHelpText(
         'after',
@@ -101,20 +102,32 @@ export function keysCommand(opts: KeysCommandOptions = {}): Command {
           '  motcua keys create --role supervisor --agency T-MAU --name "Văn phòng UBND tỉnh" --json\n' +
           '  motcua keys create --role auditor --agency \'*\' --name "Thanh tra"',
       ),
-  ).action(async (o: { role: string; agency: string; name: string; json?: boolean }) => {
-    const { key, token } = await withPrisma((prisma) =>
-      createApiKey(prisma, { role: o.role, agencyCode: o.agency, name: o.name, createdBy }),
-    );
-    if (o.json) {
-      out(`${JSON.stringify({ ...json(key), token })}\n`);
-      return;
-    }
-    err(
-      `API key ${key.id} created: role ${key.role}, agency ${key.agencyCode}, name "${key.name}".\n` +
-        'The token below is shown only now; send it as "Authorization: Bearer <token>".\n',
-    );
-    out(`${token}\n`);
-  });
+  ).action(
+    async (o: { role: string; agency: string; name: string; expiresInDays?: number; json?: boolean }) => {
+      if (o.expiresInDays !== undefined && !(o.expiresInDays > 0))
+        return fail('--expires-in-days must be a positive number');
+      const expiresAt =
+        o.expiresInDays === undefined ? undefined : new Date(Date.now() + o.expiresInDays * 86_400_000);
+      const { key, token } = await withPrisma((prisma) =>
+        createApiKey(prisma, {
+          role: o.role,
+          agencyCode: o.agency,
+          name: o.name,
+          createdBy,
+          ...(expiresAt && { expiresAt }),
+        }),
+      );
+      if (o.json) {
+        out(`${JSON.stringify({ ...json(key), token })}\n`);
+        return;
+      }
+      err(
+        `API key ${key.id} created: role ${key.role}, agency ${key.agencyCode}, name "${key.name}".\n` +
+          'The token below is shown only now; send it as "Authorization: Bearer <token>".\n',
+      );
+      out(`${token}\n`);
+    },
+  );
 
   configure(
     root

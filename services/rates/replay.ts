@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { bundleWorkflowCode, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { workflowIdFor } from '../../domain/dossier';
 import { workflowsPath } from '../worker';
@@ -58,7 +59,12 @@ export async function workflowBundleFor(path = workflowsPath): Promise<WorkflowB
 export async function replayDossiers(
   client: Client,
   targets: readonly ReplayTarget[],
-  opts: { workflowBundle?: WorkflowBundle; onProgress?: (done: number, total: number) => void } = {},
+  opts: {
+    workflowBundle?: WorkflowBundle;
+    /** Decrypts applicant data in the histories (the client's own converter by default). */
+    dataConverter?: DataConverter;
+    onProgress?: (done: number, total: number) => void;
+  } = {},
 ): Promise<ReplayOutcome> {
   const workflowBundle = opts.workflowBundle ?? (await workflowBundleFor());
   const failures: ReplayFailure[] = [];
@@ -70,7 +76,12 @@ export async function replayDossiers(
     }
   }
   for await (const result of Worker.runReplayHistories(
-    { workflowBundle, replayName: 'motcua-audit-replay' },
+    {
+      workflowBundle,
+      replayName: 'motcua-audit-replay',
+      // The history is fetched raw: the replayer decodes the payloads with the same keys.
+      dataConverter: opts.dataConverter ?? client.options.dataConverter,
+    },
     histories(),
   )) {
     replayed += 1;

@@ -1,16 +1,28 @@
 /**
  * Projector: events projected/s from a batch of dossier events published to JetStream before the
  * projector starts (received → digitized → payment → result ready → returned, 5 per dossier),
- * one consumer, through the real `startProjector`. Baseline in the same run: bare single-row
- * INSERTs (autocommit, serially, one connection) of the very rows the projector wrote.
- * N consumers: partitioned projection is not merged yet, so N is reported as not available.
+ * through the real `startProjector`, three ways on fresh dossiers each:
+ * - `1`: one consumer, one event per transaction (the design before partitioning: PROJECTOR_BATCH_SIZE=1,
+ *   one partition);
+ * - `1_batched`: one consumer, batches of PROJECTOR_BATCH_SIZE events per transaction;
+ * - `N`: N projector instances of one group, each owning one of N partitions, batched.
+ * Baseline in the same run: bare single-row INSERTs (autocommit, serially, one connection) of the
+ * very rows the projector wrote.
  */
+import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { Actor, DossierEvent } from '../../domain/events';
-import { subjectFor } from '../../domain/events';
+import { evenShare, formatPartitionSet } from '../../domain/partitions';
+import { eventSigningKeys } from '../../services/config';
 import { createPrisma } from '../../services/db';
-import { connectNats } from '../../services/nats';
-import { startProjector } from '../../services/projector';
+import { publishSignedEvent } from '../../services/event-publisher';
+import {
+  connectNats,
+  consumerGroupState,
+  createConsumerGroupAt,
+  deleteConsumerGroup,
+} from '../../services/nats';
+import { projectorConsumerSettings, startProjector } from '../../services/projector';
 import { metric, round } from './harness';
 import { type Scenario, sleep } from './scenario';
 import { scenarioConfig } from './stack';
@@ -107,104 +119,174 @@ async function bareInserts(
   return elapsed;
 }
 
+interface ProjectionRun {
+  label: string;
+  dossiers: number;
+  events: number;
+  stored: number;
+  ms: number;
+  eventsPerSecond: number;
+}
+
 export const projector: Scenario = {
   name: 'projector',
-  description: 'events/s projected from a pre-published batch vs bare INSERTs of the same rows',
+  description:
+    'events/s projected by 1 consumer (serial, batched) and N partitioned consumers vs bare INSERTs',
   async run({ quick, log, stack, at }) {
     const bench = await stack();
-    const config = scenarioConfig(bench.config, 'projector');
-    const dossiers = quick ? 300 : 4_000;
-    const nats = await connectNats(config, bench.logger);
-    const prisma = createPrisma(config.DATABASE_URL!);
-    const db = new pg.Client({ connectionString: config.DATABASE_URL });
+    const base = scenarioConfig(bench.config, 'projector', {
+      // The projector verifies signatures: sign with a key of this run when the stack has none.
+      MOTCUA_EVENT_SIGNING_KEYS:
+        bench.config.MOTCUA_EVENT_SIGNING_KEYS ?? `bench:${randomBytes(32).toString('base64url')}`,
+    });
+    const dossiers = quick ? 300 : 2_000;
+    const consumersN = 4;
+    const batch = 32;
+    const nats = await connectNats(base, bench.logger);
+    const prisma = createPrisma(base.DATABASE_URL!);
+    const db = new pg.Client({ connectionString: base.DATABASE_URL });
     await db.connect();
-    try {
-      const tag = `${process.pid.toString(36)}${Date.now().toString(36)}`;
-      const codes = Array.from({ length: dossiers }, (_, i) => `BP-${tag}-${i}`);
+    const keys = eventSigningKeys(base);
+    const tag = `${process.pid.toString(36)}${Date.now().toString(36)}`;
+    const allCodes: string[] = [];
+
+    /** Publishes fresh dossiers, then projects them with `instances` projectors of a new group. */
+    const projectRun = async (
+      label: string,
+      opts: { partitions: number; instances: number; batchSize: number },
+    ): Promise<ProjectionRun> => {
+      const codes = Array.from({ length: dossiers }, (_, i) => `BP-${tag}-${label}-${i}`);
+      allCodes.push(...codes);
       const events = codes.flatMap((code, i) =>
         dossierEvents(code, new Date(Date.UTC(2026, 10, 2, 1, i % 600))),
       );
-      log(`projector: publishing ${events.length} events of ${dossiers} dossiers…`);
+      const startSeq = (await nats.jsm.streams.info(base.NATS_STREAM)).state.last_seq + 1;
+      log(`projector[${label}]: publishing ${events.length} events of ${dossiers} dossiers…`);
       for (let i = 0; i < events.length; i += 500) {
         await Promise.all(
           events
             .slice(i, i + 500)
-            .map((e) => nats.js.publish(subjectFor(e), JSON.stringify(e), { msgID: e.id })),
+            .map((e) => publishSignedEvent(nats.js, keys, e, 'X-AN-BINH', { partitions: opts.partitions })),
         );
       }
-
-      log('projector: projecting with 1 consumer…');
-      const durableName = `bench-projector-${tag}`;
+      const group = `bench-projector-${label}-${tag}`;
+      await createConsumerGroupAt(
+        nats.jsm,
+        base.NATS_STREAM,
+        group,
+        opts.partitions,
+        projectorConsumerSettings(),
+        startSeq,
+        bench.logger,
+      );
+      log(`projector[${label}]: projecting with ${opts.instances} consumer(s), batch ${opts.batchSize}…`);
       const t0 = performance.now();
-      const running = await startProjector({ config, logger: bench.logger, prisma, nats, durableName });
+      const running = await Promise.all(
+        Array.from({ length: opts.instances }, (_, i) =>
+          startProjector({
+            config: {
+              ...base,
+              MOTCUA_EVENT_PARTITIONS: opts.partitions,
+              PROJECTOR_PARTITIONS: formatPartitionSet(evenShare(i, opts.instances, opts.partitions)),
+              PROJECTOR_BATCH_SIZE: opts.batchSize,
+            },
+            logger: bench.logger,
+            prisma,
+            nats,
+            durableName: group,
+          }),
+        ),
+      );
       let lastLog = t0;
       for (;;) {
-        const info = await nats.jsm.consumers.info(config.NATS_STREAM, durableName);
-        if (
-          info.num_pending === 0 &&
-          info.num_ack_pending === 0 &&
-          info.delivered.stream_seq >= events.length
-        )
-          break;
+        const state = await consumerGroupState(nats.jsm, base.NATS_STREAM, group);
+        if (state.caughtUp) break;
         if (performance.now() - lastLog > 5_000) {
           lastLog = performance.now();
-          log(`  ${events.length - info.num_pending - info.num_ack_pending}/${events.length} projected`);
+          log(`  ${events.length - state.numPending - state.numAckPending}/${events.length} projected`);
         }
         await sleep(50);
       }
-      const projectMs = performance.now() - t0;
-      await running.stop();
+      const ms = performance.now() - t0;
+      for (const r of running) await r.stop();
+      await deleteConsumerGroup(nats.jsm, base.NATS_STREAM, group);
       const stored = await prisma.dossierEvent.count({ where: { dossierCode: { in: codes } } });
-      const onePerSecond = round((events.length / projectMs) * 1000, 1);
-      log(`  1 consumer: ${onePerSecond} events/s (${stored}/${events.length} stored)`);
+      const eventsPerSecond = round((events.length / ms) * 1000, 1);
+      log(`  ${label}: ${eventsPerSecond} events/s (${stored}/${events.length} stored)`);
+      return { label, dossiers, events: events.length, stored, ms: Math.round(ms), eventsPerSecond };
+    };
+
+    try {
+      const serial = await projectRun('1', { partitions: 1, instances: 1, batchSize: 1 });
+      const batched = await projectRun('1_batched', { partitions: 1, instances: 1, batchSize: batch });
+      const parallel = await projectRun('N', {
+        partitions: consumersN,
+        instances: consumersN,
+        batchSize: batch,
+      });
 
       log('projector: baseline, bare INSERTs of the same rows…');
+      const codes = allCodes.filter((c) => c.includes('-1-'));
       const dossierRows = (await db.query('SELECT * FROM dossier WHERE code = ANY($1)', [codes])).rows;
       const eventRows = (await db.query('SELECT * FROM dossier_event WHERE dossier_code = ANY($1)', [codes]))
         .rows;
       const bareMs =
         (await bareInserts(db, 'dossier', dossierRows)) + (await bareInserts(db, 'dossier_event', eventRows));
-      const barePerSecond = round((events.length / bareMs) * 1000, 1);
+      const barePerSecond = round((eventRows.length / bareMs) * 1000, 1);
       log(
         `  bare INSERTs: ${barePerSecond} events/s (${dossierRows.length} dossier + ${eventRows.length} event rows)`,
       );
 
-      const complete = stored === events.length;
+      const runs = [serial, batched, parallel];
+      const complete = runs.every((r) => r.stored === r.events);
+      const vsSerial = round(parallel.eventsPerSecond / serial.eventsPerSecond, 2);
+      const vsBatched = round(parallel.eventsPerSecond / batched.eventsPerSecond, 2);
+      const cores = (await import('node:os')).availableParallelism();
       return {
         metrics: {
           'projector.eventsPerSecond': metric(
             'projector.eventsPerSecond',
             {
-              status: 'partial',
-              value: { '1': onePerSecond, N: null },
+              status: vsSerial >= 3 ? 'met' : 'missed',
+              value: {
+                '1': serial.eventsPerSecond,
+                '1_batched': batched.eventsPerSecond,
+                N: parallel.eventsPerSecond,
+              },
               baseline: { bareInserts: barePerSecond },
               note:
-                `${events.length} events (${dossiers} dossiers × 5), one transaction per event, serially; ` +
-                `${round(onePerSecond / barePerSecond, 2)}× bare INSERTs. N consumers: not yet available (partitioned projection not merged)` +
-                (complete ? '' : `; only ${stored}/${events.length} stored`),
+                `${dossiers} dossiers × 5 events per run; "1" = one consumer, one transaction per event (the ` +
+                `pre-partitioning design); "1_batched" = one consumer, ${batch} events per transaction; "N" = ` +
+                `${consumersN} projector instances × 1 of ${consumersN} partitions, batched, in one Node process ` +
+                `against one PostgreSQL on ${cores} cores. N = ${vsSerial}× "1" and ${vsBatched}× "1_batched"; ` +
+                `bare INSERTs ${barePerSecond}/s.` +
+                (complete
+                  ? ''
+                  : ` Incomplete: ${runs.map((r) => `${r.label} ${r.stored}/${r.events}`).join(', ')}`),
             },
             at,
           ),
         },
         details: {
           dossiers,
-          events: events.length,
-          stored,
-          oneConsumer: { ms: Math.round(projectMs), eventsPerSecond: onePerSecond },
+          runs,
+          nOverOne: vsSerial,
+          nOverOneBatched: vsBatched,
           bareInserts: {
             ms: Math.round(bareMs),
             rows: dossierRows.length + eventRows.length,
             eventsPerSecond: barePerSecond,
           },
-          nConsumers: 'not_available',
         },
-        text: `projector — 1 consumer ${onePerSecond} events/s; bare INSERTs ${barePerSecond} events/s; N consumers n/a`,
+        text:
+          `projector — 1 consumer ${serial.eventsPerSecond} events/s; 1 batched ${batched.eventsPerSecond}/s; ` +
+          `${consumersN} partitioned ${parallel.eventsPerSecond}/s (${vsSerial}× one); bare INSERTs ${barePerSecond}/s`,
       };
     } finally {
       await db.end();
       await prisma.$disconnect();
       // Streams of one server may not share subjects: the next scenario makes its own.
-      await nats.jsm.streams.delete(config.NATS_STREAM).catch(() => {});
+      await nats.jsm.streams.delete(base.NATS_STREAM).catch(() => {});
       await nats.close();
     }
   },

@@ -66,7 +66,8 @@ export function scenarioConfig(
     ...Object.fromEntries(
       Object.entries(base)
         .filter(([, v]) => v !== undefined)
-        .map(([k, v]) => [k, String(v)]),
+        // Parsed values (JSON settings) go back as the JSON text they were read from.
+        .map(([k, v]) => [k, typeof v === 'object' ? JSON.stringify(v) : String(v)]),
     ),
     NATS_STREAM: `${base.NATS_STREAM}_${tag}`,
     TEMPORAL_TASK_QUEUE: `${base.TEMPORAL_TASK_QUEUE}-${scenario}`,

@@ -4,9 +4,9 @@ import {
   evenShare,
   formatPartitionSet,
   LEGACY_FILTERS,
+  parsePartitionSet,
   partitionFilter,
   partitionOf,
-  parsePartitionSet,
 } from '../../domain/partitions';
 import { ConfigError, loadConfig, ownedPartitions } from '../../services/config';
 
@@ -35,7 +35,8 @@ describe('the partition of a dossier', () => {
     for (const count of [2, 3, 8, 16]) {
       const per = new Array(count).fill(0);
       const n = 8000;
-      for (let i = 0; i < n; i++) per[partitionOf(`000.00.20.H47-2607${String(i).padStart(6, '0')}`, count)]++;
+      for (let i = 0; i < n; i++)
+        per[partitionOf(`000.00.20.H47-2607${String(i).padStart(6, '0')}`, count)]++;
       for (const c of per) expect(Math.abs(c - n / count) / (n / count)).toBeLessThan(0.15);
     }
   });
@@ -87,7 +88,9 @@ describe('partition sets (PROJECTOR_PARTITIONS, ALERTS_PARTITIONS, LETTERS_PARTI
   });
 
   it('are checked against MOTCUA_EVENT_PARTITIONS when the configuration loads', () => {
-    expect(() => loadConfig({ MOTCUA_EVENT_PARTITIONS: '4', PROJECTOR_PARTITIONS: '0-5' })).toThrow(ConfigError);
+    expect(() => loadConfig({ MOTCUA_EVENT_PARTITIONS: '4', PROJECTOR_PARTITIONS: '0-5' })).toThrow(
+      ConfigError,
+    );
     const config = loadConfig({ MOTCUA_EVENT_PARTITIONS: '4', ALERTS_PARTITIONS: '2-3' });
     expect(ownedPartitions(config, 'PROJECTOR_PARTITIONS')).toEqual([0, 1, 2, 3]);
     expect(ownedPartitions(config, 'ALERTS_PARTITIONS')).toEqual([2, 3]);

@@ -75,6 +75,7 @@ async function startAlerts(n: number): Promise<GuardedProcess> {
       NATS_STREAM: config.NATS_STREAM,
       TEMPORAL_ADDRESS: config.TEMPORAL_ADDRESS,
       MOTCUA_EVENT_SIGNING_KEYS: config.MOTCUA_EVENT_SIGNING_KEYS,
+      MOTCUA_PAYLOAD_KEYS: config.MOTCUA_PAYLOAD_KEYS,
       SMTP_URL: smtp.url,
     },
     stopSignal: 'SIGTERM',

@@ -33,6 +33,7 @@ beforeAll(async () => {
     databaseName: 'motcua_crash',
     logger,
     eventSigningKeys: inject('stack').eventSigningKeys,
+    payloadKeys: inject('stack').payloadKeys,
   });
   config = ps.config;
   const prisma = createPrisma(config.DATABASE_URL!);

@@ -52,6 +52,7 @@ beforeAll(async () => {
     databaseName: 'motcua_fault',
     logger,
     eventSigningKeys: inject('stack').eventSigningKeys,
+    payloadKeys: inject('stack').payloadKeys,
     config: { SMTP_URL: smtp.url },
   });
   api = await startServices(ps.config, logger, { api: true });

@@ -13,6 +13,7 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     NATS_URL: stack.natsUrl,
     NATS_STREAM: stack.natsStream,
     MOTCUA_EVENT_SIGNING_KEYS: stack.eventSigningKeys,
+    MOTCUA_PAYLOAD_KEYS: stack.payloadKeys,
     API_PORT: '0',
     // Most integration tests date their actions on a fixed business calendar (2030) rather than
     // the machine's clock: they run with a century of tolerance. Tests of the instant rules

@@ -2,10 +2,12 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CommandName } from '../../domain/commands';
 import { workflowIdFor } from '../../domain/dossier';
+import type { DossierEvent } from '../../domain/events';
 import type { DossierState } from '../../domain/lifecycle';
 import { type RunningServices, startServices } from '../../services/app';
 import { keysCommand } from '../../services/cli/keys';
 import { createPrisma } from '../../services/db';
+import { noticeText } from '../../services/letters/notices';
 import { hostileStrings } from '../input/hostile-strings';
 import { createTestKey, type TestKey } from './auth-helpers';
 import { eventually, testConfig, testLogger, uniqueCode } from './helpers';
@@ -606,5 +608,413 @@ describe('idempotency records expire', () => {
     );
     expect(later.status).toBe(200);
     expect(later.body.digitization.components).toEqual(['Tờ khai', 'CCCD']);
+  });
+});
+
+/*
+ * Issue 12: the hostile-input catalogue. Each case names what is sent and what must come back: a 4xx
+ * with a machine code and a Vietnamese message, and nothing stored in PostgreSQL nor started in
+ * Temporal.
+ */
+const VIETNAMESE = /[ăâđêôơưáàảãạấầẩẫậắằẳẵặéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ]/i;
+
+/** A request with a raw body (not necessarily JSON). */
+const rawCall = async (path: string, token: string, body: string, contentType = 'application/json') => {
+  const res = await fetch(`${services.apiUrl}${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': contentType },
+    body,
+  });
+  return { status: res.status, body: (await res.json().catch(() => null)) as any };
+};
+
+function expectRefusal(res: { status: number; body: any }, status: number, code: string) {
+  expect(res.status, JSON.stringify(res.body)).toBe(status);
+  expect(res.body).toMatchObject({ code });
+  expect(res.body.message, `message of ${code}`).toMatch(VIETNAMESE);
+}
+
+describe('hostile intakes: a 4xx with a code and a Vietnamese message, nothing stored or started', () => {
+  const deep = (n: number) => `${'['.repeat(n)}${']'.repeat(n)}`;
+  const future = new Date(Date.now() + 3 * 24 * 3600 * 1000).toISOString();
+  type Case = [
+    spec: string,
+    body: (code: string) => Record<string, unknown> | string,
+    status: number,
+    errorCode: string,
+    contentType?: string,
+  ];
+  const cases: Case[] = [
+    [
+      'an oversized body (2 MB) is 413 body_too_large',
+      (c) => JSON.stringify(intakeBody(c, { pad: 'x'.repeat(2 * 1024 * 1024) })),
+      413,
+      'body_too_large',
+    ],
+    ['malformed JSON is 400 invalid_json', (c) => `{"code": "${c}", "applicant": {`, 400, 'invalid_json'],
+    ['an empty JSON body is 400 invalid_json', () => '', 400, 'invalid_json'],
+    [
+      'JSON nested 100 000 deep is refused (400), never a 500',
+      (c) => `{"code":"${c}","applicant":${deep(100_000)}}`,
+      400,
+      'invalid_request',
+    ],
+    [
+      'JSON nested 5 000 deep in a field is 400 invalid_request',
+      (c) => `{"code":"${c}","applicant":{"name":${deep(5_000)}}}`,
+      400,
+      'invalid_request',
+    ],
+    ['a body that is a JSON array is 400 invalid_request', () => '[]', 400, 'invalid_request'],
+    ['a body that is JSON null is 400 invalid_request', () => 'null', 400, 'invalid_request'],
+    [
+      'a form-encoded body is 415 unsupported_media_type',
+      (c) => `code=${c}`,
+      415,
+      'unsupported_media_type',
+      'application/x-www-form-urlencoded',
+    ],
+    [
+      'a code that is a number is 400 invalid_request',
+      (c) => intakeBody(c, { code: 12345 }),
+      400,
+      'invalid_request',
+    ],
+    [
+      'an applicant that is a string is 400 invalid_request',
+      (c) => intakeBody(c, { applicant: 'Nguyễn Văn An' }),
+      400,
+      'invalid_request',
+    ],
+    [
+      'an applicant name that is an array is 400 invalid_request',
+      (c) => intakeBody(c, { applicant: { name: ['Nguyễn'] } }),
+      400,
+      'invalid_request',
+    ],
+    [
+      'receivedAt as epoch milliseconds is 400 invalid_request',
+      (c) => intakeBody(c, { receivedAt: Date.now() }),
+      400,
+      'invalid_request',
+    ],
+    [
+      'an unknown channel is 400 invalid_request',
+      (c) => intakeBody(c, { channel: 'fax' }),
+      400,
+      'invalid_request',
+    ],
+    [
+      'an unknown top-level field is 400 invalid_request',
+      (c) => intakeBody(c, { isAdmin: true }),
+      400,
+      'invalid_request',
+    ],
+    [
+      'a __proto__ field (prototype poisoning) is 400 invalid_json',
+      (c) => `{"__proto__":{"admin":true},${JSON.stringify(intakeBody(c)).slice(1)}`,
+      400,
+      'invalid_json',
+    ],
+    [
+      'a missing applicant is 400 invalid_request',
+      (c) => intakeBody(c, { applicant: undefined }),
+      400,
+      'invalid_request',
+    ],
+    [
+      'an instant without offset is 400 invalid_request',
+      (c) => intakeBody(c, { receivedAt: '2030-03-04T08:00:00' }),
+      400,
+      'invalid_request',
+    ],
+    [
+      'a date without time is 400 invalid_request',
+      (c) => intakeBody(c, { receivedAt: '2030-03-04' }),
+      400,
+      'invalid_request',
+    ],
+    [
+      'an impossible date (30 February) is 400 invalid_request',
+      (c) => intakeBody(c, { receivedAt: '2030-02-30T08:00:00+07:00' }),
+      400,
+      'invalid_request',
+    ],
+    [
+      'year 0001 is 422 instant_out_of_range',
+      (c) => intakeBody(c, { receivedAt: '0001-01-01T08:00:00+07:00' }),
+      422,
+      'instant_out_of_range',
+    ],
+    [
+      'year 9999 is 422 instant_out_of_range',
+      (c) => intakeBody(c, { receivedAt: '9999-12-31T08:00:00+07:00' }),
+      422,
+      'instant_out_of_range',
+    ],
+    [
+      'a 100 000-character name is 400 invalid_request',
+      (c) => intakeBody(c, { applicant: { name: 'A'.repeat(100_000) } }),
+      400,
+      'invalid_request',
+    ],
+    [
+      'an empty name is 400 invalid_request',
+      (c) => intakeBody(c, { applicant: { name: '   ' } }),
+      400,
+      'invalid_request',
+    ],
+    [
+      'a name of zero-width characters only is 400 invalid_request',
+      (c) => intakeBody(c, { applicant: { name: '\u200b\u200b' } }),
+      400,
+      'invalid_request',
+    ],
+    [
+      'a name of punctuation only is 400 invalid_request',
+      (c) => intakeBody(c, { applicant: { name: '<>/;--' } }),
+      400,
+      'invalid_request',
+    ],
+    [
+      'an invalid email is 400 invalid_request',
+      (c) => intakeBody(c, { applicant: { name: 'An', email: 'an@<script>' } }),
+      400,
+      'invalid_request',
+    ],
+    [
+      'an ID number with SQL is 400 invalid_request',
+      (c) => intakeBody(c, { applicant: { name: 'An', idNumber: "1' OR '1'='1" } }),
+      400,
+      'invalid_request',
+    ],
+    [
+      'a code with ../ is 400 invalid_request',
+      (c) => intakeBody(c, { code: `../../${c}` }),
+      400,
+      'invalid_request',
+    ],
+    [
+      'a code with a slash is 400 invalid_request',
+      (c) => intakeBody(c, { code: `${c}/x` }),
+      400,
+      'invalid_request',
+    ],
+    ['a code with a NUL is 400', (c) => intakeBody(c, { code: `${c}\u0000` }), 400, 'invalid_request'],
+    [
+      'a code with URL-encoded dots is 400 invalid_request',
+      (c) => intakeBody(c, { code: `%2e%2e%2f${c}` }),
+      400,
+      'invalid_request',
+    ],
+    [
+      'a procedure code with ../ is 400 invalid_request',
+      (c) => intakeBody(c, { procedureCode: '../MAU-DANG-KY-KET-HON' }),
+      400,
+      'invalid_request',
+    ],
+    [
+      'an unknown procedure is 422 unknown_reference',
+      (c) => intakeBody(c, { procedureCode: 'KHONG-CO' }),
+      422,
+      'unknown_reference',
+    ],
+  ];
+  for (const [spec, body, status, errorCode, contentType] of cases) {
+    it(`refuses an intake where ${spec}`, async () => {
+      const code = uniqueCode('HOST');
+      const b = body(code);
+      const res =
+        typeof b === 'string'
+          ? await rawCall('/v1/dossiers', await key('intake'), b, contentType)
+          : await call('POST', '/v1/dossiers', await key('intake'), b);
+      expectRefusal(res, status, errorCode);
+      await expectNothingStored(code);
+    });
+  }
+
+  it('refuses a receipt dated days in the future with the production tolerance (422 instant_in_future)', async () => {
+    // This file's services run with a century of tolerance: the API's own check uses a fresh config.
+    const strict = await startServices(
+      testConfig({ MOTCUA_ADMIN_TOKEN: ADMIN_TOKEN, MOTCUA_INSTANT_TOLERANCE_MINUTES: '15' }),
+      testLogger(),
+      { api: true },
+    );
+    try {
+      const code = uniqueCode('FUT');
+      const res = await fetch(`${strict.apiUrl}/v1/dossiers`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${await key('intake')}`, 'content-type': 'application/json' },
+        body: JSON.stringify(intakeBody(code, { receivedAt: future })),
+      });
+      expectRefusal({ status: res.status, body: await res.json() }, 422, 'instant_in_future');
+      await expectNothingStored(code);
+    } finally {
+      await strict.stop();
+    }
+  });
+});
+
+describe('HTML, script and SQL in names and reasons are stored as text and rendered inert', () => {
+  const name = `<script>alert("x")</script><img src=x onerror=alert(1)> Robert'); DROP TABLE dossier;--`;
+  it('keeps the name byte for byte, runs no SQL, and renders it as plain text in the receipt and notices', async () => {
+    const before = await services.prisma.dossier.count();
+    const code = await receive('XSS', { applicant: { name } });
+    const row = await services.prisma.dossier.findUnique({ where: { code } });
+    expect(row?.applicantName).toBe(name);
+    expect(await services.prisma.dossier.count()).toBe(before + 1);
+    // The receipt (Mẫu 01) is a PDF: text, never markup a viewer runs.
+    const pdf = await fetch(`${services.apiUrl}/v1/dossiers/${code}/receipt.pdf`, {
+      headers: { authorization: `Bearer ${await key('intake')}` },
+    });
+    expect(pdf.status).toBe(200);
+    expect(pdf.headers.get('content-type')).toMatch(/application\/pdf/);
+    // API answers are JSON with the name as a string (the dashboard escapes it when it renders).
+    const view = await call('GET', `/v1/dossiers/${code}`, await key('intake'));
+    expect(view.body.applicantName).toBe(name);
+    // Applicant notices are plain-text emails (no HTML part): the name is literal text in them.
+    const stored = await services.prisma.dossierEvent.findFirst({ where: { dossierCode: code } });
+    const notice = noticeText(stored!.payload as unknown as DossierEvent, {
+      dossierCode: code,
+      applicantName: name,
+      agencyName: 'Ủy ban nhân dân xã A',
+      procedureName: 'Đăng ký kết hôn',
+    });
+    expect(notice?.text).toContain(`Kính gửi Ông/Bà ${name},`);
+  });
+
+  it('keeps a reason with markup as text in the dossier and its events', async () => {
+    const code = await receive('XSSR');
+    const reason = `<b onmouseover="alert(1)">Thiếu</b>'; DELETE FROM dossier_event;--`;
+    const res = await act(code, 'reject', 'officer', { reason });
+    expect(res.status).toBe(200);
+    const events = await eventually(async () => {
+      const rows = await services.prisma.dossierEvent.findMany({ where: { dossierCode: code } });
+      return rows.length >= 2 ? rows : undefined;
+    });
+    expect(JSON.stringify(events.map((e) => e.payload))).toContain(JSON.stringify(reason).slice(1, -1));
+  });
+});
+
+describe('hostile callers: tokens, scopes, idempotency and races', () => {
+  it.each([
+    ['no Authorization header', undefined],
+    ['a Basic scheme', 'Basic YWRtaW46YWRtaW4='],
+    ['a bearer token that is not a key', 'Bearer not-a-key'],
+    ['a key id with a wrong secret', 'Bearer mck_00000000_wrongsecret'],
+    ['an SQL injection as token', "Bearer mck_' OR 1=1;--_x"],
+    ['a 10 000-character token', `Bearer mck_${'a'.repeat(10_000)}`],
+  ])('answers 401 unauthorized to %s, nothing started', async (_label, authorization) => {
+    const code = uniqueCode('TOK');
+    const res = await fetch(`${services.apiUrl}/v1/dossiers`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
+      body: JSON.stringify(intakeBody(code)),
+    });
+    expectRefusal({ status: res.status, body: await res.json() }, 401, 'unauthorized');
+    await expectNothingStored(code);
+  });
+
+  it('refuses a revoked key (401), nothing started', async () => {
+    const revoked = await createTestKey(services.prisma, { role: 'intake', agencyCode: A });
+    await call('DELETE', `/v1/admin/keys/${revoked.id}`, ADMIN_TOKEN);
+    const code = uniqueCode('REV');
+    expectRefusal(await call('POST', '/v1/dossiers', revoked.token, intakeBody(code)), 401, 'unauthorized');
+    await expectNothingStored(code);
+  });
+
+  it('refuses an expired key (401), nothing started', async () => {
+    const expired = await createTestKey(services.prisma, { role: 'intake', agencyCode: A });
+    await services.prisma.apiKey.update({
+      where: { id: expired.id },
+      data: { expiresAt: new Date(Date.now() - 1000) },
+    });
+    const code = uniqueCode('EXP');
+    expectRefusal(await call('POST', '/v1/dossiers', expired.token, intakeBody(code)), 401, 'unauthorized');
+    await expectNothingStored(code);
+  });
+
+  it('refuses an intake for another agency with a desk key (403 forbidden_scope), nothing started', async () => {
+    const code = uniqueCode('SCOPE');
+    const res = await call('POST', '/v1/dossiers', await key('intake', B), intakeBody(code));
+    expectRefusal(res, 403, 'forbidden_scope');
+    await expectNothingStored(code);
+  });
+
+  it("answers another agency's key acting on a dossier as if it did not exist (404), nothing recorded", async () => {
+    const code = await receive('OTHER');
+    const before = await snapshot(code);
+    const res = await act(code, 'hand-off', 'intake', {}, B);
+    expectRefusal(res, 404, 'dossier_not_found');
+    await expectUnchanged(code, before);
+  });
+
+  it.each([
+    ['../../v1/admin/keys', 403, 'forbidden_role'],
+    ['..%2F..%2Fadmin%2Fkeys', 400, 'invalid_request'],
+    ['%00', 400, 'invalid_request'],
+    ['%2e%2e', 404, 'route_not_found'],
+  ])('answers a path trick %s in a dossier code with %i %s, never a 500', async (trick, status, code) => {
+    const res = await fetch(`${services.apiUrl}/v1/dossiers/${trick}`, {
+      headers: { authorization: `Bearer ${await key('intake')}` },
+    });
+    expectRefusal({ status: res.status, body: await res.json() }, status, code);
+  });
+
+  it('refuses an Idempotency-Key reused with another body (422 idempotency_key_reused), nothing started', async () => {
+    const first = uniqueCode('IDEM');
+    const idem = `idem-${first}`;
+    expect((await call('POST', '/v1/dossiers', await key('intake'), intakeBody(first), idem)).status).toBe(
+      201,
+    );
+    const second = uniqueCode('IDEM');
+    const res = await call('POST', '/v1/dossiers', await key('intake'), intakeBody(second), idem);
+    expectRefusal(res, 422, 'idempotency_key_reused');
+    await expectNothingStored(second);
+  });
+
+  it('refuses a 200-character Idempotency-Key (400 invalid_request), nothing started', async () => {
+    const code = uniqueCode('IDEMB');
+    const res = await fetch(`${services.apiUrl}/v1/dossiers`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${await key('intake')}`,
+        'content-type': 'application/json',
+        'idempotency-key': 'k'.repeat(200),
+      },
+      body: JSON.stringify(intakeBody(code)),
+    });
+    expectRefusal({ status: res.status, body: await res.json() }, 400, 'invalid_request');
+    await expectNothingStored(code);
+  });
+
+  it('runs twenty parallel identical hand-offs once: one 200, the others 409, one event', async () => {
+    const code = await receive('RACEA');
+    const before = await snapshot(code);
+    const token = await key('intake');
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () => call('POST', `/v1/dossiers/${code}/hand-off`, token, {})),
+    );
+    const statuses = answers.map((a) => a.status).sort();
+    expect(statuses).toEqual([200, ...Array<number>(19).fill(409)]);
+    for (const a of answers.filter((x) => x.status === 409)) expect(a.body.message).toMatch(VIETNAMESE);
+    await eventually(async () => ((await eventCount(code)) === before.events + 1 ? true : undefined));
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await eventCount(code)).toBe(before.events + 1);
+  });
+
+  it('runs twenty parallel hand-offs with one Idempotency-Key once: twenty identical 200s, one event', async () => {
+    const code = await receive('RACEB');
+    const before = await snapshot(code);
+    const token = await key('intake');
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        call('POST', `/v1/dossiers/${code}/hand-off`, token, {}, `ho-${code}`),
+      ),
+    );
+    expect(new Set(answers.map((a) => a.status))).toEqual(new Set([200]));
+    await eventually(async () => ((await eventCount(code)) === before.events + 1 ? true : undefined));
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await eventCount(code)).toBe(before.events + 1);
   });
 });

@@ -67,7 +67,8 @@ export interface Harness {
 }
 
 export async function startHarness(name: string): Promise<Harness> {
-  const config = testConfig({ TEMPORAL_TASK_QUEUE: `${name}-${process.pid}` });
+  // The time-skipping server's own client has no payload codec: this harness's histories stay plain.
+  const config = testConfig({ TEMPORAL_TASK_QUEUE: `${name}-${process.pid}`, MOTCUA_PAYLOAD_KEYS: '' });
   const logger = testLogger();
   const env = await createTimeSkippingEnvironment({ home: config.MOTCUA_HOME, logger });
   const prisma = createPrisma(config.DATABASE_URL!);

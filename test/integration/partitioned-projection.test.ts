@@ -1,15 +1,15 @@
-import { DeliverPolicy } from '@nats-io/jetstream';
+import { AckPolicy, DeliverPolicy } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DossierEvent } from '../../domain/events';
-import { LEGACY_FILTERS, partitionFilter, partitionOf } from '../../domain/partitions';
+import { partitionOf } from '../../domain/partitions';
 import { eventSigningKeys } from '../../services/config';
 import { createPrisma, type PrismaClient } from '../../services/db';
 import { publishSignedEvent } from '../../services/event-publisher';
 import {
   connectNats,
   consumerGroupState,
+  createConsumerGroupAt,
   deleteConsumerGroup,
-  ensureDurableConsumer,
   type Nats,
 } from '../../services/nats';
 import { projectorConsumerSettings, type RunningProjector, startProjector } from '../../services/projector';
@@ -44,24 +44,15 @@ beforeAll(async () => {
   nats = await connectNats(config, testLogger());
   // The shared test stream holds other files' events: this group starts after them.
   const start = (await nats.jsm.streams.info(config.NATS_STREAM)).state.last_seq + 1;
-  const names = [
-    ...Array.from({ length: PARTITIONS }, (_, p) => ({ name: `${group}-p${p}`, filter: partitionFilter(p) })),
-    ...LEGACY_FILTERS.map((l) => ({ name: `${group}-${l.suffix}`, filter: l.filter })),
-  ];
-  for (const { name, filter } of names) {
-    await ensureDurableConsumer(
-      nats.jsm,
-      config.NATS_STREAM,
-      {
-        ...projectorConsumerSettings(),
-        durable_name: name,
-        filter_subject: filter,
-        deliver_policy: DeliverPolicy.StartSequence,
-        opt_start_seq: start,
-      },
-      testLogger(),
-    );
-  }
+  await createConsumerGroupAt(
+    nats.jsm,
+    config.NATS_STREAM,
+    group,
+    PARTITIONS,
+    projectorConsumerSettings(),
+    start,
+    testLogger(),
+  );
 });
 
 afterAll(async () => {
@@ -148,5 +139,44 @@ describe('two projector processes, each owning half of the partitions', () => {
         `${group}-legacy-kind`,
       ].sort(),
     );
+    // Stopped here: they would also read the next test's events.
+    for (const r of running.splice(0)) await r.stop();
+  });
+});
+
+describe('upgrading a projector group from the single durable consumer', () => {
+  it('starts the legacy-subject consumers where the old durable had acknowledged everything: nothing lost, nothing replayed', async () => {
+    const old = `upgrade-${process.pid}`;
+    const handled = uniqueCode('UPG-DONE');
+    const waiting = uniqueCode('UPG-WAIT');
+    // The group before the upgrade: one unfiltered durable, starting now, that handled `handled`.
+    const from = (await nats.jsm.streams.info(config.NATS_STREAM)).state.last_seq + 1;
+    await nats.jsm.consumers.add(config.NATS_STREAM, {
+      durable_name: old,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.StartSequence,
+      opt_start_seq: from,
+    });
+    await publishLegacy(dossierEvents(handled, day)[0]!, 'X-AN-BINH');
+    const consumer = await nats.js.consumers.get(config.NATS_STREAM, old);
+    const m = await consumer.next({ expires: 5000 });
+    expect(m?.subject).toBe('dossier.X-AN-BINH.received');
+    await m!.ackAck();
+    // Published before the upgrade, not yet handled.
+    await publishLegacy(dossierEvents(waiting, day)[0]!, 'X-AN-BINH');
+
+    const upgraded = await startProjector({ config, logger: testLogger(), prisma, nats, durableName: old });
+    try {
+      await eventually(() => prisma.dossier.findUnique({ where: { code: waiting } }));
+      await eventually(async () =>
+        (await consumerGroupState(nats.jsm, config.NATS_STREAM, old)).caughtUp ? true : undefined,
+      );
+      // The old projector had stored `handled`; the new group does not replay it.
+      expect(await prisma.dossier.findUnique({ where: { code: handled } })).toBeNull();
+    } finally {
+      await upgraded.stop();
+      await deleteConsumerGroup(nats.jsm, config.NATS_STREAM, old);
+      await nats.jsm.consumers.delete(config.NATS_STREAM, old).catch(() => {});
+    }
   });
 });

@@ -47,6 +47,7 @@ describe('scale-out: 3 workers, 2 projectors, 2 alerts processes on one stack', 
       databaseName: 'motcua_scale',
       logger,
       eventSigningKeys: inject('stack').eventSigningKeys,
+      payloadKeys: inject('stack').payloadKeys,
       config: { SMTP_URL: smtp.url, MOTCUA_EVENT_PARTITIONS: String(PARTITIONS) },
     });
     api = await startServices(ps.config, logger, { api: true });

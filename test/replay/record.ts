@@ -85,6 +85,9 @@ async function main() {
     NATS_STREAM: 'DOSSIER_EVENTS_RECORDING',
     TEMPORAL_TASK_QUEUE: 'record-histories',
     MOTCUA_EVENT_SIGNING_KEYS: `recording:${randomBytes(32).toString('base64url')}`,
+    // Committed histories stay plain (the scenarios read them with the time-skipping client, which
+    // has no codec); the replay suite encrypts copies of them itself.
+    MOTCUA_PAYLOAD_KEYS: '',
   });
   const prisma = createPrisma(stack.databaseUrl);
   const nats = await connectNats(config, logger);

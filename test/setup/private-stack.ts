@@ -44,6 +44,8 @@ export async function startPrivateStack(opts: {
   logger: Logger;
   /** Signing keys of the run (the shared stack's, so events stay verifiable the same way). */
   eventSigningKeys: string;
+  /** MOTCUA_PAYLOAD_KEYS of the run (applicant data encrypted in Temporal history). */
+  payloadKeys?: string;
   config?: Record<string, string>;
 }): Promise<PrivateStack> {
   const { logger } = opts;
@@ -75,6 +77,7 @@ export async function startPrivateStack(opts: {
     // The dossiers here are dated on a fixed business calendar, not the machine's clock.
     MOTCUA_INSTANT_TOLERANCE_MINUTES: String(100 * 365 * 24 * 60),
     MOTCUA_EVENT_SIGNING_KEYS: opts.eventSigningKeys,
+    ...(opts.payloadKeys ? { MOTCUA_PAYLOAD_KEYS: opts.payloadKeys } : {}),
     ...opts.config,
   };
   const config = loadConfig({ ...process.env, ...env });

@@ -5,6 +5,7 @@ import { loadConfig } from '../../services/config';
 import { createPrisma, createScratchDatabase, ensureAppRole, prepareDatabase } from '../../services/db';
 import { startStack } from '../../services/infra';
 import { createLogger } from '../../services/logger';
+import { generatePayloadKey } from '../../services/payload-codec';
 import { seedSampleReferenceData } from '../../services/reference';
 
 export interface ProvidedStack {
@@ -18,6 +19,8 @@ export interface ProvidedStack {
   natsStream: string;
   /** MOTCUA_EVENT_SIGNING_KEYS generated for this run. */
   eventSigningKeys: string;
+  /** MOTCUA_PAYLOAD_KEYS generated for this run: applicant data is encrypted in every test's history. */
+  payloadKeys: string;
 }
 
 declare module 'vitest' {
@@ -66,6 +69,9 @@ export default async function setup(project: TestProject) {
     await cleanup();
     throw err;
   }
+  // Also in the environment, so processes the tests spawn with `...process.env` read the histories.
+  const payloadKeys = generatePayloadKey('test1');
+  process.env.MOTCUA_PAYLOAD_KEYS = payloadKeys;
   project.provide('stack', {
     temporalAddress: stack.temporalAddress,
     temporalUiUrl: stack.temporalUiUrl,
@@ -74,6 +80,7 @@ export default async function setup(project: TestProject) {
     databaseOwnerUrl: ownerUrl,
     natsStream: `DOSSIER_EVENTS_TEST_${process.pid}`,
     eventSigningKeys: `test:${randomBytes(32).toString('base64url')}`,
+    payloadKeys,
   });
   return cleanup;
 }

@@ -72,6 +72,7 @@ import {
   updateIdFor,
 } from '../idempotency';
 import {
+  applicantViewSchema,
   dossierListQuerySchema,
   dossierListSchema,
   dossierViewSchema,
@@ -96,6 +97,8 @@ export interface DossierRouteDeps {
       >
     >;
   prisma: PrismaClient;
+  /** Dossier lists (`GET /v1/dossiers`) may come from a read replica (DATABASE_READ_URL). */
+  readPrisma?: PrismaClient;
   temporal: Client;
   /** The API's clock, for action instants the caller leaves out. */
   now?: () => Date;
@@ -449,6 +452,10 @@ export const dossierRoutes: FastifyPluginAsyncZod<DossierRouteDeps> = async (app
             ...(mark ? { idempotencyKey: mark } : {}),
             // Read by the applicant notices (services/letters/notices.ts); kept out of events.
             ...(body.applicant.email && { applicantEmail: body.applicant.email }),
+            // Contact and identity, kept only here (encrypted like every payload, README "Applicant
+            // data in Temporal history"); `GET /v1/dossiers/{code}/applicant` shows them.
+            ...(body.applicant.phone && { applicantPhone: body.applicant.phone }),
+            ...(body.applicant.idNumber && { applicantIdNumber: body.applicant.idNumber }),
           },
           args: [input],
         });
@@ -706,7 +713,7 @@ export const dossierRoutes: FastifyPluginAsyncZod<DossierRouteDeps> = async (app
               },
         );
       }
-      const rows = await prisma.dossier.findMany({
+      const rows = await (deps.readPrisma ?? prisma).dossier.findMany({
         where: { AND: and },
         orderBy: byDue ? [{ dueAt: 'asc' }, { code: 'asc' }] : [{ receivedAt: 'desc' }, { code: 'desc' }],
         take: q.limit + 1,
@@ -741,6 +748,47 @@ export const dossierRoutes: FastifyPluginAsyncZod<DossierRouteDeps> = async (app
       assertCanSee(request, row);
       const state = await stateOfRow(prisma, row);
       return viewOfState(state);
+    },
+  );
+
+  app.get(
+    '/v1/dossiers/:code/applicant',
+    {
+      schema: {
+        summary: 'The applicant as given at intake: name, phone, email, ID number',
+        description:
+          'Read from the workflow (its memo, encrypted in Temporal history); callers who may see the dossier.',
+        tags: ['dossiers'],
+        params: codeParams,
+        response: { 200: applicantViewSchema, ...errors },
+      },
+    },
+    async (request) => {
+      const { code } = request.params;
+      assertCanSee(request, await scopeOf(code, false));
+      const row = await prisma.dossier.findUnique({ where: { code }, select: { applicantName: true } });
+      const described = await handleOf(code)
+        .describe()
+        .catch((err) => {
+          if (err instanceof WorkflowNotFoundError) return undefined;
+          throw err;
+        });
+      const memo = (described?.memo ?? {}) as Record<string, unknown>;
+      const text = (v: unknown) => (typeof v === 'string' ? v : null);
+      const name =
+        row?.applicantName ??
+        (await handleOf(code)
+          .query(dossierStateQuery)
+          .then((s) => s.applicantName)
+          .catch(() => undefined));
+      if (name === undefined) throw new ApiError(404, 'dossier_not_found', `No dossier ${code}`);
+      return {
+        code,
+        name,
+        phone: text(memo.applicantPhone),
+        email: text(memo.applicantEmail),
+        idNumber: text(memo.applicantIdNumber),
+      };
     },
   );
 
