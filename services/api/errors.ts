@@ -136,7 +136,9 @@ export function registerErrorHandling(app: FastifyInstance): void {
 }
 
 /** PostgreSQL or Temporal unreachable or restarting: a 503 the caller should retry, not a 500. */
-export function unavailableDependency(err: unknown): 'PostgreSQL' | 'Temporal' | undefined {
+export function unavailableDependency(
+  err: unknown,
+): 'PostgreSQL' | 'Temporal' | 'Temporal worker' | undefined {
   const e = err as {
     name?: string;
     code?: unknown;
@@ -158,5 +160,9 @@ export function unavailableDependency(err: unknown): 'PostgreSQL' | 'Temporal' |
   // @temporalio/client wraps gRPC UNAVAILABLE (14) / DEADLINE_EXCEEDED (4) in ServiceError.
   const grpc = (e?.cause ?? e) as { code?: unknown };
   if (e?.name === 'ServiceError' && (grpc.code === 14 || grpc.code === 4)) return 'Temporal';
+  // A query while no worker polls the task queue (killed, restarting): FAILED_PRECONDITION (9).
+  const message = `${(e as { message?: unknown }).message ?? ''} ${(grpc as { details?: unknown }).details ?? ''}`;
+  if (e?.name === 'ServiceError' && grpc.code === 9 && /no poller seen/i.test(message))
+    return 'Temporal worker';
   return undefined;
 }

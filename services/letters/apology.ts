@@ -12,7 +12,7 @@ import { type Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@
 import { computeDue, type WorkingCalendar, workingMsBetween } from '../../domain/calendar';
 import type { Command } from '../../domain/commands';
 import { workflowIdFor } from '../../domain/dossier';
-import type { Actor, DossierEventOf } from '../../domain/events';
+import { type Actor, type DossierEventOf, dossierEventSchema } from '../../domain/events';
 import {
   type ApologyContent,
   apologyContentSchema,
@@ -28,7 +28,7 @@ import {
   ruleSetSchema,
   type Signer,
 } from '../../domain/letters';
-import type { DossierState } from '../../domain/lifecycle';
+import { applyEvent, type DossierState } from '../../domain/lifecycle';
 import type { RuleSet as PinnedRuleSet } from '../../domain/rulesets';
 import { dossierStateQuery, dossierUpdates } from '../../workflows/definitions';
 import type { Config } from '../config';
@@ -91,18 +91,31 @@ export function ruleSetOf(state: DossierState): RuleSet {
 }
 
 /**
- * The dossier as the read model holds it once it has projected `seq` (the event being handled):
- * the consumer never waits on a workflow query (a worker may be busy or down), and never acts on
- * a state older than the event. Not projected yet: redelivered in a moment.
+ * The dossier as it was right after event `seq` (the event being handled), folded from the stored
+ * events once the read model has projected it: the consumer never waits on a workflow query (a
+ * worker may be busy or down), never acts on a state older than the event, and never on a newer
+ * one either — so what it decides depends on the event history alone, not on how far behind the
+ * consumer runs (a letters process that was down, or a redelivery, decides as it would have on
+ * time). Not projected yet: redelivered in a moment.
  */
 export async function dossierStateAtSeq(
   prisma: PrismaClient,
   code: string,
   seq: number,
 ): Promise<DossierState> {
-  const row = await prisma.dossier.findUnique({ where: { code }, select: { state: true, lastSeq: true } });
+  const row = await prisma.dossier.findUnique({ where: { code }, select: { lastSeq: true } });
   if (!row || row.lastSeq < seq) throw new NotReadyYet(`dossier ${code} not projected up to ${seq} yet`);
-  const state = row.state ? (row.state as unknown as DossierState) : await foldStoredEvents(prisma, code);
+  const rows = await prisma.dossierEvent.findMany({
+    where: { dossierCode: code, seq: { lte: seq } },
+    orderBy: { seq: 'asc' },
+    select: { payload: true },
+  });
+  let state: DossierState | undefined;
+  for (const r of rows) {
+    const parsed = dossierEventSchema.safeParse(r.payload);
+    // Events of retired types (the first slice's dossier.completed) have no place in the state.
+    if (parsed.success) state = applyEvent(state, parsed.data);
+  }
   if (!state) throw new NotReadyYet(`dossier ${code} has no state yet`);
   return state;
 }

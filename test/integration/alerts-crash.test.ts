@@ -1,16 +1,19 @@
-import { once } from 'node:events';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { simpleParser } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../services/config';
 import { type GuardedProcess, spawnGuarded } from '../../services/infra';
 import { type ApiWorld, startApiWorld } from './api-fixtures';
 import { eventually, testConfig, uniqueCode } from './helpers';
+import {
+  type CaughtHook,
+  type CaughtMail,
+  type MailCatcher,
+  startMailCatcher,
+  startWebhookCatcher,
+  type WebhookCatcher,
+} from './mail-fixtures';
 
 /*
  * Issue 9: "Kill the alerts process mid-flight: after restart nothing is lost and nothing is sent
@@ -20,53 +23,24 @@ import { eventually, testConfig, uniqueCode } from './helpers';
  */
 
 const DOSSIERS = 15;
-const mails: { to: string; subject: string; messageId: string }[] = [];
-const hooks: { deliveryId: string; body: string }[] = [];
 const children: GuardedProcess[] = [];
 const logDir = mkdtempSync(path.join(tmpdir(), 'motcua-alerts-crash-'));
 // Unique to this run: pending deliveries left by other runs in the shared database go elsewhere.
 const target = `lanh-dao-${uniqueCode('KILL').toLowerCase()}@an-binh.test`;
-let smtp: SMTPServer;
-let smtpPort: number;
-let hookServer: Server;
-let hookUrl: string;
+let smtp: MailCatcher;
+let webhooks: WebhookCatcher;
+let mails: CaughtMail[];
+let hooks: CaughtHook[];
 let w: ApiWorld;
 let emailSub: string;
 let hookSub: string;
 
 beforeAll(async () => {
-  smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    onData(stream, _session, done) {
-      simpleParser(stream)
-        .then((m) => {
-          mails.push({
-            to: (Array.isArray(m.to) ? m.to[0] : m.to)?.text ?? '',
-            subject: m.subject ?? '',
-            messageId: m.messageId ?? '',
-          });
-          done();
-        })
-        .catch(done);
-    },
-  });
-  smtp.listen(0, '127.0.0.1');
-  await once(smtp.server, 'listening');
-  smtpPort = (smtp.server.address() as AddressInfo).port;
-  hookServer = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => {
-      body += c;
-    });
-    req.on('end', () => {
-      hooks.push({ deliveryId: String(req.headers['motcua-delivery-id']), body });
-      res.writeHead(204).end();
-    });
-  });
-  hookServer.listen(0, '127.0.0.1');
-  await once(hookServer, 'listening');
-  hookUrl = `http://127.0.0.1:${(hookServer.address() as AddressInfo).port}/motcua-kill`;
+  smtp = await startMailCatcher();
+  webhooks = await startWebhookCatcher();
+  mails = smtp.mails;
+  hooks = webhooks.hooks;
+  const hookUrl = webhooks.url('/motcua-kill');
 
   // No alerts role here: only the child process raises and sends alerts.
   w = await startApiWorld('alerts-kill');
@@ -78,8 +52,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.allSettled(children.map((c) => c.stop()));
   await w?.stop();
-  await new Promise<void>((r) => smtp?.close(() => r()));
-  hookServer?.close();
+  await smtp?.close();
+  await webhooks?.close();
 });
 
 /** `motcua alerts` as a child process, pointed at the shared test stack and this file's SMTP server. */
@@ -102,7 +76,7 @@ async function startAlerts(n: number): Promise<GuardedProcess> {
       TEMPORAL_ADDRESS: config.TEMPORAL_ADDRESS,
       MOTCUA_EVENT_SIGNING_KEYS: config.MOTCUA_EVENT_SIGNING_KEYS,
       MOTCUA_PAYLOAD_KEYS: config.MOTCUA_PAYLOAD_KEYS,
-      SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+      SMTP_URL: smtp.url,
     },
     stopSignal: 'SIGTERM',
     graceMs: 10_000,

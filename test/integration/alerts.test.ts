@@ -1,9 +1,4 @@
-import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { DeliverPolicy } from '@nats-io/jetstream';
-import { simpleParser } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alertSubject } from '../../domain/alerts';
 import { startAlertsConsumer } from '../../services/alerts/consumer';
@@ -13,74 +8,46 @@ import { MotcuaApiError } from '../../services/api/client';
 import { consumerGroupState } from '../../services/nats';
 import { type ApiWorld, startApiWorld } from './api-fixtures';
 import { eventually, testConfig, testLogger, uniqueCode } from './helpers';
+import {
+  type CaughtHook,
+  type CaughtMail,
+  type MailCatcher,
+  startMailCatcher,
+  startWebhookCatcher,
+  type WebhookCatcher,
+} from './mail-fixtures';
 
 // The whole path from the legal clock to a person: overdue → alert row, SSE, NATS, email, webhook.
-interface Mail {
-  to: string;
-  subject: string;
-  text: string;
-  messageId: string;
-}
-const mails: Mail[] = [];
-const hooks: { headers: Record<string, string | string[] | undefined>; body: string }[] = [];
-let smtp: SMTPServer;
-let hookServer: Server;
+let smtp: MailCatcher;
+let webhooks: WebhookCatcher;
+let mails: CaughtMail[];
+let hooks: CaughtHook[];
 let w: ApiWorld;
 let webhookSecret: string;
 
 beforeAll(async () => {
-  smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    onData(stream, _session, done) {
-      simpleParser(stream)
-        .then((m) => {
-          mails.push({
-            to: (Array.isArray(m.to) ? m.to[0] : m.to)?.text ?? '',
-            subject: m.subject ?? '',
-            text: m.text ?? '',
-            messageId: m.messageId ?? '',
-          });
-          done();
-        })
-        .catch(done);
-    },
-  });
-  smtp.listen(0, '127.0.0.1');
-  await once(smtp.server, 'listening');
-  const smtpPort = (smtp.server.address() as AddressInfo).port;
-  hookServer = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => {
-      body += c;
-    });
-    req.on('end', () => {
-      hooks.push({ headers: req.headers, body });
-      res.writeHead(204).end();
-    });
-  });
-  hookServer.listen(0, '127.0.0.1');
-  await once(hookServer, 'listening');
-  const hookPort = (hookServer.address() as AddressInfo).port;
-
+  smtp = await startMailCatcher();
+  webhooks = await startWebhookCatcher();
+  mails = smtp.mails;
+  hooks = webhooks.hooks;
   w = await startApiWorld('alerts', {
     alerts: true,
-    config: { SMTP_URL: `smtp://127.0.0.1:${smtpPort}`, ALERT_EMAIL_FROM: 'motcua <canh-bao@motcua.test>' },
+    config: { SMTP_URL: smtp.url, ALERT_EMAIL_FROM: 'motcua <canh-bao@motcua.test>' },
   });
   const admin = await w.as('admin', '*');
   await admin.subscribeAlerts({ agencyCode: w.agency, channel: 'email', target: 'lanh-dao@an-binh.test' });
   const hook = await admin.subscribeAlerts({
     agencyCode: w.agency,
     channel: 'webhook',
-    target: `http://127.0.0.1:${hookPort}/motcua`,
+    target: webhooks.url('/motcua'),
   });
   webhookSecret = hook.secret!;
 });
 
 afterAll(async () => {
   await w?.stop();
-  await new Promise<void>((r) => smtp?.close(() => r()));
-  hookServer?.close();
+  await smtp?.close();
+  await webhooks?.close();
 });
 
 /** A dossier whose due instant has already passed when the workflow starts: overdue at once. */

@@ -1,19 +1,15 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { workflowIdFor } from '../../domain/dossier';
 import type { DossierEvent } from '../../domain/events';
-import { dossierSearchAttributes } from '../../domain/search-attributes';
 import { type RunningServices, startServices } from '../../services/app';
-import { type Config, loadConfig, projectRoot } from '../../services/config';
-import { createPrisma, prepareDatabase } from '../../services/db';
+import type { Config } from '../../services/config';
+import { createPrisma } from '../../services/db';
 import { chainHash, GENESIS_HASH } from '../../services/eventlog';
-import { type GuardedProcess, type RunningStack, spawnGuarded, startStack } from '../../services/infra';
 import { createLogger } from '../../services/logger';
-import { seedSampleReferenceData } from '../../services/reference';
 import { connectTemporalClient } from '../../services/temporal';
 import { dossierStateQuery } from '../../workflows/definitions';
+import { type PrivateStack, startPrivateStack } from '../setup/private-stack';
 import { createTestKey } from './auth-helpers';
 import { eventually, uniqueCode } from './helpers';
 
@@ -25,55 +21,32 @@ import { eventually, uniqueCode } from './helpers';
 const DOSSIERS = 20;
 // Quiet by default: the kills make every layer warn on purpose.
 const logger = createLogger('test', process.env.LOG_LEVEL ?? 'error');
-let stack: RunningStack;
+let ps: PrivateStack;
 let config: Config;
 let temporal: Awaited<ReturnType<typeof connectTemporalClient>>;
-const children: GuardedProcess[] = [];
 /** API keys of X-AN-BINH's desk (intake) and officer; created before any kill. */
 const tokens = { intake: '', officer: '' };
 
 beforeAll(async () => {
-  stack = await startStack({
-    home: loadConfig().MOTCUA_HOME,
-    logger,
-    databaseUrl: undefined, // always the embedded PostgreSQL: this file kills it
+  // Always the embedded PostgreSQL: this file kills it.
+  ps = await startPrivateStack({
     databaseName: 'motcua_crash',
-    persistent: false,
-    handleSignals: false,
-    searchAttributes: dossierSearchAttributes,
+    logger,
+    eventSigningKeys: inject('stack').eventSigningKeys,
+    payloadKeys: inject('stack').payloadKeys,
   });
-  await prepareDatabase(stack.databaseUrl, logger);
-  const prisma = createPrisma(stack.databaseUrl);
-  await seedSampleReferenceData(prisma);
+  config = ps.config;
+  const prisma = createPrisma(config.DATABASE_URL!);
   tokens.intake = (await createTestKey(prisma, { role: 'intake', agencyCode: 'X-AN-BINH' })).token;
   tokens.officer = (await createTestKey(prisma, { role: 'officer', agencyCode: 'X-AN-BINH' })).token;
   await prisma.$disconnect();
-  config = loadConfig({
-    ...process.env,
-    NODE_ENV: 'test',
-    DATABASE_URL: stack.databaseUrl,
-    TEMPORAL_ADDRESS: stack.temporalAddress,
-    NATS_URL: stack.natsUrl,
-    API_PORT: '0',
-    // The dossiers here are dated on a fixed business calendar (2030), not the machine's clock.
-    MOTCUA_INSTANT_TOLERANCE_MINUTES: String(100 * 365 * 24 * 60),
-    MOTCUA_EVENT_SIGNING_KEYS: inject('stack').eventSigningKeys,
-    MOTCUA_PAYLOAD_KEYS: inject('stack').payloadKeys,
-  });
   temporal = await connectTemporalClient(config);
 }, 120_000);
 
 afterAll(async () => {
-  await Promise.allSettled(children.map((c) => c.stop()));
   await temporal?.connection.close();
-  await stack?.stop();
+  await ps?.stop();
 });
-
-const pidOf = (name: string): number => {
-  const proc = stack.processes.find((p) => p.name === name);
-  if (!proc) throw new Error(`no ${name} in the private stack`);
-  return proc.pid;
-};
 
 const intake = (code: string) => ({
   code,
@@ -211,10 +184,8 @@ describe('crash resilience: no dossier event lost or counted twice', () => {
       const before = await streamMessages(services);
       const run = receiveAndComplete(services.apiUrl!, 'CRN');
       await afterReceived(run.progress, 5);
-      process.kill(pidOf('nats'), 'SIGKILL');
       const killedAt = { ...run.progress };
-      await sleep(3000);
-      await stack.restart('nats'); // same port, same JetStream store
+      await ps.crashAndRestart('nats', 3000); // same port, same JetStream store
       await run.all;
       console.info(`NATS killed after ${killedAt.received} received / ${killedAt.completed} completed`);
       await expectExactlyOnce(services, run.codes, before);
@@ -229,10 +200,8 @@ describe('crash resilience: no dossier event lost or counted twice', () => {
       const before = await streamMessages(services);
       const run = receiveAndComplete(services.apiUrl!, 'CRP');
       await afterReceived(run.progress, 5);
-      process.kill(pidOf('postgres'), 'SIGKILL');
       const killedAt = { ...run.progress };
-      await sleep(3000);
-      await stack.restart('postgres'); // same port, same data directory
+      await ps.crashAndRestart('postgres', 3000); // same port, same data directory
       await run.all;
       console.info(`PostgreSQL killed after ${killedAt.received} received / ${killedAt.completed} completed`);
       await expectExactlyOnce(services, run.codes, before);
@@ -244,36 +213,7 @@ describe('crash resilience: no dossier event lost or counted twice', () => {
   it('finishes every workflow exactly once when the worker process is killed mid-flight', async () => {
     // The worker runs as `motcua worker` in a child process (under the infra guard, so it never
     // outlives this test); API and projector stay in this process.
-    const startWorker = async (n: number): Promise<GuardedProcess> => {
-      const logFile = path.join(stack.logDir, `worker-${n}.log`);
-      const proc = await spawnGuarded({
-        name: `worker-${n}`,
-        logFile,
-        command: process.execPath,
-        args: [path.join(projectRoot, 'bin', 'motcua.js'), 'worker'],
-        cwd: projectRoot,
-        env: {
-          ...process.env,
-          NODE_ENV: 'test',
-          LOG_LEVEL: 'info',
-          DATABASE_URL: config.DATABASE_URL,
-          TEMPORAL_ADDRESS: config.TEMPORAL_ADDRESS,
-          NATS_URL: config.NATS_URL,
-          MOTCUA_EVENT_SIGNING_KEYS: config.MOTCUA_EVENT_SIGNING_KEYS,
-          MOTCUA_PAYLOAD_KEYS: config.MOTCUA_PAYLOAD_KEYS,
-        },
-        stopSignal: 'SIGTERM',
-        graceMs: 10_000,
-      });
-      children.push(proc);
-      await eventually(async () => {
-        if (!proc.isRunning()) throw new Error(`worker exited early, see ${logFile}`);
-        return /"msg":"started"/.test(readFileSync(logFile, 'utf8')) ? true : undefined;
-      }, 60_000).catch((err: Error) => {
-        throw new Error(`${err.message}\n${readFileSync(logFile, 'utf8').slice(-3000)}`);
-      });
-      return proc;
-    };
+    const startWorker = (n: number) => ps.spawnRole('worker', `worker-${n}`);
 
     const services = await startServices(config, logger, { projector: true, api: true });
     try {

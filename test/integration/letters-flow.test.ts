@@ -1,8 +1,3 @@
-import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { simpleParser } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../domain/commands';
 import { workflowIdFor } from '../../domain/dossier';
@@ -21,23 +16,22 @@ import { type ApiWorld, startApiWorld } from './api-fixtures';
 import { createTestKey } from './auth-helpers';
 import { eventually, testConfig, testLogger, uniqueCode } from './helpers';
 import { receiveOverdueDossier } from './letter-helpers';
+import {
+  type CaughtHook,
+  type CaughtMail,
+  type MailCatcher,
+  startMailCatcher,
+  startWebhookCatcher,
+  type WebhookCatcher,
+} from './mail-fixtures';
 
 // Late processing reaches the applicant: overdue → draft Mẫu 04 → issued by a supervisor →
 // PDF, the one new appointment in the workflow, and notices by email and webhook.
-interface Mail {
-  to: string;
-  subject: string;
-  text: string;
-  messageId: string;
-  attachments: { filename: string; contentType: string; content: Buffer }[];
-}
-const mails: Mail[] = [];
-const hooks: { headers: Record<string, string | string[] | undefined>; body: string }[] = [];
-/** The portal webhook is down for its first N requests. */
-let hookFailuresLeft = 1;
-let hookFailures = 0;
-let smtp: SMTPServer;
-let hookServer: Server;
+let smtp: MailCatcher;
+/** The portal webhook is down for its first request. */
+let webhooks: WebhookCatcher;
+let mails: CaughtMail[];
+let hooks: CaughtHook[];
 let w: ApiWorld;
 let worldConfig: Record<string, string>;
 const WEBHOOK_SECRET = 'cong-dich-vu-cong-secret-0123456789';
@@ -46,55 +40,14 @@ const APPLICANT = 'Đặng Thị Ngọc Hằng';
 let procedureName = '';
 
 beforeAll(async () => {
-  smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    onData(stream, _session, done) {
-      simpleParser(stream)
-        .then((m) => {
-          mails.push({
-            to: (Array.isArray(m.to) ? m.to[0] : m.to)?.text ?? '',
-            subject: m.subject ?? '',
-            text: m.text ?? '',
-            messageId: m.messageId ?? '',
-            attachments: m.attachments.map((a) => ({
-              filename: a.filename ?? '',
-              contentType: a.contentType,
-              content: a.content,
-            })),
-          });
-          done();
-        })
-        .catch(done);
-    },
-  });
-  smtp.listen(0, '127.0.0.1');
-  await once(smtp.server, 'listening');
-  const smtpPort = (smtp.server.address() as AddressInfo).port;
-  hookServer = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => {
-      body += c;
-    });
-    req.on('end', () => {
-      if (hookFailuresLeft > 0) {
-        hookFailuresLeft -= 1;
-        hookFailures += 1;
-        res.writeHead(503).end();
-        return;
-      }
-      hooks.push({ headers: req.headers, body });
-      res.writeHead(204).end();
-    });
-  });
-  hookServer.listen(0, '127.0.0.1');
-  await once(hookServer, 'listening');
-  const hookPort = (hookServer.address() as AddressInfo).port;
-
+  smtp = await startMailCatcher();
+  webhooks = await startWebhookCatcher({ failFirst: 1 });
+  mails = smtp.mails;
+  hooks = webhooks.hooks;
   worldConfig = {
-    SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+    SMTP_URL: smtp.url,
     NOTICE_EMAIL_FROM: 'motcua <thong-bao@motcua.test>',
-    NOTICE_WEBHOOK_URL: `http://127.0.0.1:${hookPort}/cong-dvc`,
+    NOTICE_WEBHOOK_URL: webhooks.url('/cong-dvc'),
     NOTICE_WEBHOOK_SECRET: WEBHOOK_SECRET,
   };
   w = await startApiWorld('letters', { alerts: true, config: worldConfig });
@@ -107,8 +60,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await w?.stop();
-  await new Promise<void>((r) => smtp?.close(() => r()));
-  hookServer?.close();
+  await smtp?.close();
+  await webhooks?.close();
 });
 
 async function call<T>(role: Role, method: string, path: string, body?: unknown) {
@@ -312,7 +265,7 @@ describe('an overdue dossier without an apology', () => {
   it('told the portal webhook too, signed, even though it was down at first', async () => {
     const forCode = () => hooks.filter((h) => h.body.includes(code));
     const got = await eventually(async () => (forCode().length >= 3 ? forCode() : undefined), 30_000);
-    expect(hookFailures).toBeGreaterThanOrEqual(1);
+    expect(webhooks.failures).toBeGreaterThanOrEqual(1);
     for (const h of got) {
       const ts = h.headers['motcua-timestamp'] as string;
       expect(h.headers['motcua-signature']).toBe(webhookSignature(WEBHOOK_SECRET, ts, h.body));
@@ -582,6 +535,30 @@ describe('a letters process that stops mid-flight', () => {
     await new Promise((r) => setTimeout(r, 1000));
     expect(mails.filter((m) => m.subject.includes(code))).toHaveLength(1);
     expect(await w.services.prisma.letter.count({ where: { dossierCode: code } })).toBe(1);
+  });
+});
+
+describe('a letters process that was down while a dossier went overdue and got its result', () => {
+  it('drafts the apology after the restart as it would have on time (the decision reads the dossier as of the event)', async () => {
+    await w.services.letters!.stop();
+    const code = await receiveOverdueDossier(w);
+    await eventually(async () => ((await stateOf(code)).overdue ? true : undefined));
+    const officer = await w.as('officer');
+    await officer.markResultReady(code, { resultKind: 'paper' });
+    await eventually(async () => {
+      const row = await w.services.prisma.dossier.findUnique({ where: { code } });
+      return row?.status === 'result_ready' ? row : undefined;
+    });
+    w.services.letters = await startLettersConsumer({
+      config: testConfig(worldConfig),
+      logger: testLogger(),
+      prisma: w.services.prisma,
+      nats: w.services.nats,
+      temporal: w.services.temporal!,
+    });
+    const draft = await apologyOf(code, 'draft');
+    expect(draft.dossierCode).toBe(code);
+    expect(await w.services.prisma.letter.count({ where: { dossierCode: code, kind: 'apology' } })).toBe(1);
   });
 });
 
