@@ -23,7 +23,6 @@ import {
 } from './subscriptions';
 import {
   alertListQuerySchema,
-  alertListSchema,
   alertSubscriptionBodySchema,
   alertSubscriptionViewSchema,
   alertViewSchema,

@@ -72,7 +72,7 @@ function pad(s: string, n: number): string {
 }
 
 export function calendarCommand(opts: CalendarCommandOptions = {}): Command {
-  const { out, err, configure, fail } = cliIo('calendar', opts);
+  const { out, configure, fail } = cliIo('calendar', opts);
   const national = opts.calendar ?? defaultCalendar;
 
   const guard =

@@ -19,7 +19,6 @@ import {
   formatIssue,
 } from '../../domain/catalogue';
 import { administrativeLevels } from '../../domain/reference';
-import { loadConfig } from '../config';
 import { createPrisma, type PrismaClient } from '../db';
 import { type ChangeCount, importCatalogue, listProcedures, UnknownAgencyCodeError } from '../reference';
 import { cliDatabaseUrl } from './dev-stack';

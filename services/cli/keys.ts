@@ -12,7 +12,6 @@ import { userInfo } from 'node:os';
 import { Command, Option } from 'commander';
 import { formatVietnamInstant } from '../../domain/calendar';
 import { roleSchema } from '../../domain/commands';
-import { loadConfig } from '../config';
 import { createPrisma, type PrismaClient } from '../db';
 import { type ApiKeyInfo, ApiKeyInputError, createApiKey, listApiKeys, revokeApiKey } from '../keys';
 import { cliDatabaseUrl } from './dev-stack';

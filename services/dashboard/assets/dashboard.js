@@ -96,7 +96,7 @@
     link.textContent = alert.dossierCode;
     cell(tr).append(link);
     cell(tr, alert.agencyCode || '—');
-    const dueAt = alert.details && alert.details.dueAt;
+    const dueAt = alert.details?.dueAt;
     cell(tr, dueAt ? `Hạn: ${vnTime(dueAt)}` : '—');
     cell(tr, alert.level ? `Cấp ${alert.level}` : 'Tại cơ quan');
     cell(tr, vnTime(alert.raisedAt));
@@ -127,7 +127,7 @@
       } catch {
         return;
       }
-      if (!alert || !alert.dossierCode) return;
+      if (!alert?.dossierCode) return;
       if (event.type === 'raised') showAtOnce(alert);
       void refreshDossier(alert.dossierCode, alert.id);
       if (event.type === 'raised') {
@@ -161,7 +161,7 @@
     if (res.ok || res.status === 409) {
       const alert = res.ok ? await res.json() : null;
       announce('Đã xác nhận cảnh báo.');
-      if (alert && alert.dossierCode) await refreshDossier(alert.dossierCode, id);
+      if (alert?.dossierCode) await refreshDossier(alert.dossierCode, id);
       else if (tr) tr.remove();
     } else {
       if (button) button.disabled = false;
