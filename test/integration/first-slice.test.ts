@@ -2,6 +2,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commandPaths } from '../../domain/commands';
 import { workflowIdFor } from '../../domain/dossier';
+import { DEFAULT_EVENT_PARTITIONS, partitionOf } from '../../domain/partitions';
 import { type RunningServices, startServices } from '../../services/app';
 import { eventSigningKeys } from '../../services/config';
 import { SIGNATURE_HEADER, verifyEvent } from '../../services/event-signature';
@@ -92,8 +93,10 @@ describe('a dossier through the real stack', () => {
     const stored = await services.nats.jsm.streams.getMessage(config.NATS_STREAM, {
       seq: Number(events[0]!.streamSeq),
     });
-    // On the receiving agency's subject, signed by the worker.
-    expect(stored?.subject).toBe('dossier.X-AN-BINH.received');
+    // On the receiving agency's subject and the dossier's partition, signed by the worker.
+    expect(stored?.subject).toBe(
+      `dossier.X-AN-BINH.received.${partitionOf(code, config.MOTCUA_EVENT_PARTITIONS ?? DEFAULT_EVENT_PARTITIONS)}`,
+    );
     expect(stored?.header.get('Nats-Msg-Id')).toBe(`${code}:1`);
     expect(
       verifyEvent(
