@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { type KeyList, parseKeyList } from './key-list';
 
 /**
  * Dossier events are signed by the worker that publishes them and verified by every consumer
@@ -15,39 +16,22 @@ export interface SigningKey {
   secret: string;
 }
 
-export interface SigningKeys {
-  /** Signs new events. */
-  current: SigningKey;
-  /** Every accepted key by id (current included). */
-  all: Map<string, SigningKey>;
-}
+/** `current` signs new events; `all` holds every accepted key by id (current included). */
+export type SigningKeys = KeyList<SigningKey>;
 
-const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/;
 export const MIN_SECRET_LENGTH = 32;
 
 /** Parses `<id>:<secret>,<id>:<secret>…`; throws a message naming what is wrong. */
 export function parseSigningKeys(value: string): SigningKeys {
-  const keys = value
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)
-    .map((entry) => {
-      const colon = entry.indexOf(':');
-      const id = colon > 0 ? entry.slice(0, colon) : '';
-      const secret = colon > 0 ? entry.slice(colon + 1) : '';
-      if (!KEY_ID.test(id))
-        throw new Error('each key is <id>:<secret> with an id of letters, digits, _ or -');
+  return parseKeyList(value, {
+    shape: 'each key is <id>:<secret> with an id of letters, digits, _ or -',
+    empty: 'no signing key',
+    toKey(id, secret) {
       if (secret.length < MIN_SECRET_LENGTH)
         throw new Error(`the secret of key ${id} must be at least ${MIN_SECRET_LENGTH} characters`);
       return { id, secret };
-    });
-  if (keys.length === 0) throw new Error('no signing key');
-  const all = new Map<string, SigningKey>();
-  for (const k of keys) {
-    if (all.has(k.id)) throw new Error(`key id ${k.id} appears twice`);
-    all.set(k.id, k);
-  }
-  return { current: keys[0]!, all };
+    },
+  });
 }
 
 const toBytes = (body: Uint8Array | string) => (typeof body === 'string' ? Buffer.from(body, 'utf8') : body);

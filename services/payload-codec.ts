@@ -6,6 +6,7 @@ import {
   type PayloadCodec,
 } from '@temporalio/common';
 import proto from '@temporalio/proto';
+import { type KeyList, parseKeyList } from './key-list';
 
 // The package is CommonJS: its namespace is reachable as the default export under Node's ESM.
 const { temporal } = proto;
@@ -38,39 +39,22 @@ export interface PayloadKey {
   key: Buffer;
 }
 
-export interface PayloadKeys {
-  /** Encrypts new payloads. */
-  current: PayloadKey;
-  /** Every key that may decrypt (current included), by id. */
-  all: Map<string, PayloadKey>;
-}
-
-const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/;
+/** `current` encrypts new payloads; `all` holds every key that may decrypt (current included), by id. */
+export type PayloadKeys = KeyList<PayloadKey>;
 
 /** Parses `<id>:<base64 32 bytes>,…`; throws a message naming what is wrong (never the key). */
 export function parsePayloadKeys(value: string): PayloadKeys {
-  const keys = value
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)
-    .map((entry) => {
-      const colon = entry.indexOf(':');
-      const id = colon > 0 ? entry.slice(0, colon) : '';
-      const secret = colon > 0 ? entry.slice(colon + 1).trim() : '';
-      if (!KEY_ID.test(id))
-        throw new Error('each key is <id>:<base64 key> with an id of letters, digits, _ or -');
+  return parseKeyList(value, {
+    shape: 'each key is <id>:<base64 key> with an id of letters, digits, _ or -',
+    empty: 'no payload key',
+    toKey(id, raw) {
+      const secret = raw.trim();
       const key = Buffer.from(secret, 'base64');
       if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(secret) || key.length !== 32)
         throw new Error(`key ${id} must be 32 random bytes in base64 (e.g. \`openssl rand -base64 32\`)`);
       return { id, key };
-    });
-  if (keys.length === 0) throw new Error('no payload key');
-  const all = new Map<string, PayloadKey>();
-  for (const k of keys) {
-    if (all.has(k.id)) throw new Error(`key id ${k.id} appears twice`);
-    all.set(k.id, k);
-  }
-  return { current: keys[0]!, all };
+    },
+  });
 }
 
 /** A fresh key entry `<id>:<base64>` (dev and test stacks). */
