@@ -213,6 +213,9 @@ export async function ensureDurableConsumer(
   }
 }
 
+const startAt = (seq: number | undefined) =>
+  seq === undefined ? {} : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: seq };
+
 /** One durable consumer of a group: a partition, or the pre-partition subjects. */
 export interface PartitionConsumer {
   name: string;
@@ -236,6 +239,8 @@ export async function openPartitionConsumers(
   partitions: readonly number[],
   settings: DurableSettings,
   logger: Logger,
+  /** For a NEW group that must not read the stream's history: where its consumers start. */
+  startSeq?: number,
 ): Promise<PartitionConsumer[]> {
   const specs: Array<{
     name: string;
@@ -269,9 +274,7 @@ export async function openPartitionConsumers(
         ...settings,
         durable_name: spec.name,
         filter_subject: spec.filter,
-        ...(spec.legacy && legacyStart !== undefined
-          ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: legacyStart }
-          : {}),
+        ...startAt(spec.legacy && legacyStart !== undefined ? legacyStart : startSeq),
       },
       logger,
     );

@@ -269,6 +269,8 @@ export interface ProjectorDeps {
   prisma: PrismaClient;
   nats: Nats;
   durableName?: string;
+  /** A new consumer group starts at this stream sequence instead of the stream's beginning. */
+  startSeq?: number;
 }
 
 export interface RunningProjector {
@@ -405,6 +407,7 @@ export async function startProjector({
   prisma,
   nats,
   durableName = 'projector',
+  startSeq,
 }: ProjectorDeps): Promise<RunningProjector> {
   const log = logger.child({ consumer: durableName });
   const keys = eventSigningKeys(config);
@@ -416,6 +419,7 @@ export async function startProjector({
     ownedPartitions(config, 'PROJECTOR_PARTITIONS'),
     projectorConsumerSettings(),
     log,
+    startSeq,
   );
   const checkpoints = await startCheckpointPublisher(nats, config.NATS_STREAM, log);
   let stopping = false;

@@ -52,6 +52,8 @@ export interface AlertsConsumerDeps {
   nats: Nats;
   temporal: Client;
   durableName?: string;
+  /** A new consumer group starts at this stream sequence instead of the stream's beginning. */
+  startSeq?: number;
   /** Tests replace the email/webhook sender. */
   notifier?: Notifier;
 }
@@ -86,6 +88,7 @@ export async function startAlertsConsumer(deps: AlertsConsumerDeps): Promise<Run
       max_deliver: 100_000,
     },
     log,
+    deps.startSeq,
   );
   const keys = eventSigningKeys(config);
   const policy: EscalationPolicy = config.ALERT_ESCALATION_WORKING_HOURS;

@@ -35,6 +35,8 @@ export interface LettersConsumerDeps {
   nats: Nats;
   temporal: Client;
   durableName?: string;
+  /** A new consumer group starts at this stream sequence instead of the stream's beginning. */
+  startSeq?: number;
   /** Tests replace the channels' providers. */
   providers?: NoticeProviders;
   /** Off for a second consumer that only replays (its dispatcher would compete for nothing). */
@@ -71,6 +73,7 @@ export async function startLettersConsumer(deps: LettersConsumerDeps): Promise<R
       max_deliver: 100_000,
     },
     log,
+    deps.startSeq,
   );
   const calendars = createCalendarStore(prisma);
   const letterDeps: LetterDeps = {

@@ -7,7 +7,7 @@ import type { AlertMessage } from '../../services/alerts/publish';
 import { MotcuaApiError } from '../../services/api/client';
 import { consumerGroupState } from '../../services/nats';
 import { type ApiWorld, startApiWorld } from './api-fixtures';
-import { eventually, testConfig, testLogger, uniqueCode } from './helpers';
+import { eventually, streamTail, testConfig, testLogger, uniqueCode } from './helpers';
 import {
   type CaughtHook,
   type CaughtMail,
@@ -25,6 +25,8 @@ let hooks: CaughtHook[];
 let w: ApiWorld;
 let webhookSecret: string;
 
+let fileStart: number;
+
 beforeAll(async () => {
   smtp = await startMailCatcher();
   webhooks = await startWebhookCatcher();
@@ -34,6 +36,7 @@ beforeAll(async () => {
     alerts: true,
     config: { SMTP_URL: smtp.url, ALERT_EMAIL_FROM: 'motcua <canh-bao@motcua.test>' },
   });
+  fileStart = await streamTail(w.services.nats.jsm);
   const admin = await w.as('admin', '*');
   await admin.subscribeAlerts({ agencyCode: w.agency, channel: 'email', target: 'lanh-dao@an-binh.test' });
   const hook = await admin.subscribeAlerts({
@@ -206,6 +209,7 @@ describe('redelivery', () => {
       nats: w.services.nats,
       temporal: w.services.temporal!,
       durableName: `alerts-replay-${process.pid}`,
+      startSeq: fileStart, // every event of this file's dossiers
     });
     try {
       // The replay has caught up when its consumer has nothing pending.

@@ -10,7 +10,7 @@ import { chainHash, GENESIS_HASH } from '../../services/eventlog';
 import { connectNats, deleteConsumerGroup, type Nats } from '../../services/nats';
 import { type RunningProjector, startProjector } from '../../services/projector';
 import { received as receivedFixture, resultReady as resultReadyBody } from '../lifecycle/fixtures';
-import { eventually, testConfig, testLogger, uniqueCode } from './helpers';
+import { eventually, streamTail, testConfig, testLogger, uniqueCode } from './helpers';
 
 /*
  * The hash-chained event log is evidence only if nobody can quietly rewrite it: the app's database
@@ -75,7 +75,14 @@ async function projectedDossier(prefix: string): Promise<string> {
 beforeAll(async () => {
   prisma = createPrisma(config.DATABASE_URL!);
   nats = await connectNats(config, testLogger());
-  projector = await startProjector({ config, logger: testLogger(), prisma, nats, durableName });
+  projector = await startProjector({
+    config,
+    logger: testLogger(),
+    prisma,
+    nats,
+    durableName,
+    startSeq: await streamTail(nats.jsm),
+  });
 });
 
 afterAll(async () => {

@@ -24,7 +24,7 @@ import {
 import { connectTemporalClient } from '../../services/temporal';
 import { receivingAgencyFromReadModel } from '../../services/worker';
 import { received as receivedFixture, resultReady as resultReadyBody } from '../lifecycle/fixtures';
-import { eventually, testConfig, testLogger, uniqueCode } from './helpers';
+import { eventually, streamTail, testConfig, testLogger, uniqueCode } from './helpers';
 
 /*
  * The event path on the real stack (JetStream + PostgreSQL): whatever arrives on the stream, the
@@ -82,7 +82,14 @@ const quarantined = (where: object) =>
 beforeAll(async () => {
   prisma = createPrisma(config.DATABASE_URL!);
   nats = await connectNats(config, testLogger());
-  projector = await startProjector({ config, logger: testLogger(), prisma, nats, durableName });
+  projector = await startProjector({
+    config,
+    logger: testLogger(),
+    prisma,
+    nats,
+    durableName,
+    startSeq: await streamTail(nats.jsm),
+  });
 });
 
 afterAll(async () => {
@@ -331,6 +338,7 @@ describe('forged events never reach the read model', () => {
 describe('every consumer verifies signatures', () => {
   it('the alerts consumer quarantines a forged "overdue" instead of alerting supervisors', async () => {
     const code = uniqueCode('FAKE-OD');
+    const startSeq = await streamTail(nats.jsm);
     await publish(received(code));
     await eventually(() => dossier(code));
     const temporal = await connectTemporalClient(config);
@@ -342,6 +350,7 @@ describe('every consumer verifies signatures', () => {
       nats,
       temporal,
       durableName: durable,
+      startSeq,
     });
     try {
       const forged = {

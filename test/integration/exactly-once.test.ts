@@ -5,9 +5,9 @@ import { eventIdFor } from '../../domain/dossier';
 import type { Actor, DossierEvent } from '../../domain/events';
 import { eventSigningKeys } from '../../services/config';
 import { createPrisma, type PrismaClient } from '../../services/db';
-import { connectNats, type Nats } from '../../services/nats';
+import { connectNats, deleteConsumerGroup, type Nats } from '../../services/nats';
 import { projectEvent, type RunningProjector, startProjector } from '../../services/projector';
-import { eventually, testConfig, testLogger, uniqueCode } from './helpers';
+import { eventually, streamTail, testConfig, testLogger, uniqueCode } from './helpers';
 
 const config = testConfig();
 let prisma: PrismaClient;
@@ -126,12 +126,15 @@ describe('exactly-once from at-least-once delivery', () => {
   it('resumes after a projector restart without losing or double-counting events', async () => {
     const codes = Array.from({ length: 20 }, () => uniqueCode('RST'));
     const logger = testLogger();
+    const durableName = `restart-test-${process.pid}`;
+    const startSeq = await streamTail(nats.jsm);
     let projector: RunningProjector = await startProjector({
       config,
       logger,
       prisma,
       nats,
-      durableName: 'restart-test',
+      durableName,
+      startSeq,
     });
     for (const code of codes.slice(0, 10)) await publish(received(code));
     await projector.stop();
@@ -139,7 +142,7 @@ describe('exactly-once from at-least-once delivery', () => {
     for (const code of codes) await publish(resultReady(code));
     // Redeliver everything once more: the projector must absorb the duplicates.
     for (const code of codes.slice(0, 5)) await publish(received(code));
-    projector = await startProjector({ config, logger, prisma, nats, durableName: 'restart-test' });
+    projector = await startProjector({ config, logger, prisma, nats, durableName });
     try {
       await eventually(async () => {
         const n = await prisma.dossier.count({ where: { code: { in: codes }, status: 'result_ready' } });
@@ -150,6 +153,7 @@ describe('exactly-once from at-least-once delivery', () => {
       );
     } finally {
       await projector.stop();
+      await deleteConsumerGroup(nats.jsm, config.NATS_STREAM, durableName);
     }
   });
 });

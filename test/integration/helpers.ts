@@ -1,3 +1,4 @@
+import type { JetStreamManager } from '@nats-io/jetstream';
 import { inject } from 'vitest';
 import { type Config, loadConfig } from '../../services/config';
 import { createLogger } from '../../services/logger';
@@ -53,4 +54,13 @@ let counter = 0;
 export function uniqueCode(prefix = 'T'): string {
   counter += 1;
   return `${prefix}-${process.pid}-${Date.now().toString(36)}-${counter}`;
+}
+
+/**
+ * The next sequence of the shared test stream. A consumer group a test file creates starts here:
+ * the stream already holds every other file's events, and reading them all first (CI runs the files
+ * in parallel) can take longer than the test's patience.
+ */
+export async function streamTail(jsm: JetStreamManager, stream = testConfig().NATS_STREAM): Promise<number> {
+  return (await jsm.streams.info(stream)).state.last_seq + 1;
 }
