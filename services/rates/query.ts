@@ -243,24 +243,178 @@ export async function agencyScope(
   };
 }
 
+/** A named day range (`from` open when undefined, both ends inclusive) for {@link sumRangesInScope}. */
+export interface NamedRange {
+  from?: string;
+  to: string;
+}
+
+export interface ScopedSums {
+  /** Whether the requested agency exists at all. */
+  found: boolean;
+  /** The agency and every agency below it (any depth) within the scope and level, sorted. */
+  agencies: string[];
+  /** The sums of each requested range, in the order asked. */
+  sums: { live: Counts; backfilled: Counts }[];
+}
+
+/** The parts of one range: whole months from the month roll-up and days from the day roll-up, or bucket rows. */
+function rangeParts(
+  range: NamedRange,
+  part: number,
+  procedureParam: number | undefined,
+  param: (v: unknown) => string,
+): string[] {
+  const cols = COUNTERS.map((c) => `"${counterColumn(c)}"`).join(', ');
+  const between = (col: string, r: { from?: string; to: string }, inclusiveTo: boolean) => {
+    const conds = [`"${col}" ${inclusiveTo ? '<=' : '<'} ${param(r.to)}::date`];
+    if (r.from !== undefined) conds.push(`"${col}" >= ${param(r.from)}::date`);
+    return conds.join(' AND ');
+  };
+  const inScope = `"agency_code" IN (SELECT "code" FROM scope)`;
+  if (procedureParam !== undefined) {
+    return [
+      `SELECT ${part} AS part, "backfilled", ${cols} FROM "${LIVE_BUCKET_TABLE}" WHERE ${inScope} AND "procedure_code" = $${procedureParam} AND ${between('day', range, true)}`,
+    ];
+  }
+  const split = splitByMonth(range.from, range.to);
+  const parts: string[] = [];
+  if (split.months) {
+    parts.push(
+      `SELECT ${part} AS part, "backfilled", ${cols} FROM "${MONTH_ROLLUP_TABLE}" WHERE ${inScope} AND ${between('month', split.months, false)}`,
+    );
+  }
+  for (const d of split.days) {
+    parts.push(
+      `SELECT ${part} AS part, "backfilled", ${cols} FROM "${DAY_ROLLUP_TABLE}" WHERE ${inScope} AND ${between('day', d, true)}`,
+    );
+  }
+  return parts;
+}
+
+/**
+ * ONE SQL statement for a rate read: the agency's subtree (recursive CTE over `agency.parent_code`,
+ * cycle-safe, filtered by the caller's scope and the level) and the sums of every counter over
+ * each range (whole months from `counter_rollup_month`, partial months from `counter_rollup_day`;
+ * with a procedure, the bucket rows), split by the backfilled dimension. One database round trip,
+ * whatever the number of ranges (a one-year report asks two, a 12-month series thirteen).
+ */
+export async function sumRangesInScope(
+  prisma: Pick<PrismaClient, '$queryRawUnsafe'>,
+  query: {
+    agency: string;
+    visible: 'all' | readonly string[];
+    level?: string | undefined;
+    procedure?: string | undefined;
+    ranges: readonly NamedRange[];
+  },
+): Promise<ScopedSums> {
+  const params: unknown[] = [
+    query.agency,
+    query.visible === 'all' ? null : [...query.visible],
+    query.level ?? null,
+  ];
+  const param = (v: unknown) => {
+    params.push(v);
+    return `$${params.length}`;
+  };
+  let procedureParam: number | undefined;
+  if (query.procedure) {
+    params.push(query.procedure);
+    procedureParam = params.length;
+  }
+  const parts = query.ranges.flatMap((r, i) => rangeParts(r, i, procedureParam, param));
+  const sums = COUNTERS.map((c) => `SUM("${counterColumn(c)}")::bigint AS "${c}"`);
+  const zeros = COUNTERS.map((c) => `NULL::bigint AS "${c}"`);
+  const sql = `WITH RECURSIVE tree("code", "level") AS (
+    SELECT "code", "level" FROM "agency" WHERE "code" = $1
+    UNION
+    SELECT a."code", a."level" FROM "agency" a JOIN tree t ON a."parent_code" = t."code"
+  ), scope AS MATERIALIZED (
+    SELECT "code" FROM tree WHERE ($2::text[] IS NULL OR "code" = ANY($2::text[])) AND ($3::text IS NULL OR "level" = $3::text)
+  )
+  SELECT -1 AS part, false AS "backfilled", ${zeros.join(', ')},
+    EXISTS (SELECT 1 FROM tree) AS found, ARRAY(SELECT "code" FROM scope) AS agencies
+  ${parts.length ? `UNION ALL SELECT part, "backfilled", ${sums.join(', ')}, NULL, NULL FROM (${parts.join(' UNION ALL ')}) r GROUP BY part, "backfilled"` : ''}`;
+  const rows = await prisma.$queryRawUnsafe<
+    (Record<string, bigint | number | null> & {
+      part: number;
+      backfilled: boolean;
+      found: boolean | null;
+      agencies: string[] | null;
+    })[]
+  >(sql, ...params);
+  const out: ScopedSums = {
+    found: false,
+    agencies: [],
+    sums: query.ranges.map(() => ({ live: emptyCounts(), backfilled: emptyCounts() })),
+  };
+  for (const row of rows) {
+    const part = Number(row.part);
+    if (part < 0) {
+      out.found = row.found === true;
+      out.agencies = [...(row.agencies ?? [])].sort();
+      continue;
+    }
+    const target = row.backfilled ? out.sums[part]!.backfilled : out.sums[part]!.live;
+    for (const c of COUNTERS) target[c] = Number(row[c] ?? 0);
+  }
+  return out;
+}
+
+/**
+ * The agency's subtree and sums of `ranges` in one round trip, with the 404 / 403 answers of
+ * {@link agencyScope}: an agency outside the caller's scope is answered without summing anything.
+ */
+export async function scopedSums(
+  prisma: PrismaClient,
+  query: { agency: string; level?: string | undefined; procedure?: string | undefined },
+  ranges: readonly NamedRange[],
+  visible: 'all' | readonly string[] = 'all',
+): Promise<Omit<ScopedSums, 'found'>> {
+  if (visible !== 'all' && !visible.includes(query.agency)) {
+    const known = await prisma.agency.findUnique({ where: { code: query.agency }, select: { code: true } });
+    if (!known) throw new RateQueryError(404, 'agency_not_found', `Không có cơ quan ${query.agency}.`);
+    throw new RateQueryError(
+      403,
+      'forbidden_scope',
+      `Không có quyền xem số liệu của cơ quan ${query.agency}.`,
+    );
+  }
+  const result = await sumRangesInScope(prisma, { ...query, visible, ranges });
+  if (!result.found) throw new RateQueryError(404, 'agency_not_found', `Không có cơ quan ${query.agency}.`);
+  return { agencies: result.agencies, sums: result.sums };
+}
+
 /**
  * The rate report of an agency (and everything below it) over local days `from`..`to`, both
- * inclusive. `visible` is the caller's scope (`all` or agency codes, as for dossiers).
+ * inclusive. `visible` is the caller's scope (`all` or agency codes, as for dossiers). One SQL
+ * statement (see {@link sumRangesInScope}).
  */
 export async function rateReport(
   prisma: PrismaClient,
   query: RateQuery,
   visible: 'all' | readonly string[] = 'all',
 ): Promise<RateReport> {
-  const scope = await agencyScope(prisma, query.agency, visible);
-  const agencies = scope
-    .subtree(query.agency)
-    .filter((code) => !query.level || scope.levelOf.get(code) === query.level);
-  const base = { agencies, procedure: query.procedure };
-  const [inRange, beforeFrom] = await Promise.all([
-    sumBuckets(prisma, { ...base, from: query.from, to: query.to }),
-    sumBuckets(prisma, { ...base, to: dayBefore(query.from) }),
-  ]);
+  const {
+    agencies,
+    sums: [inRange, beforeFrom],
+  } = await scopedSums(
+    prisma,
+    query,
+    [{ from: query.from, to: query.to }, { to: dayBefore(query.from) }],
+    visible,
+  );
+  return reportFrom(query, agencies, inRange!, beforeFrom!);
+}
+
+/** A rate report from the sums of its range and of everything before it. */
+export function reportFrom(
+  query: RateQuery,
+  agencies: string[],
+  inRange: { live: Counts; backfilled: Counts },
+  beforeFrom: { live: Counts; backfilled: Counts },
+): RateReport {
   // Everything up to `to` is what came before `from` plus the range itself: no third sum.
   const upToEnd = {
     live: addCounts(beforeFrom.live, inRange.live),

@@ -7,7 +7,7 @@ import { rateQuerySchema, rateReport } from '../../services/rates/query';
  * Issue 10: "Rate queries sum buckets; they never scan dossiers or events", and the pending stock
  * as of a day comes from the buckets (received − closed, became overdue − closed while overdue).
  * The queries run against a database double that knows only the agency list and raw SQL (the
- * buckets and their roll-ups):
+ * agency tree, the buckets and their roll-ups):
  * touching any other model (dossier, dossierEvent…) throws.
  */
 
@@ -21,7 +21,10 @@ function bucketOnlyDatabase() {
     agency: { findMany: async () => agencies },
     $queryRawUnsafe: async (query: string) => {
       sql.push(query);
-      return [];
+      // The rate read's own statement walks the agency table (recursive CTE) in the same round trip.
+      return /WITH RECURSIVE/.test(query)
+        ? [{ part: -1, backfilled: false, found: true, agencies: agencies.map((a) => a.code) }]
+        : [];
     },
   };
   const prisma = new Proxy(allowed, {
