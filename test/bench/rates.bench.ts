@@ -15,7 +15,7 @@
  */
 import pg from 'pg';
 import { COUNTERS, counterColumn } from '../../domain/counters';
-import { createPrisma, prepareDatabase } from '../../services/db';
+import { createPrisma, type PrismaClient, prepareDatabase } from '../../services/db';
 import { rateReport, sumBucketRows } from '../../services/rates/query';
 import { seedSampleReferenceData } from '../../services/reference';
 import { metric, percentile, round } from './harness';
@@ -77,25 +77,34 @@ FROM (${GENERATED}) s`;
 
 const vnDay = (col: string) => `(${col} AT TIME ZONE 'Asia/Ho_Chi_Minh')::date`;
 
-/** The counter deltas of dossiers [lo, hi), added to the buckets as the projector adds them. */
+/**
+ * The counter deltas of dossiers [lo, hi), added to the buckets as the projector adds them. Each
+ * generated dossier is computed once and yields its receipt row and, when resolved, its resolution
+ * row (LATERAL VALUES), so the generator runs once per load step, not once per kind of delta.
+ */
 function addBucketsSql(): string {
-  const receipt = `SELECT agency AS agency_code, proc AS procedure_code, ${vnDay('received')} AS day,
-      count(*) FILTER (WHERE channel = 'direct') AS received_direct,
-      count(*) FILTER (WHERE channel = 'online') AS received_online,
-      count(*) FILTER (WHERE channel = 'postal') AS received_postal,
-      count(*) FILTER (WHERE g % 2 = 0) AS received_digitized,
-      0 AS resolved_early, 0 AS resolved_on_time, 0 AS resolved_late, 0 AS resolved_electronic,
-      0 AS resolved_result_digitized, 0 AS returned, 0 AS paid_online, 0 AS rating_1, 0 AS rating_2, 0 AS rating_3, 0 AS rating_4, 0 AS rating_5,
-      0 AS became_overdue
-    FROM (${GENERATED}) s GROUP BY 1, 2, 3`;
-  const resolution = `SELECT agency AS agency_code, proc AS procedure_code, ${vnDay('completed')} AS day,
-      0, 0, 0, 0,
-      count(*) FILTER (WHERE verdict = 'early'), count(*) FILTER (WHERE verdict = 'on_time'), count(*) FILTER (WHERE verdict = 'late'),
-      count(*) FILTER (WHERE g % 3 = 0), count(*) FILTER (WHERE g % 3 = 0), count(*),
-      count(*) FILTER (WHERE g % 4 = 0), count(*) FILTER (WHERE 1 + g % 5 = 1), count(*) FILTER (WHERE 1 + g % 5 = 2),
-      count(*) FILTER (WHERE 1 + g % 5 = 3), count(*) FILTER (WHERE 1 + g % 5 = 4), count(*) FILTER (WHERE 1 + g % 5 = 5),
-      count(*) FILTER (WHERE verdict = 'late')
-    FROM (${GENERATED}) s WHERE done GROUP BY 1, 2, 3`;
+  const deltas = `SELECT agency AS agency_code, proc AS procedure_code, e.day,
+      count(*) FILTER (WHERE e.receipt AND channel = 'direct') AS received_direct,
+      count(*) FILTER (WHERE e.receipt AND channel = 'online') AS received_online,
+      count(*) FILTER (WHERE e.receipt AND channel = 'postal') AS received_postal,
+      count(*) FILTER (WHERE e.receipt AND g % 2 = 0) AS received_digitized,
+      count(*) FILTER (WHERE NOT e.receipt AND verdict = 'early') AS resolved_early,
+      count(*) FILTER (WHERE NOT e.receipt AND verdict = 'on_time') AS resolved_on_time,
+      count(*) FILTER (WHERE NOT e.receipt AND verdict = 'late') AS resolved_late,
+      count(*) FILTER (WHERE NOT e.receipt AND g % 3 = 0) AS resolved_electronic,
+      count(*) FILTER (WHERE NOT e.receipt AND g % 3 = 0) AS resolved_result_digitized,
+      count(*) FILTER (WHERE NOT e.receipt) AS returned,
+      count(*) FILTER (WHERE NOT e.receipt AND g % 4 = 0) AS paid_online,
+      count(*) FILTER (WHERE NOT e.receipt AND 1 + g % 5 = 1) AS rating_1,
+      count(*) FILTER (WHERE NOT e.receipt AND 1 + g % 5 = 2) AS rating_2,
+      count(*) FILTER (WHERE NOT e.receipt AND 1 + g % 5 = 3) AS rating_3,
+      count(*) FILTER (WHERE NOT e.receipt AND 1 + g % 5 = 4) AS rating_4,
+      count(*) FILTER (WHERE NOT e.receipt AND 1 + g % 5 = 5) AS rating_5,
+      count(*) FILTER (WHERE NOT e.receipt AND verdict = 'late') AS became_overdue
+    FROM (${GENERATED}) s
+    CROSS JOIN LATERAL (VALUES (true, ${vnDay('received')}), (false, CASE WHEN done THEN ${vnDay('completed')} END)) e(receipt, day)
+    WHERE e.day IS NOT NULL
+    GROUP BY 1, 2, 3`;
   const cols = [
     'received_direct',
     'received_online',
@@ -129,7 +138,7 @@ function addBucketsSql(): string {
     )
       .map((c) => `sum(${c})`)
       .join(', ')}
-      FROM (${receipt} UNION ALL ${resolution}) d GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+      FROM (${deltas}) d GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
     ON CONFLICT (agency_code, procedure_code, day, backfilled) DO UPDATE SET
       ${all.map((c) => `${c} = counter_bucket.${c} + EXCLUDED.${c}`).join(', ')}`;
 }
@@ -156,6 +165,37 @@ SELECT
   count(*) FILTER (WHERE received_at < $3 AND (completed_at IS NULL OR completed_at >= $3)) AS pending_at_end
 FROM dossier WHERE agency_code = ANY($1::text[]) AND received_at < $3`;
 
+/**
+ * `EXPLAIN (ANALYZE, BUFFERS)` of every statement `rateReport` sends (one since the single-statement
+ * query), captured by running it once through a recording client.
+ */
+async function explainRateReport(
+  prisma: PrismaClient,
+  sql: pg.Client,
+  q: Parameters<typeof rateReport>[1],
+): Promise<string[]> {
+  const sent: { text: string; params: unknown[] }[] = [];
+  const recording = new Proxy(prisma, {
+    get(target, prop) {
+      if (prop === '$queryRawUnsafe') {
+        return (text: string, ...params: unknown[]) => {
+          sent.push({ text, params });
+          return target.$queryRawUnsafe(text, ...params);
+        };
+      }
+      const v = Reflect.get(target, prop);
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+  });
+  await rateReport(recording, q);
+  const plans: string[] = [];
+  for (const s of sent) {
+    const r = await sql.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) ${s.text}`, s.params);
+    plans.push(r.rows.map((x) => x['QUERY PLAN']).join('\n'));
+  }
+  return plans;
+}
+
 export const rates: Scenario = {
   name: 'rates',
   description: 'one-year province rate query over counter buckets vs GROUP BY over dossiers, 100 k–10 M',
@@ -180,6 +220,13 @@ export const rates: Scenario = {
       await seedSampleReferenceData(prisma);
       await sql.connect();
       await sql.query('SET synchronous_commit = off');
+      // Loading only: hash aggregates of the bucket deltas and index builds (the GIN on participants
+      // above all) in memory instead of spilling; reset before measuring, so the baseline runs with
+      // the server's defaults.
+      const loadSettings = async (on: boolean) =>
+        on
+          ? sql.query("SET work_mem = '256MB'; SET maintenance_work_mem = '1GB'")
+          : sql.query('RESET work_mem; RESET maintenance_work_mem');
       await sql.query(
         `INSERT INTO agency (code, name, level, parent_code, is_sample) VALUES ($1, 'Tỉnh (benchmark)', 'province', NULL, true)`,
         [PROVINCE],
@@ -204,10 +251,13 @@ export const rates: Scenario = {
         bucketRowsWithoutRollup: { p50Ms: number; p99Ms: number; reps: number };
         groupBy: { p50Ms: number; p99Ms: number; reps: number };
         sameNumbers: boolean;
+        plans: string[];
+        loadSteps: Record<string, number>;
       }[] = [];
       let loaded = 0;
       for (const size of sizes) {
         const t0 = performance.now();
+        await loadSettings(true);
         const chunk = 1_000_000;
         // Bulk load as a migration would: the dossier table's secondary indexes are dropped for the
         // load and built again before measuring (the queries run with the production indexes).
@@ -217,6 +267,8 @@ export const rates: Scenario = {
           )
         ).rows;
         for (const ix of indexes) await sql.query(`DROP INDEX "${ix.indexname}"`);
+        const steps: Record<string, number> = {};
+        const tRows = performance.now();
         for (let lo = loaded; lo < size; lo += chunk) {
           const hi = Math.min(size, lo + chunk);
           await sql.query(loadDossiersSql, [lo, hi, procedures]);
@@ -224,22 +276,43 @@ export const rates: Scenario = {
             `rates: loaded ${hi.toLocaleString('en-US')} dossiers (${round((performance.now() - t0) / 1000, 1)} s)`,
           );
         }
+        steps.dossiers = round((performance.now() - tRows) / 1000, 1);
         // Their counter deltas in one upsert per bucket; the roll-ups are then summed again from the
         // buckets as the migration does (the per-row trigger is for live traffic, not bulk loads).
-        await sql.query('ALTER TABLE counter_bucket DISABLE TRIGGER counter_bucket_rollup');
-        await sql.query(addBuckets, [loaded, size, procedures]);
-        await sql.query('ALTER TABLE counter_bucket ENABLE TRIGGER counter_bucket_rollup');
-        await sql.query(rebuildRollupsSql);
-        for (const ix of indexes) await sql.query(ix.indexdef);
+        const step = async (name: string, fn: () => Promise<unknown>) => {
+          const t = performance.now();
+          await fn();
+          steps[name] = round((performance.now() - t) / 1000, 1);
+        };
+        await step('buckets', async () => {
+          await sql.query('ALTER TABLE counter_bucket DISABLE TRIGGER counter_bucket_rollup');
+          await sql.query(addBuckets, [loaded, size, procedures]);
+          await sql.query('ALTER TABLE counter_bucket ENABLE TRIGGER counter_bucket_rollup');
+        });
+        await step('rollups', () => sql.query(rebuildRollupsSql));
+        await step('indexes', async () => {
+          for (const ix of indexes) await sql.query(ix.indexdef);
+        });
         loaded = size;
-        await sql.query('VACUUM ANALYZE dossier');
-        await sql.query('VACUUM ANALYZE counter_bucket');
-        await sql.query('VACUUM ANALYZE counter_rollup_day');
-        await sql.query('VACUUM ANALYZE counter_rollup_month');
+        await step('vacuum', async () => {
+          await sql.query('VACUUM ANALYZE dossier');
+          await sql.query('VACUUM ANALYZE counter_bucket');
+          await sql.query('VACUUM ANALYZE counter_rollup_day');
+          await sql.query('VACUUM ANALYZE counter_rollup_month');
+        });
+        log(
+          `rates: load steps (s): ${Object.entries(steps)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(', ')}`,
+        );
+        await loadSettings(false);
         const loadMs = round(performance.now() - t0);
         const buckets = Number((await sql.query('SELECT count(*) AS n FROM counter_bucket')).rows[0].n);
         const q = { agency: PROVINCE, from: YEAR.from, to: YEAR.to, backfilled: 'include' as const };
         const report = await rateReport(prisma, q);
+        const plans = await explainRateReport(prisma, sql, q);
+        for (const p of plans)
+          log(`rates: plan of the rate query at ${size.toLocaleString('en-US')} dossiers:\n${p}`);
         const query = await timeIt(reps, () => rateReport(prisma, q));
         // The same three sums straight from the bucket rows (the query before the roll-ups).
         const dayBeforeFrom = '2024-12-31';
@@ -262,7 +335,17 @@ export const rates: Scenario = {
           report.counts.receivedOnline === Number(baseline.received_online) &&
           report.counts.resolvedEarly === Number(baseline.resolved_early) &&
           report.counts.resolvedLate === Number(baseline.resolved_late);
-        rows.push({ dossiers: size, buckets, loadMs, query, bucketRowsWithoutRollup, groupBy, sameNumbers });
+        rows.push({
+          dossiers: size,
+          buckets,
+          loadMs,
+          query,
+          bucketRowsWithoutRollup,
+          groupBy,
+          sameNumbers,
+          plans,
+          loadSteps: steps,
+        });
         log(
           `rates: ${size.toLocaleString('en-US')} dossiers, ${buckets.toLocaleString('en-US')} buckets: rate query p99 ${query.p99Ms} ms (bucket rows without roll-up ${bucketRowsWithoutRollup.p99Ms} ms), GROUP BY p99 ${groupBy.p99Ms} ms; same numbers: ${sameNumbers}`,
         );
