@@ -200,9 +200,10 @@ function parameterExample(name: string, url: string): unknown {
     case 'inputs':
       return 'publicDisclosure:6,portalSync:5,progressPublished:4';
     case 'from':
-      return '2026-10-01';
+      // The series takes months: the twelve months of the dashboard's trend chart.
+      return url.startsWith('/v1/rates/series') ? '2025-12' : '2026-10-01';
     case 'to':
-      return '2026-10-31';
+      return url.startsWith('/v1/rates/series') ? '2026-11' : '2026-10-31';
     case 'who':
       return 'cli:thanhtra';
     case 'action':

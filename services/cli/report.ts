@@ -3,6 +3,8 @@
  *
  *   report rates --agency CODE --from YYYY-MM-DD --to YYYY-MM-DD [--procedure P] [--level L]
  *                [--backfilled include|exclude|only] [--json]
+ *   report rates --by month --agency CODE --from YYYY-MM --to YYYY-MM [… the same filters] [--json]
+ *                (a month series: what `GET /v1/rates/series` answers)
  *
  *   report period --kind month|quarter|year --period 2026-11|2026-Q3|2026 --agency CODE
  *                 [--format json|csv|xlsx] [--out FILE] [--convention calendar|mid-month]
@@ -10,13 +12,18 @@
  *   report 766 --agency CODE --period 2026-11|2026-Q3|2026 [--input key=points …] [--json]
  *
  * `--json` prints exactly what `GET /v1/rates` (`GET /v1/scores/766`) answers. The CLI runs with the operator's database
- * access, so it sees every agency (as an auditor with scope `*`).
+ * access, so it sees every agency (as an auditor with scope `*`). Every run is recorded in the
+ * append-only `audit_log` (who `cli:<OS user>`, action `cli:report-rates` / `cli:report-period` /
+ * `cli:report-766`, the options) before it reads anything, like `motcua audit …`.
  */
 import { writeFile } from 'node:fs/promises';
+import { userInfo } from 'node:os';
 import { Command, Option } from 'commander';
 import { RATE_DEFINITIONS, RATE_KEYS } from '../../domain/rates';
 import { loadConfig } from '../config';
 import { createPrisma, type PrismaClient } from '../db';
+import { createLogger } from '../logger';
+import { recordAudit } from '../rates/audit-log';
 import {
   periodCaption,
   periodReport,
@@ -24,7 +31,13 @@ import {
   periodReportQuerySchema,
   periodReportXlsx,
 } from '../rates/period-report';
-import { RateQueryError, rateQuerySchema, rateReport } from '../rates/query';
+import {
+  RateQueryError,
+  rateQuerySchema,
+  rateReport,
+  rateSeries,
+  rateSeriesQuerySchema,
+} from '../rates/query';
 import { scoreQuerySchema, scoreReport } from '../rates/scores';
 import { cliDatabaseUrl } from './dev-stack';
 import { cliIo } from './io';
@@ -46,9 +59,66 @@ const percent = (v: number | null) => (v === null ? '—' : `${(v * 100).toFixed
 export function reportCommand(opts: ReportCommandOptions = {}): Command {
   const { out, configure, fail } = cliIo('report', opts);
   const openPrisma = opts.prisma ?? defaultPrisma;
+  const who = `cli:${userInfo().username}`;
+  /** Who ran which report with which options, when: `audit_log` (append-only) and the process log. */
+  const recordRun = async (prisma: PrismaClient, command: string, details: Record<string, unknown>) => {
+    createLogger('audit', loadConfig().LOG_LEVEL).info(
+      { audit: true, who, command, ...details },
+      'report run',
+    );
+    await recordAudit(prisma, {
+      who,
+      via: 'cli',
+      action: `cli:${command}`,
+      agencyCode: typeof details.agency === 'string' ? details.agency : null,
+      details,
+    });
+  };
   const root = configure(
     new Command('report').description('Rates and reports from the counter buckets. Needs DATABASE_URL.'),
   );
+  /** `report rates --by month`: the month series of `GET /v1/rates/series`. */
+  const monthSeries = async (o: {
+    agency: string;
+    from: string;
+    to: string;
+    procedure?: string;
+    level?: string;
+    backfilled: string;
+    json?: boolean;
+  }) => {
+    const parsed = rateSeriesQuerySchema.safeParse({
+      agency: o.agency,
+      from: o.from,
+      to: o.to,
+      procedure: o.procedure,
+      level: o.level,
+      backfilled: o.backfilled,
+    });
+    if (!parsed.success)
+      return fail(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+    const prisma = openPrisma();
+    try {
+      await recordRun(prisma, 'report-rates', { ...parsed.data, by: 'month' });
+      const series = await rateSeries(prisma, parsed.data).catch((e) => {
+        if (e instanceof RateQueryError) return fail(e.message);
+        throw e;
+      });
+      if (o.json) {
+        out(`${JSON.stringify(series, null, 2)}\n`);
+        return;
+      }
+      out(
+        `${series.agency}  ${series.from} → ${series.to}  (${series.agencies.length} agencies, backfilled: ${series.backfilled})\n`,
+      );
+      out(`${'month'.padEnd(8)}${RATE_KEYS.map((k) => k.padStart(19)).join('')}\n`);
+      for (const m of series.months) {
+        out(`${m.month.padEnd(8)}${RATE_KEYS.map((k) => percent(m.rates[k].value).padStart(19)).join('')}\n`);
+      }
+    } finally {
+      await prisma.$disconnect();
+    }
+  };
   configure(
     root
       .command('rates')
@@ -56,8 +126,19 @@ export function reportCommand(opts: ReportCommandOptions = {}): Command {
         'on-time, digitization, online, payment, satisfaction and apology rates of an agency and those below it',
       )
       .requiredOption('--agency <code>', 'agency code (its whole subtree is summed)')
-      .requiredOption('--from <date>', 'first local day, YYYY-MM-DD (inclusive)')
-      .requiredOption('--to <date>', 'last local day, YYYY-MM-DD (inclusive)')
+      .requiredOption(
+        '--from <date>',
+        'first local day, YYYY-MM-DD (inclusive); with --by month: first month, YYYY-MM',
+      )
+      .requiredOption(
+        '--to <date>',
+        'last local day, YYYY-MM-DD (inclusive); with --by month: last month, YYYY-MM',
+      )
+      .addOption(
+        new Option('--by <unit>', 'a series: one report per calendar month (GET /v1/rates/series)').choices([
+          'month',
+        ]),
+      )
       .option('--procedure <code>', 'one procedure only')
       .option('--level <level>', 'only agencies of this administrative level')
       .addOption(
@@ -74,8 +155,10 @@ export function reportCommand(opts: ReportCommandOptions = {}): Command {
       procedure?: string;
       level?: string;
       backfilled: string;
+      by?: 'month';
       json?: boolean;
     }) => {
+      if (o.by === 'month') return monthSeries(o);
       const parsed = rateQuerySchema.safeParse({
         agency: o.agency,
         from: o.from,
@@ -88,6 +171,7 @@ export function reportCommand(opts: ReportCommandOptions = {}): Command {
         return fail(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
       const prisma = openPrisma();
       try {
+        await recordRun(prisma, 'report-rates', parsed.data);
         const report = await rateReport(prisma, parsed.data).catch((e) => {
           if (e instanceof RateQueryError) return fail(e.message);
           throw e;
@@ -159,6 +243,7 @@ export function reportCommand(opts: ReportCommandOptions = {}): Command {
       if (format === 'xlsx' && !o.out) return fail('--format xlsx needs --out FILE');
       const prisma = openPrisma();
       try {
+        await recordRun(prisma, 'report-period', { ...parsed.data, out: o.out ?? null });
         const report = await periodReport(prisma, query, loadConfig().MOTCUA_REPORT_PERIOD).catch((e) => {
           if (e instanceof RateQueryError) return fail(e.message);
           throw e;
@@ -218,6 +303,7 @@ export function reportCommand(opts: ReportCommandOptions = {}): Command {
         return fail(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
       const prisma = openPrisma();
       try {
+        await recordRun(prisma, 'report-766', parsed.data);
         const report = await scoreReport(prisma, parsed.data, loadConfig().MOTCUA_REPORT_PERIOD).catch(
           (e) => {
             if (e instanceof RateQueryError) return fail(e.message);

@@ -128,6 +128,10 @@ interface RateReport {
   rates: Record<string, { numerator: number; denominator: number; value: number | null }>;
   counts: { received: number; resolved: number };
 }
+/** `GET /v1/rates/series`: one entry per month, each what `GET /v1/rates` answers for that month. */
+interface RateSeries {
+  months: ({ month: string } & Omit<RateReport, 'agency'>)[];
+}
 interface ErrorBody {
   code: string;
   message: string;
@@ -697,7 +701,10 @@ ${
       const months = Array.from({ length: 12 }, (_, i) => shiftMonth(month, i - 11));
       const [current, trend, children, procedures, scores, names] = await Promise.all([
         monthRates(api, agency, month),
-        Promise.all(months.map((m) => monthRates(api, agency, m))),
+        // The 12-month trend in one call (one SQL statement over the monthly roll-ups).
+        api.get<RateSeries & ErrorBody>(
+          `/v1/rates/series${qs({ agency, from: months[0]!, to: months[months.length - 1]! })}`,
+        ),
         api.get<{ items: { code: string; name: string }[] }>(
           `/v1/agencies${qs({ parent: agency, limit: '50' })}`,
         ),
@@ -763,7 +770,11 @@ ${
         series: DASHBOARD_RATES.map((k) => ({
           key: k,
           label: RATE_LABELS[k],
-          values: trend.map((t) => (t.status === 200 ? (t.body.rates[k]?.value ?? null) : null)),
+          values: months.map((m) =>
+            trend.status === 200
+              ? (trend.body.months.find((t) => t.month === m)?.rates[k]?.value ?? null)
+              : null,
+          ),
         })),
         targets: Object.fromEntries(DASHBOARD_RATES.map((k) => [k, deps.targets[k].value])),
       };

@@ -4,8 +4,9 @@ import type { Prisma, PrismaClient } from '../db';
 /**
  * The auditor's own trail (issue 10: "auditor calls are themselves logged: who, what, when"):
  * table `audit_log`, append-only (triggers refuse UPDATE/DELETE/TRUNCATE; the app role is granted
- * neither). Written by the history endpoint, by rate/report/score reads of auditors, by every
- * `motcua audit …` run and by reads of the log itself; read with `GET /v1/audit/log` and
+ * neither). Written by the history endpoint, by rate/series/report/score reads of auditors, by every
+ * periodic report downloaded as CSV/XLSX (any role), by every `motcua audit …` and `motcua report …`
+ * run and by reads of the log itself; read with `GET /v1/audit/log` and
  * `motcua audit log`.
  */
 export interface AuditEntry {
@@ -13,7 +14,10 @@ export interface AuditEntry {
   who: string;
   role?: string | null;
   via: 'api' | 'cli';
-  /** What was read or run: `dossier_history`, `rates`, `period_report`, `scores_766`, `audit_log`, `cli:verify`… */
+  /**
+   * What was read or run: `dossier_history`, `rates`, `rates_series`, `period_report`, `scores_766`,
+   * `audit_log`, `cli:verify`, `cli:report-rates`, `cli:report-period`, `cli:report-766`…
+   */
   action: string;
   /** The agency whose data was read (the query's agency, the dossier's receiving agency). */
   agencyCode?: string | null;

@@ -438,3 +438,98 @@ export function reportFrom(
     },
   };
 }
+
+/** At most this many months in one series (two years: a trend and the same months a year before). */
+export const MAX_SERIES_MONTHS = 24;
+
+const localMonth = z
+  .string()
+  .regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month YYYY-MM')
+  .refine((m) => m >= '1900-01' && m <= '2200-12', 'must be a month between 1900 and 2200');
+
+const monthIndex = (m: string) => Number(m.slice(0, 4)) * 12 + Number(m.slice(5, 7)) - 1;
+const monthOfIndex = (i: number) => `${Math.floor(i / 12)}-${String((i % 12) + 1).padStart(2, '0')}`;
+const lastDayOfMonth = (m: string) => dayBefore(nextMonth(`${m}-01`));
+
+export const rateSeriesQuerySchema = z
+  .object({
+    agency: z.string().min(1).max(64),
+    /** First month, inclusive. */
+    from: localMonth,
+    /** Last month, inclusive. */
+    to: localMonth,
+    procedure: z.string().min(1).max(64).optional(),
+    level: z.string().min(1).max(32).optional(),
+    backfilled: backfilledModeSchema.default('include'),
+  })
+  .refine((q) => q.from <= q.to, { message: '`from` must not be after `to`', path: ['from'] })
+  .refine((q) => q.from > q.to || monthIndex(q.to) - monthIndex(q.from) < MAX_SERIES_MONTHS, {
+    message: `at most ${MAX_SERIES_MONTHS} months in one series`,
+    path: ['to'],
+  });
+export type RateSeriesQuery = z.infer<typeof rateSeriesQuerySchema>;
+
+/** One month of a series: exactly what `GET /v1/rates` answers for that calendar month. */
+export type RateSeriesMonth = { month: string } & Pick<
+  RateReport,
+  'from' | 'to' | 'rates' | 'counts' | 'backfilledCounts' | 'pending'
+>;
+
+export interface RateSeries {
+  agency: string;
+  from: string;
+  to: string;
+  procedure: string | null;
+  level: string | null;
+  backfilled: BackfilledMode;
+  agencies: string[];
+  months: RateSeriesMonth[];
+}
+
+/**
+ * Calendar months `from`..`to` (both inclusive, at most {@link MAX_SERIES_MONTHS}), each with the
+ * same rates, counts and pending stock as a one-month {@link rateReport}, in ONE SQL statement: each
+ * month's sums plus the sums before the first month (the pending stock carried into the series;
+ * each later month's carried-over stock is that plus the months before it).
+ */
+export async function rateSeries(
+  prisma: PrismaClient,
+  query: RateSeriesQuery,
+  visible: 'all' | readonly string[] = 'all',
+): Promise<RateSeries> {
+  const first = monthIndex(query.from);
+  const months = Array.from({ length: monthIndex(query.to) - first + 1 }, (_, i) => monthOfIndex(first + i));
+  const ranges = months.map((m) => ({ from: `${m}-01`, to: lastDayOfMonth(m) }));
+  const { agencies, sums } = await scopedSums(
+    prisma,
+    query,
+    [...ranges, { to: dayBefore(ranges[0]!.from) }],
+    visible,
+  );
+  let before = sums[months.length]!;
+  const out: RateSeriesMonth[] = [];
+  months.forEach((month, i) => {
+    const inRange = sums[i]!;
+    const { from, to, rates, counts, backfilledCounts, pending } = reportFrom(
+      { ...query, from: ranges[i]!.from, to: ranges[i]!.to },
+      agencies,
+      inRange,
+      before,
+    );
+    out.push({ month, from, to, rates, counts, backfilledCounts, pending });
+    before = {
+      live: addCounts(before.live, inRange.live),
+      backfilled: addCounts(before.backfilled, inRange.backfilled),
+    };
+  });
+  return {
+    agency: query.agency,
+    from: query.from,
+    to: query.to,
+    procedure: query.procedure ?? null,
+    level: query.level ?? null,
+    backfilled: query.backfilled,
+    agencies,
+    months: out,
+  };
+}

@@ -18,7 +18,14 @@ import {
   periodReportQuerySchema,
   periodReportXlsx,
 } from './period-report';
-import { RateQueryError, rateQuerySchema, rateReport } from './query';
+import {
+  MAX_SERIES_MONTHS,
+  RateQueryError,
+  rateQuerySchema,
+  rateReport,
+  rateSeries,
+  rateSeriesQuerySchema,
+} from './query';
 import { scoreQuerySchema, scoreReport } from './scores';
 
 const errorSchema = z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() });
@@ -40,6 +47,21 @@ export const rateReportSchema = z.object({
   counts: countsSchema.extend({ received: z.number(), resolved: z.number(), ratings: z.number() }),
   backfilledCounts: countsSchema,
   pending: z.object({ carriedOver: pendingSchema, atEnd: pendingSchema }),
+});
+
+export const rateSeriesSchema = z.object({
+  agency: z.string(),
+  from: z.string().describe('first month, YYYY-MM'),
+  to: z.string().describe('last month, YYYY-MM'),
+  procedure: z.string().nullable(),
+  level: z.string().nullable(),
+  backfilled: z.enum(['include', 'exclude', 'only']),
+  agencies: z.array(z.string()),
+  months: z.array(
+    rateReportSchema
+      .pick({ from: true, to: true, rates: true, counts: true, backfilledCounts: true, pending: true })
+      .extend({ month: z.string().describe('YYYY-MM') }),
+  ),
 });
 
 export interface RateRouteDeps {
@@ -93,10 +115,12 @@ export const rateRoutes: FastifyPluginAsyncZod<RateRouteDeps> = async (app, { pr
     },
     async (request, reply) => {
       const visible = await visibleAgencyCodes(request);
-      if (byAuditor(request)) {
+      const { format, ...query } = request.query;
+      // A CSV/XLSX download is the official report leaving the system: recorded whoever asks. JSON
+      // reads (the dashboard's preview) are recorded for auditors, like the other rate reads.
+      if (byAuditor(request) || format === 'csv' || format === 'xlsx') {
         await audited(request, 'period_report', { agencyCode: request.query.agency, details: request.query });
       }
-      const { format, ...query } = request.query;
       const report = await answer(() => periodReport(prisma, query, reportPeriod, visible));
       reply.header('x-report-period', `${report.from}/${report.to} ${report.convention}`);
       if (format === 'csv') {
@@ -159,6 +183,31 @@ export const rateRoutes: FastifyPluginAsyncZod<RateRouteDeps> = async (app, { pr
         await audited(request, 'rates', { agencyCode: request.query.agency, details: request.query });
       }
       return answer(() => rateReport(prisma, request.query, visible));
+    },
+  );
+
+  app.get(
+    '/v1/rates/series',
+    {
+      schema: {
+        summary:
+          'A month series of the rates of GET /v1/rates, in one call (one SQL statement over the roll-ups)',
+        description:
+          `Calendar months \`from\`..\`to\` (YYYY-MM, both inclusive, at most ${MAX_SERIES_MONTHS}); each month is ` +
+          'exactly what `GET /v1/rates` answers for its first to last local day (rates, counts, backfilled ' +
+          'counts, pending stock carried over and at the end). Same scope, `procedure`, `level` and `backfilled` ' +
+          'as `GET /v1/rates`.',
+        tags: ['rates'],
+        querystring: rateSeriesQuerySchema,
+        response: { 200: rateSeriesSchema, ...errors },
+      },
+    },
+    async (request) => {
+      const visible = await visibleAgencyCodes(request);
+      if (byAuditor(request)) {
+        await audited(request, 'rates_series', { agencyCode: request.query.agency, details: request.query });
+      }
+      return answer(() => rateSeries(prisma, request.query, visible));
     },
   );
 
@@ -268,8 +317,9 @@ export const rateRoutes: FastifyPluginAsyncZod<RateRouteDeps> = async (app, { pr
       schema: {
         summary: 'Auditor: who read what, when (the audit trail of auditor calls and `motcua audit` runs)',
         description:
-          'Newest first, keyset-paged (`nextCursor` → `cursor`). Entries: every history read, rate/report/score ' +
-          'reads by auditors, every `motcua audit …` run, and reads of this log. Auditors and admins only; an ' +
+          'Newest first, keyset-paged (`nextCursor` → `cursor`). Entries: every history read, rate/series/report/score ' +
+          'reads by auditors, every periodic report downloaded as CSV or XLSX (any role), every `motcua audit …` ' +
+          'and `motcua report …` run, and reads of this log. Auditors and admins only; an ' +
           'auditor below `*` sees the entries about its agencies.',
         tags: ['audit'],
         querystring: auditLogQuerySchema,

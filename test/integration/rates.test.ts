@@ -596,12 +596,235 @@ describe('counters and rates from a generated month of traffic', () => {
     expect(deskView.body.agencies).toEqual([world.communeA]);
   });
 
+  describe('GET /v1/rates/series: a month series in one call', () => {
+    const SERIES = ['2026-08', '2026-09', '2026-10', '2026-11', '2026-12'];
+    const lastDay = (m: string) =>
+      new Date(Date.UTC(Number(m.slice(0, 4)), Number(m.slice(5, 7)), 0)).toISOString().slice(0, 10);
+    const getSeries = async (token: string, query: string) => {
+      const res = await fetch(`${services.apiUrl}/v1/rates/series?${query}`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      return {
+        status: res.status,
+        body: (await res.json()) as Record<string, unknown> & {
+          agencies: string[];
+          months: (Record<string, unknown> & {
+            month: string;
+            from: string;
+            to: string;
+            counts: Record<string, number>;
+          })[];
+        },
+      };
+    };
+
+    for (const filter of ['', '&procedure=online', '&backfilled=exclude', '&level=commune'] as const) {
+      it(`each month equals what GET /v1/rates answers for that month${filter ? ` (${filter.slice(1)})` : ''}`, async () => {
+        const extra = filter.replace('=online', `=${world.procedureOnline}`);
+        const series = await getSeries(
+          auditorToken,
+          `agency=${world.province}&from=${SERIES[0]}&to=${SERIES.at(-1)}${extra}`,
+        );
+        expect(series.status).toBe(200);
+        expect(series.body.months.map((m) => m.month)).toEqual(SERIES);
+        for (const m of series.body.months) {
+          const single = await getRates(
+            auditorToken,
+            `agency=${world.province}&from=${m.month}-01&to=${lastDay(m.month)}${extra}`,
+          );
+          expect(single.status).toBe(200);
+          const { agency: _a, procedure: _p, level: _l, backfilled: _b, agencies, ...perMonth } = single.body;
+          expect(m, m.month).toEqual({ month: m.month, ...perMonth });
+          expect([...series.body.agencies].sort()).toEqual([...(agencies as string[])].sort());
+        }
+      });
+    }
+
+    it('each month’s counts and pending stock equal what this file computes from the data', async () => {
+      const { body } = await getSeries(auditorToken, `agency=${world.province}&from=2026-09&to=2026-11`);
+      const all = new Set(world.all);
+      for (const m of body.months) {
+        const c = expectedCounts(data, all, m.from, m.to);
+        expect(m.counts, m.month).toMatchObject(c);
+        expect(m.rates, m.month).toEqual(expectedRates(c));
+        const dayBefore = new Date(Date.parse(`${m.from}T00:00:00Z`) - D).toISOString().slice(0, 10);
+        expect(m.pending, m.month).toEqual({
+          carriedOver: expectedPending(data, all, dayBefore),
+          atEnd: expectedPending(data, all, m.to),
+        });
+      }
+    });
+
+    it('is scoped like GET /v1/rates and refuses bad input with 4xx, never 500', async () => {
+      const supervisor = await createTestKey(services.prisma, {
+        role: 'supervisor',
+        agencyCode: world.communeA,
+      });
+      const own = await getSeries(supervisor.token, `agency=${world.communeA}&from=2026-10&to=2026-11`);
+      expect(own.status).toBe(200);
+      expect([...own.body.agencies].sort()).toEqual([world.communeA, world.hamlet].sort());
+      expect(
+        (await getSeries(supervisor.token, `agency=${world.province}&from=2026-10&to=2026-11`)).status,
+      ).toBe(403);
+      expect(
+        (await getSeries(auditorToken, `agency=NO-SUCH-${world.prefix}&from=2026-10&to=2026-11`)).status,
+      ).toBe(404);
+      for (const q of [
+        `agency=${world.province}&from=2026-13&to=2026-12`,
+        `agency=${world.province}&from=2026-11&to=2026-10`,
+        `agency=${world.province}&from=2026-10-01&to=2026-10-31`,
+        `agency=${world.province}&from=2024-01&to=2026-01`,
+        `agency=${world.province}&from=2026-10`,
+        `agency=${world.province}&from=2026-10&to=2026-11&backfilled=maybe`,
+      ]) {
+        const res = await getSeries(auditorToken, q);
+        expect(res.status, q).toBe(400);
+        expect(res.body).toMatchObject({ code: 'invalid_request' });
+      }
+      // The bound: 24 months is the longest series.
+      expect((await getSeries(auditorToken, `agency=${world.province}&from=2025-01&to=2026-12`)).status).toBe(
+        200,
+      );
+    });
+
+    it('motcua report rates --by month --json prints exactly what the API answers', async () => {
+      const api = await getSeries(auditorToken, `agency=${world.province}&from=2026-09&to=2026-11`);
+      const res = await cli(
+        reportCommand,
+        'rates',
+        '--by',
+        'month',
+        '--agency',
+        world.province,
+        '--from',
+        '2026-09',
+        '--to',
+        '2026-11',
+        '--json',
+      );
+      expect(res.exitCode).toBe(0);
+      expect(JSON.parse(res.out)).toEqual(api.body);
+      const text = await cli(
+        reportCommand,
+        'rates',
+        '--by',
+        'month',
+        '--agency',
+        world.province,
+        '--from',
+        '2026-09',
+        '--to',
+        '2026-11',
+      );
+      expect(text.out).toMatch(/^2026-10 /m);
+      expect(
+        (
+          await cli(
+            reportCommand,
+            'rates',
+            '--by',
+            'month',
+            '--agency',
+            world.province,
+            '--from',
+            '2026-09-01',
+            '--to',
+            '2026-11',
+          )
+        ).exitCode,
+      ).toBe(2);
+    });
+  });
+
+  it('records every motcua report run and every periodic report download in audit_log: who, what, parameters, when', async () => {
+    const since = new Date(Date.now() - 1000);
+    const rates = await cli(reportCommand, 'rates', '--agency', world.communeB, '--from', FROM, '--to', TO);
+    expect(rates.exitCode).toBe(0);
+    const file = path.join(await mkdtemp(path.join(tmpdir(), 'motcua-report-')), 'bao-cao.csv');
+    const period = await cli(
+      reportCommand,
+      'period',
+      '--kind',
+      'month',
+      '--period',
+      '2026-10',
+      '--agency',
+      world.communeB,
+      '--format',
+      'csv',
+      '--out',
+      file,
+    );
+    expect(period.exitCode).toBe(0);
+    expect(
+      (await cli(reportCommand, '766', '--agency', world.communeB, '--period', '2026-10')).exitCode,
+    ).toBe(0);
+    // A supervisor downloading the CSV is recorded; the same supervisor's JSON preview is not.
+    const supervisor = await createTestKey(services.prisma, {
+      role: 'supervisor',
+      agencyCode: world.communeB,
+    });
+    const download = await fetch(
+      `${services.apiUrl}/v1/reports/period?agency=${world.communeB}&kind=month&period=2026-10&format=csv`,
+      { headers: { authorization: `Bearer ${supervisor.token}` } },
+    );
+    expect(download.status).toBe(200);
+    const preview = await fetch(
+      `${services.apiUrl}/v1/reports/period?agency=${world.communeB}&kind=month&period=2026-10`,
+      { headers: { authorization: `Bearer ${supervisor.token}` } },
+    );
+    expect(preview.status).toBe(200);
+    // An auditor's series read is recorded like its other rate reads.
+    const series = await fetch(
+      `${services.apiUrl}/v1/rates/series?agency=${world.communeB}&from=2026-09&to=2026-10`,
+      {
+        headers: { authorization: `Bearer ${auditorToken}` },
+      },
+    );
+    expect(series.status).toBe(200);
+
+    const entries = await services.prisma.auditLog.findMany({
+      where: { agencyCode: world.communeB, at: { gte: since } },
+      orderBy: { id: 'asc' },
+    });
+    expect(entries.map((e) => [e.via, e.action])).toEqual([
+      ['cli', 'cli:report-rates'],
+      ['cli', 'cli:report-period'],
+      ['cli', 'cli:report-766'],
+      ['api', 'period_report'],
+      ['api', 'rates_series'],
+    ]);
+    const [runRates, runPeriod, , apiDownload] = entries;
+    expect(runRates!.who).toMatch(/^cli:/);
+    expect(runRates!.details).toMatchObject({
+      agency: world.communeB,
+      from: FROM,
+      to: TO,
+      backfilled: 'include',
+    });
+    expect(runPeriod!.details).toMatchObject({ kind: 'month', period: '2026-10', format: 'csv', out: file });
+    expect(apiDownload).toMatchObject({ who: supervisor.id, role: 'supervisor' });
+    expect(apiDownload!.details).toMatchObject({ format: 'csv', period: '2026-10' });
+    // `motcua audit log` shows the report runs too.
+    const printed = await cli(
+      auditCommand,
+      'log',
+      '--agency',
+      world.communeB,
+      '--action',
+      'cli:report-period',
+      '--json',
+    );
+    expect(JSON.parse(printed.out).entries).toHaveLength(1);
+  });
+
   it('documents the rate, report, score and history routes in the OpenAPI document', async () => {
     const doc = (await (await fetch(`${services.apiUrl}/docs/json`)).json()) as {
       paths: Record<string, unknown>;
     };
     for (const route of [
       '/v1/rates',
+      '/v1/rates/series',
       '/v1/reports/period',
       '/v1/scores/766',
       '/v1/dossiers/{code}/history',
