@@ -265,3 +265,42 @@ describe('the pending list behind "Hồ sơ đang giải quyết"', () => {
     expect(paused.items.map((d) => d.code).filter((c) => codes.includes(c))).toEqual([codes[3]]);
   });
 });
+
+describe('the rates page', () => {
+  it('draws its 12-month trend from ONE GET /v1/rates/series call, month by month equal to the series', async () => {
+    // An auditor's rate reads are recorded in audit_log: the page's API calls can be counted there.
+    const auditor = await createTestKey(w.services.prisma, { role: 'auditor', agencyCode: w.agency });
+    const s = await signIn(auditor.token);
+    const month = '2026-11';
+    const since = new Date(Date.now() - 1000);
+    const page = await fetch(`${base}/chi-so?agency=${w.agency}&period=${month}`, {
+      headers: { cookie: s.cookie },
+    });
+    expect(page.status).toBe(200);
+    const chart = JSON.parse(
+      /<script[^>]*id="trend-data"[^>]*>([\s\S]*?)<\/script>/.exec(await page.text())?.[1] ?? 'null',
+    ) as { months: string[]; series: { key: string; values: (number | null)[] }[] };
+    expect(chart.months).toHaveLength(12);
+    expect(chart.months.at(-1)).toBe(month);
+
+    const reads = await w.services.prisma.auditLog.findMany({
+      where: { who: auditor.id, at: { gte: since }, action: { in: ['rates', 'rates_series'] } },
+    });
+    expect(reads.filter((r) => r.action === 'rates_series').map((r) => r.details)).toEqual([
+      expect.objectContaining({ agency: w.agency, from: chart.months[0], to: month }),
+    ]);
+    // The per-month /v1/rates reads left are the selected month's (the table and the drill-downs).
+    for (const r of reads.filter((x) => x.action === 'rates')) {
+      expect(r.details).toMatchObject({ from: `${month}-01`, to: `${month}-30` });
+    }
+
+    const series = (await (
+      await fetch(`${base}/v1/rates/series?agency=${w.agency}&from=${chart.months[0]}&to=${month}`, {
+        headers: { authorization: `Bearer ${auditor.token}` },
+      })
+    ).json()) as { months: { month: string; rates: Record<string, { value: number | null }> }[] };
+    for (const line of chart.series) {
+      expect(line.values, line.key).toEqual(series.months.map((m) => m.rates[line.key]!.value));
+    }
+  });
+});
