@@ -107,6 +107,29 @@ export interface MonthDossier {
   };
 }
 
+/**
+ * The facts the expectations below read: a {@link MonthDossier}, or any other generator's dossier
+ * with the same facts (test/integration/rates.test.ts projects its own events). `backfilled`: loaded
+ * through the admin backfill (counted apart); `overBudget` absent means on budget.
+ */
+export type DossierFacts = Pick<
+  MonthDossier,
+  | 'agency'
+  | 'channel'
+  | 'fullyOnline'
+  | 'receivedAt'
+  | 'componentsDigitized'
+  | 'payments'
+  | 'handoffs'
+  | 'supplementAt'
+  | 'apologyAt'
+  | 'overdueAt'
+  | 'closure'
+  | 'result'
+  | 'returnedAt'
+  | 'rating'
+> & { backfilled?: boolean; steps: { at: number; agency: string; overBudget?: boolean }[] };
+
 const NAMES = ['Nguyễn Văn An', 'Trần Thị Bình', 'Lê Hoàng Cường', 'Phạm Thu Dung', 'Hoàng Minh Đức'];
 
 /**
@@ -295,17 +318,20 @@ export function generateMonth(
 
 /** Every counter of the agencies `agencies` over local days from..to, from the facts alone. */
 export function expectedCounts(
-  data: MonthDossier[],
+  all: readonly DossierFacts[],
   agencies: ReadonlySet<string>,
   from: string,
   to: string,
+  /** Only the backfilled (`true`) or only the live (`false`) dossiers; all when undefined. */
+  backfilled?: boolean,
 ) {
   const inRange = (ms: number | undefined) => ms !== undefined && vnDay(ms) >= from && vnDay(ms) <= to;
+  const data = all.filter((g) => backfilled === undefined || (g.backfilled ?? false) === backfilled);
   const ds = data.filter((g) => agencies.has(g.agency));
-  const count = (f: (g: MonthDossier) => boolean) => ds.filter(f).length;
-  const received = (g: MonthDossier) => inRange(g.receivedAt);
-  const resolvedIn = (g: MonthDossier) => g.closure?.kind === 'resolved' && inRange(g.closure.at);
-  const paidDays = (g: MonthDossier, online: boolean) =>
+  const count = (f: (g: DossierFacts) => boolean) => ds.filter(f).length;
+  const received = (g: DossierFacts) => inRange(g.receivedAt);
+  const resolvedIn = (g: DossierFacts) => g.closure?.kind === 'resolved' && inRange(g.closure.at);
+  const paidDays = (g: DossierFacts, online: boolean) =>
     new Set(g.payments.filter((p) => (!online || p.online) && inRange(p.at)).map((p) => vnDay(p.at))).size;
   return {
     receivedDirect: count((g) => received(g) && g.channel === 'direct'),
@@ -352,9 +378,9 @@ export function expectedCounts(
 export type ExpectedCounts = ReturnType<typeof expectedCounts>;
 
 /** Pending stock at the end of local day `day`: open dossiers, and those past their due instant. */
-export function expectedPending(data: MonthDossier[], agencies: ReadonlySet<string>, day: string) {
+export function expectedPending(data: readonly DossierFacts[], agencies: ReadonlySet<string>, day: string) {
   const ds = data.filter((g) => agencies.has(g.agency));
-  const open = (g: MonthDossier) => vnDay(g.receivedAt) <= day && (!g.closure || vnDay(g.closure.at) > day);
+  const open = (g: DossierFacts) => vnDay(g.receivedAt) <= day && (!g.closure || vnDay(g.closure.at) > day);
   const pending = ds.filter(open).length;
   const overdue = ds.filter((g) => open(g) && g.overdueAt !== undefined && vnDay(g.overdueAt) <= day).length;
   return { pending, inTime: pending - overdue, overdue };
@@ -382,7 +408,7 @@ export function expectedRates(c: ExpectedCounts) {
 
 /** One row of the Circular 01/2020 report over from..to, in the report's column order. */
 export function expectedPeriodRow(
-  data: MonthDossier[],
+  data: readonly DossierFacts[],
   agencies: ReadonlySet<string>,
   from: string,
   to: string,

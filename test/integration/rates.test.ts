@@ -12,14 +12,18 @@ import { createPrisma } from '../../services/db';
 import { projectEvent } from '../../services/projector';
 import { createTestKey } from './auth-helpers';
 import { testConfig, testLogger, uniqueCode } from './helpers';
+import { expectedCounts, expectedPending, expectedPeriodRow, expectedRates } from './rates-month-generator';
 
 /*
  * Counters and rates on the real PostgreSQL: a generated month of traffic (several agencies on
  * three levels, all channels, early / on-time / late, pauses, apologies, digitization, payments,
  * ratings, withdrawals, rejections, backfilled dossiers) is projected event by event with the
  * projector's own `projectEvent`. Every count, rate and pending figure of GET /v1/rates must equal
- * what this file computes from the generated data itself (its own day arithmetic and divisions,
- * not domain/counters.ts or domain/rates.ts).
+ * what is computed from the generated facts themselves: this file's generator decides the facts
+ * (days, verdicts, overdue instants) with its own arithmetic, and the expectations are the plain
+ * counting and divisions of rates-month-generator.ts (`expectedCounts`, `expectedPending`,
+ * `expectedRates`, `expectedPeriodRow`, shared with rates-month.test.ts), never domain/counters.ts or
+ * domain/rates.ts.
  */
 
 const H = 3_600_000;
@@ -292,88 +296,6 @@ function generate(world: World, count: number, seed: number): Generated[] {
 }
 
 /** The counts of the agencies `agencies` over local days from..to, from the generated facts. */
-function expectedCounts(data: Generated[], agencies: Set<string>, from: string, to: string, only?: boolean) {
-  const inRange = (ms: number | undefined) => ms !== undefined && vnDay(ms) >= from && vnDay(ms) <= to;
-  const ds = data.filter((g) => agencies.has(g.agency) && (only === undefined || g.backfilled === only));
-  const count = (f: (g: Generated) => boolean) => ds.filter(f).length;
-  const received = (g: Generated) => inRange(g.receivedAt);
-  const resolvedIn = (g: Generated) => g.closure?.kind === 'resolved' && inRange(g.closure.at);
-  const paidDays = (g: Generated, online: boolean) =>
-    new Set(g.payments.filter((p) => (!online || p.online) && inRange(p.at)).map((p) => vnDay(p.at))).size;
-  const c = {
-    receivedDirect: count((g) => received(g) && g.channel === 'direct'),
-    receivedOnline: count((g) => received(g) && g.channel === 'online'),
-    receivedPostal: count((g) => received(g) && g.channel === 'postal'),
-    receivedOnlineFull: count((g) => received(g) && g.channel === 'online' && g.fullyOnline),
-    receivedDigitized: count((g) => received(g) && g.componentsDigitized),
-    resolvedEarly: count((g) => resolvedIn(g) && g.result!.outcome === 'early'),
-    resolvedOnTime: count((g) => resolvedIn(g) && g.result!.outcome === 'on_time'),
-    resolvedLate: count((g) => resolvedIn(g) && g.result!.outcome === 'late'),
-    resolvedByDayEarly: count((g) => resolvedIn(g) && g.result!.byDay === 'early'),
-    resolvedByDayOnTime: count((g) => resolvedIn(g) && g.result!.byDay === 'on_time'),
-    resolvedByDayLate: count((g) => resolvedIn(g) && g.result!.byDay === 'late'),
-    resolvedElectronic: count((g) => resolvedIn(g) && g.result!.kind === 'electronic'),
-    resolvedResultDigitized: count(
-      (g) => resolvedIn(g) && (g.result!.kind === 'electronic' || g.result!.digitizedLater),
-    ),
-    returned: count((g) => inRange(g.returnedAt)),
-    rejected: count((g) => g.closure?.kind === 'rejected' && inRange(g.closure.at)),
-    withdrawn: count((g) => g.closure?.kind === 'withdrawn' && inRange(g.closure.at)),
-    paid: ds.reduce((s, g) => s + paidDays(g, false), 0),
-    paidOnline: ds.reduce((s, g) => s + paidDays(g, true), 0),
-    rating1: count((g) => g.rating?.score === 1 && inRange(g.rating.at)),
-    rating2: count((g) => g.rating?.score === 2 && inRange(g.rating.at)),
-    rating3: count((g) => g.rating?.score === 3 && inRange(g.rating.at)),
-    rating4: count((g) => g.rating?.score === 4 && inRange(g.rating.at)),
-    rating5: count((g) => g.rating?.score === 5 && inRange(g.rating.at)),
-    apologies: count((g) => inRange(g.apologyAt)),
-    supplementRequests: count((g) => inRange(g.supplementAt)),
-    // Handoffs count for the agency handed to, whichever agency received the dossier.
-    handoffsIn: data
-      .filter((g) => only === undefined || g.backfilled === only)
-      .flatMap((g) => g.handoffs)
-      .filter((h) => agencies.has(h.to) && inRange(h.at)).length,
-    becameOverdue: count((g) => inRange(g.overdueAt)),
-    closedOverdue: count(
-      (g) => g.overdueAt !== undefined && g.closure !== undefined && inRange(g.closure.at),
-    ),
-    // Steps count for the agency that held them (all on budget in this generator).
-    stepsCompleted: data
-      .filter((g) => only === undefined || g.backfilled === only)
-      .flatMap((g) => g.steps)
-      .filter((x) => agencies.has(x.agency) && inRange(x.at)).length,
-    stepsOverBudget: 0,
-  };
-  return c;
-}
-
-function expectedPending(data: Generated[], agencies: Set<string>, day: string) {
-  const ds = data.filter((g) => agencies.has(g.agency));
-  const open = (g: Generated) => vnDay(g.receivedAt) <= day && (!g.closure || vnDay(g.closure.at) > day);
-  const pending = ds.filter(open).length;
-  const overdue = ds.filter((g) => open(g) && g.overdueAt !== undefined && vnDay(g.overdueAt) <= day).length;
-  return { pending, inTime: pending - overdue, overdue };
-}
-
-const ratio = (n: number, d: number) => ({ numerator: n, denominator: d, value: d === 0 ? null : n / d });
-
-function expectedRates(c: ReturnType<typeof expectedCounts>) {
-  const received = c.receivedDirect + c.receivedOnline + c.receivedPostal;
-  const resolved = c.resolvedEarly + c.resolvedOnTime + c.resolvedLate;
-  const ratings = c.rating1 + c.rating2 + c.rating3 + c.rating4 + c.rating5;
-  return {
-    onTime: ratio(c.resolvedEarly + c.resolvedOnTime, resolved),
-    onTimeByDay: ratio(c.resolvedByDayEarly + c.resolvedByDayOnTime, resolved),
-    digitizedDossiers: ratio(c.receivedDigitized, received),
-    digitizedResults: ratio(c.resolvedResultDigitized, resolved),
-    electronicResults: ratio(c.resolvedElectronic, resolved),
-    online: ratio(c.receivedOnline, received),
-    onlinePayment: ratio(c.paidOnline, c.paid),
-    satisfaction: ratio(c.rating4 + c.rating5, ratings),
-    apologies: ratio(c.apologies, c.resolvedLate),
-  };
-}
-
 interface World {
   prefix: string;
   province: string;
@@ -944,33 +866,6 @@ describe('counters and rates from a generated month of traffic', () => {
   });
 });
 
-/** One report row computed from the generated data: the Circular 01/2020 columns. */
-function expectedPeriodRow(agencies: Set<string>, from: string, to: string) {
-  const before = new Date(Date.parse(`${from}T00:00:00Z`) - D).toISOString().slice(0, 10);
-  const c = expectedCounts(data, agencies, from, to);
-  const carriedOver = expectedPending(data, agencies, before).pending;
-  const end = expectedPending(data, agencies, to);
-  const receivedNew = c.receivedOnline + c.receivedDirect + c.receivedPostal;
-  return {
-    carriedOver,
-    receivedOnline: c.receivedOnline,
-    receivedDirect: c.receivedDirect,
-    receivedPostal: c.receivedPostal,
-    receivedNew,
-    total: carriedOver + receivedNew,
-    resolvedEarly: c.resolvedEarly,
-    resolvedOnTime: c.resolvedOnTime,
-    resolvedLate: c.resolvedLate,
-    resolved: c.resolvedEarly + c.resolvedOnTime + c.resolvedLate,
-    pendingInTime: end.inTime,
-    pendingOverdue: end.overdue,
-    pending: end.pending,
-    withdrawn: c.withdrawn,
-    rejected: c.rejected,
-    apologies: c.apologies,
-  };
-}
-
 describe('periodic reports (Circular 01/2020/TT-VPCP)', () => {
   const get = (query: string) =>
     fetch(`${services.apiUrl}/v1/reports/period?${query}`, {
@@ -978,18 +873,22 @@ describe('periodic reports (Circular 01/2020/TT-VPCP)', () => {
     });
 
   const expectedRows = (from: string, to: string) => [
-    { agencyCode: world.province, scope: 'own', ...expectedPeriodRow(new Set([world.province]), from, to) },
+    {
+      agencyCode: world.province,
+      scope: 'own',
+      ...expectedPeriodRow(data, new Set([world.province]), from, to),
+    },
     {
       agencyCode: world.communeA,
       scope: 'subtree',
-      ...expectedPeriodRow(new Set([world.communeA, world.hamlet]), from, to),
+      ...expectedPeriodRow(data, new Set([world.communeA, world.hamlet]), from, to),
     },
     {
       agencyCode: world.communeB,
       scope: 'subtree',
-      ...expectedPeriodRow(new Set([world.communeB]), from, to),
+      ...expectedPeriodRow(data, new Set([world.communeB]), from, to),
     },
-    { agencyCode: world.province, scope: 'total', ...expectedPeriodRow(new Set(world.all), from, to) },
+    { agencyCode: world.province, scope: 'total', ...expectedPeriodRow(data, new Set(world.all), from, to) },
   ];
 
   it('a calendar month: one row per agency below, plus the own desk and the total, each cell from the data', async () => {
@@ -1031,7 +930,7 @@ describe('periodic reports (Circular 01/2020/TT-VPCP)', () => {
     expect(lines[0]).toContain('Số hồ sơ kỳ trước chuyển qua');
     expect(lines[0]).toContain('Đã giải quyết quá hạn');
     expect(lines).toHaveLength(5);
-    const total = expectedPeriodRow(new Set(world.all), FROM, TO);
+    const total = expectedPeriodRow(data, new Set(world.all), FROM, TO);
     expect(lines[4]!.split(',').slice(2).map(Number)).toEqual(Object.values(total));
   });
 
@@ -1056,7 +955,7 @@ describe('periodic reports (Circular 01/2020/TT-VPCP)', () => {
       file,
     );
     expect(cliRun.exitCode).toBe(0);
-    const expected = expectedPeriodRow(new Set(world.all), '2026-10-01', '2026-12-31');
+    const expected = expectedPeriodRow(data, new Set(world.all), '2026-10-01', '2026-12-31');
     for (const load of [
       async (wb: ExcelJS.Workbook) => wb.xlsx.load(Buffer.from(await res.arrayBuffer()) as never),
       async (wb: ExcelJS.Workbook) => wb.xlsx.readFile(file),
