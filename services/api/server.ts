@@ -99,7 +99,11 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   });
   await app.register(keyRoutes, { prisma: deps.prisma });
   await app.register(catalogueRoutes, { prisma: deps.prisma });
-  await app.register(rateRoutes, { prisma: deps.readPrisma ?? deps.prisma, temporal: deps.temporal });
+  await app.register(rateRoutes, {
+    prisma: deps.readPrisma ?? deps.prisma,
+    auditPrisma: deps.prisma,
+    temporal: deps.temporal,
+  });
   await app.register(alertRoutes, {
     config: deps.config,
     prisma: deps.prisma,

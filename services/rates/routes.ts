@@ -65,13 +65,19 @@ export const rateSeriesSchema = z.object({
 });
 
 export interface RateRouteDeps {
+  /** Reads (a read replica when DATABASE_READ_URL is set). */
   prisma: PrismaClient;
+  /** Where the audit trail is written: the primary (a replica refuses writes); default `prisma`. */
+  auditPrisma?: PrismaClient;
   /** For the Temporal history summary of `GET /v1/dossiers/:code/history` (omitted when absent). */
   temporal?: Client;
 }
 
 /** GET /v1/rates and the auditor's chain verdict, from counter buckets and the event log. */
-export const rateRoutes: FastifyPluginAsyncZod<RateRouteDeps> = async (app, { prisma, temporal }) => {
+export const rateRoutes: FastifyPluginAsyncZod<RateRouteDeps> = async (
+  app,
+  { prisma, auditPrisma = prisma, temporal },
+) => {
   const reportPeriod = loadConfig().MOTCUA_REPORT_PERIOD;
   /**
    * Auditor calls are themselves logged (who, what, when): in `audit_log` (append-only) and the
@@ -87,7 +93,13 @@ export const rateRoutes: FastifyPluginAsyncZod<RateRouteDeps> = async (app, { pr
       { audit: true, principalId: principal.id, role: principal.role, action, ...target },
       'auditor call',
     );
-    await recordAudit(prisma, { who: principal.id, role: principal.role, via: 'api', action, ...target });
+    await recordAudit(auditPrisma, {
+      who: principal.id,
+      role: principal.role,
+      via: 'api',
+      action,
+      ...target,
+    });
   };
   const byAuditor = (request: FastifyRequest) => principalOf(request).role === 'auditor';
   const answer = async <T>(fn: () => Promise<T>): Promise<T> => {
