@@ -248,7 +248,12 @@ describe('fault injection: every lifecycle path while processes and servers die'
       });
       await expectDeliveredAgain(total);
       await phase('invariants', () => expectInvariants(world));
-      console.info('phases (ms):', JSON.stringify(phases));
+      // Resends after a kill (same Message-ID / delivery id, so the recipient sees one message).
+      const resends = {
+        emails: s.smtp.mails.length - new Set(s.smtp.mails.map((m) => m.messageId)).size,
+        webhooks: s.webhooks.hooks.length - new Set(s.webhooks.hooks.map((h) => h.deliveryId)).size,
+      };
+      console.info('phases (ms):', JSON.stringify(phases), 'resends:', JSON.stringify(resends));
       await worker.stop();
     },
     1_200_000 + DOSSIERS * 3_000,
