@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
+import type { SupervisorAlertKind } from '../../domain/alerts';
 import type { Outcome } from '../../domain/calendar/types';
 import { type CommandName, commandPaths, type Role } from '../../domain/commands';
 import { type CounterName, type Counts, emptyCounts } from '../../domain/counters';
@@ -46,15 +47,21 @@ export interface DossierPath {
   /** One Mẫu 04 apology letter (a draft, or issued when `apologyIssued`). */
   apologyLetter: boolean;
   apologyIssued?: boolean;
-  /** Crosses its due instant without an apology: exactly one `overdue_without_apology` alert. */
-  overdueWithoutApology: boolean;
+  /**
+   * The supervisor alerts the path raises, one each (and one email + one webhook call each): a
+   * dossier that crosses its due instant without an apology is warned (`due_soon`) and raises
+   * exactly one `overdue_without_apology`.
+   */
+  alerts: SupervisorAlertKind[];
 }
 
 const act = (name: CommandName, role: Role, body: Record<string, unknown>): Action => ({ name, role, body });
 
 export const PATHS: DossierPath[] = [
   {
-    // Tiếp nhận → chuyển xử lý → thẩm định → kết quả điện tử → trả → đánh giá.
+    // Tiếp nhận → chuyển xử lý → thẩm định → kết quả điện tử → trả → đánh giá. The handoff from the
+    // desk opens step 0 (tiếp nhận, a budget of 4 working hours: due 14:30 the same day); completed
+    // the next morning it is over budget, while the dossier itself still finishes early.
     name: 'handoff-early',
     channel: 'direct',
     receipt: 'future',
@@ -71,6 +78,7 @@ export const PATHS: DossierPath[] = [
       receivedDirect: 1,
       handoffsIn: 1,
       stepsCompleted: 1,
+      stepsOverBudget: 1,
       resolvedEarly: 1,
       resolvedByDayEarly: 1,
       resolvedElectronic: 1,
@@ -80,7 +88,7 @@ export const PATHS: DossierPath[] = [
     },
     notices: 2,
     apologyLetter: false,
-    overdueWithoutApology: false,
+    alerts: [],
   },
   {
     // Mẫu 02: the clock stops while the applicant supplements, then resumes.
@@ -108,7 +116,7 @@ export const PATHS: DossierPath[] = [
     },
     notices: 3,
     apologyLetter: false,
-    overdueWithoutApology: false,
+    alerts: [],
   },
   {
     name: 'reject',
@@ -121,7 +129,7 @@ export const PATHS: DossierPath[] = [
     counts: { receivedPostal: 1, rejected: 1 },
     notices: 1,
     apologyLetter: false,
-    overdueWithoutApology: false,
+    alerts: [],
   },
   {
     name: 'withdraw',
@@ -134,7 +142,7 @@ export const PATHS: DossierPath[] = [
     counts: { receivedOnline: 1, withdrawn: 1 },
     notices: 1,
     apologyLetter: false,
-    overdueWithoutApology: false,
+    alerts: [],
   },
   {
     // Late processing reported in time: Mẫu 04 moves the appointment once; still late in every count.
@@ -164,7 +172,7 @@ export const PATHS: DossierPath[] = [
     notices: 3,
     apologyLetter: true,
     apologyIssued: true,
-    overdueWithoutApology: false,
+    alerts: [],
   },
   {
     // On the due day, before the due instant.
@@ -187,7 +195,7 @@ export const PATHS: DossierPath[] = [
     },
     notices: 2,
     apologyLetter: false,
-    overdueWithoutApology: false,
+    alerts: [],
   },
   {
     name: 'online-digitized-paid',
@@ -224,7 +232,7 @@ export const PATHS: DossierPath[] = [
     },
     notices: 2,
     apologyLetter: false,
-    overdueWithoutApology: false,
+    alerts: [],
   },
   {
     // Crosses its due instant without an apology (a violation supervisors see at once), then finishes late.
@@ -248,7 +256,7 @@ export const PATHS: DossierPath[] = [
     },
     notices: 2,
     apologyLetter: true,
-    overdueWithoutApology: true,
+    alerts: ['due_soon', 'overdue_without_apology'],
   },
 ];
 
@@ -285,11 +293,23 @@ export interface Driver {
   temporal: Client;
   /** Dossiers driven at once. */
   concurrency: number;
-  /** Called after each dossier finished its path (the faults hook on it). */
-  onDossierDone?: (done: number) => void;
+  /** Kept up to date while driving (the faults hook on it). */
+  progress?: DriveProgress;
   /** Awaited before the dossier with this index (in plan order) is received. */
   mayStart?: (index: number) => Promise<void>;
 }
+
+/** What is in flight at any moment of a drive. */
+export interface DriveProgress {
+  /** Dossiers that finished their path. */
+  done: number;
+  /** Dossiers received (or being received) that have not finished their path. */
+  open: Set<string>;
+  /** HTTP calls sent and not yet answered. */
+  callsInFlight: number;
+}
+
+export const newDriveProgress = (): DriveProgress => ({ done: 0, open: new Set(), callsInFlight: 0 });
 
 /** Status codes the API answered (the faults should only ever cause 503s and refused connections). */
 export type AnswerTally = Map<number | 'network', number>;
@@ -304,10 +324,11 @@ export async function driveDossiers(
   plan: readonly PlannedDossier[],
 ): Promise<{ answers: AnswerTally }> {
   const answers: AnswerTally = new Map();
+  const progress = d.progress ?? newDriveProgress();
   let next = 0;
-  let done = 0;
   const runOne = async ({ code, path }: PlannedDossier) => {
-    await call(d, answers, 'intake', '/v1/dossiers', `${code}:receive`, {
+    progress.open.add(code);
+    await call(d, progress, answers, 'intake', '/v1/dossiers', `${code}:receive`, {
       code,
       procedureCode: PROCEDURE,
       agencyCode: d.agencyCode,
@@ -317,10 +338,18 @@ export async function driveDossiers(
     });
     if (path.awaitOverdue) await untilOverdue(d.temporal, code);
     for (const [i, a] of path.actions(code).entries()) {
-      await call(d, answers, a.role, `/v1/dossiers/${code}/${commandPaths[a.name]}`, `${code}:${i}`, a.body);
+      await call(
+        d,
+        progress,
+        answers,
+        a.role,
+        `/v1/dossiers/${code}/${commandPaths[a.name]}`,
+        `${code}:${i}`,
+        a.body,
+      );
     }
-    done += 1;
-    d.onDossierDone?.(done);
+    progress.open.delete(code);
+    progress.done += 1;
   };
   const lanes = Array.from({ length: d.concurrency }, async () => {
     while (next < plan.length) {
@@ -348,6 +377,7 @@ async function untilOverdue(temporal: Client, code: string): Promise<void> {
 
 async function call(
   d: Driver,
+  progress: DriveProgress,
   answers: AnswerTally,
   role: Role,
   path: string,
@@ -360,6 +390,7 @@ async function call(
   const deadline = Date.now() + 300_000;
   for (let attempt = 1; ; attempt++) {
     let problem: string;
+    progress.callsInFlight += 1;
     const res = await fetch(`${d.apiUrl}${path}`, {
       method: 'POST',
       headers: {
@@ -369,13 +400,18 @@ async function call(
       },
       body: JSON.stringify(body),
       signal: AbortSignal.timeout(60_000),
-    }).catch((err: Error) => err);
+    })
+      .then(async (r) => ({ status: r.status, text: await r.text() }))
+      .catch((err: Error) => err)
+      .finally(() => {
+        progress.callsInFlight -= 1;
+      });
     if (res instanceof Error) {
       answers.set('network', (answers.get('network') ?? 0) + 1);
       problem = String(res);
     } else {
       answers.set(res.status, (answers.get(res.status) ?? 0) + 1);
-      const text = await res.text();
+      const { text } = res;
       if (res.status === ok) return;
       problem = `${res.status} ${text}`;
       // A retried intake whose first attempt started the workflow.

@@ -25,8 +25,11 @@ export interface PrivateStack {
   stack: RunningStack;
   /** Config of this stack (the API and in-process services of the test use it). */
   config: Config;
-  /** SIGKILL a server, wait `downMs`, start it again on the same port and data; resolves when healthy. */
-  crashAndRestart(name: RestartableServer, downMs?: number): Promise<void>;
+  /**
+   * SIGKILL a server, wait `downMs` (and for `whileDown`, run once it is dead), start it again on
+   * the same port and data; resolves when healthy.
+   */
+  crashAndRestart(name: RestartableServer, downMs?: number, whileDown?: () => Promise<void>): Promise<void>;
   /**
    * Starts `motcua <role>` as a child process against this stack (plus `env`); resolves once it
    * logged `started`. Every process is stopped by `stop()`.
@@ -94,11 +97,11 @@ export async function startPrivateStack(opts: {
     stack,
     config,
     logOf,
-    async crashAndRestart(name, downMs = 2000) {
+    async crashAndRestart(name, downMs = 2000, whileDown) {
       const proc = stack.processes.find((p) => p.name === name);
       if (!proc) throw new Error(`no ${name} in the private stack`);
       process.kill(proc.pid, 'SIGKILL');
-      await sleep(downMs);
+      await Promise.all([sleep(downMs), untilGone(proc.pid).then(whileDown)]);
       await stack.restart(name);
     },
     async spawnRole(role, name, extra = {}) {
@@ -134,5 +137,17 @@ function readWhole(file: string): string {
     return readFileSync(file, 'utf8');
   } catch {
     return '';
+  }
+}
+
+/** Resolves once no process has this pid any more (a SIGKILLed server really is down). */
+async function untilGone(pid: number): Promise<void> {
+  for (;;) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    await sleep(20);
   }
 }
