@@ -98,17 +98,87 @@ describe('signing in to the dashboard', () => {
     expect(evil.headers.get('location')).toBe('/');
   });
 
-  it('a one-time sign-in link works once and only before it expires', async () => {
+  /** Opens a link as a browser does: the confirmation page, its form token and its cookie. */
+  const openLink = async (link: string) => {
+    const res = await fetch(`${base}/dang-nhap/lien-ket/${link}`, { redirect: 'manual' });
+    const page = await res.text();
+    return {
+      res,
+      page,
+      csrf: /name="_csrf" value="([^"]+)"/.exec(page)?.[1],
+      cookie: (res.headers.get('set-cookie') ?? '').split(';')[0]!,
+    };
+  };
+  const confirmLink = (link: string, opened: { csrf?: string | undefined; cookie: string }) =>
+    fetch(`${base}/dang-nhap/lien-ket/${link}`, {
+      method: 'POST',
+      headers: { cookie: opened.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ _csrf: opened.csrf ?? '' }),
+      redirect: 'manual',
+    });
+
+  it('a one-time sign-in link is not used by opening it (mail scanners): only its confirmation POST signs in, once', async () => {
     const key = await createTestKey(w.services.prisma, { role: 'supervisor', agencyCode: w.agency });
     const link = await createSignInLink({ prisma: w.services.prisma }, key.id);
-    const first = await fetch(`${base}/dang-nhap/lien-ket/${link}`, { redirect: 'manual' });
+    // A scanner or preview opens it, twice: a Vietnamese confirmation page, no session, link intact.
+    for (let i = 0; i < 2; i++) {
+      const opened = await openLink(link);
+      expect(opened.res.status).toBe(200);
+      expect(opened.page).toContain('Xác nhận đăng nhập bảng điều khiển');
+      expect(opened.page).toContain('<html lang="vi">');
+      expect(opened.page).toMatch(/<form method="post" action="\/dang-nhap\/lien-ket\/[^"]+"/);
+      expect(opened.cookie).not.toMatch(new RegExp(`^${SESSION_COOKIE}=`));
+      expect(opened.res.headers.get('set-cookie')).toMatch(/HttpOnly; SameSite=Strict/);
+    }
+    expect(
+      await w.services.prisma.dashboardSignInLink.count({
+        where: { principalId: key.id, usedAt: { not: null } },
+      }),
+    ).toBe(0);
+    expect(await w.services.prisma.dashboardSession.count({ where: { principalId: key.id } })).toBe(0);
+    // A POST without the page's token (another site's form) is refused and uses nothing.
+    const opened = await openLink(link);
+    for (const forged of [
+      { cookie: '', csrf: opened.csrf },
+      { cookie: opened.cookie, csrf: 'not-the-token' },
+    ]) {
+      const res = await confirmLink(link, forged);
+      expect(res.status).toBe(403);
+      expect(res.headers.get('set-cookie')).toBeNull();
+      expect(((await res.json()) as ErrorBody).code).toBe('csrf_token_invalid');
+    }
+    // The person's POST signs in...
+    const first = await confirmLink(link, opened);
     expect(first.status).toBe(303);
-    expect(first.headers.get('set-cookie')).toMatch(new RegExp(`^${SESSION_COOKIE}=`));
-    const again = await fetch(`${base}/dang-nhap/lien-ket/${link}`, { redirect: 'manual' });
+    expect(first.headers.get('location')).toBe('/');
+    const cookie = (first.headers.get('set-cookie') ?? '').split(';')[0]!;
+    expect(cookie).toMatch(new RegExp(`^${SESSION_COOKIE}=.+`));
+    expect((await fetch(`${base}/v1/alerts`, { headers: { cookie } })).status).toBe(200);
+    // ...once: a second POST (even with a fresh page token) and a later GET are refused.
+    const again = await confirmLink(link, opened);
     expect(again.status).toBe(401);
     expect(again.headers.get('set-cookie')).toBeNull();
+    expect(await again.text()).toContain('Liên kết đăng nhập không hợp lệ, đã dùng hoặc đã hết hạn.');
+    expect((await openLink(link)).res.status).toBe(401);
     const expired = await createSignInLink({ prisma: w.services.prisma }, key.id, -1);
-    expect((await fetch(`${base}/dang-nhap/lien-ket/${expired}`, { redirect: 'manual' })).status).toBe(401);
+    expect((await openLink(expired)).res.status).toBe(401);
+    const stillValid = await createSignInLink({ prisma: w.services.prisma }, key.id);
+    const page = await openLink(stillValid);
+    await w.services.prisma.dashboardSignInLink.updateMany({
+      where: { principalId: key.id, usedAt: null },
+      data: { expiresAt: new Date(Date.now() - 1000) },
+    });
+    expect((await confirmLink(stillValid, page)).status).toBe(401);
+  });
+
+  it('a session of an expired API key ends', async () => {
+    const key = await createTestKey(w.services.prisma, { role: 'supervisor', agencyCode: w.agency });
+    const s = await signIn(key.token);
+    await w.services.prisma.apiKey.update({
+      where: { id: key.id },
+      data: { expiresAt: new Date(Date.now() - 1000) },
+    });
+    expect((await fetch(`${base}/v1/alerts`, { headers: { cookie: s.cookie } })).status).toBe(401);
   });
 });
 
