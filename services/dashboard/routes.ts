@@ -9,6 +9,7 @@ import { periodRange } from '../../domain/periods';
 import { DASHBOARD_RATES, type DashboardRate, type RateTarget } from '../../domain/rate-targets';
 import type { SessionBinder } from '../api/auth';
 import { ApiError } from '../api/errors';
+import type { LiveStreams } from '../api/live-streams';
 import type { CalendarStore } from '../calendars';
 import type { PrismaClient } from '../db';
 import { PERIOD_COLUMNS } from '../rates/period-report';
@@ -53,6 +54,8 @@ export interface DashboardDeps {
   adminToken: string | undefined;
   sessionTtlMs: number;
   targets: Record<DashboardRate, RateTarget>;
+  /** Open alert streams: logout ends the session's at once. */
+  liveStreams?: LiveStreams;
   now?: () => Date;
 }
 
@@ -331,6 +334,7 @@ export async function dashboardRoutes(app: FastifyInstance, deps: DashboardDeps)
     withSession(async (request, reply, session) => {
       checkCsrf(request, session);
       await endSession(sessions, session.id);
+      deps.liveStreams?.endSession(session.id);
       reply.header('set-cookie', `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0`);
       return reply.redirect('/dang-nhap', 303);
     }),

@@ -10,7 +10,8 @@ let w: ApiWorld;
 let base: string;
 
 beforeAll(async () => {
-  w = await startApiWorld('dash');
+  // Open alert streams recheck their credential every second here (default 5 s).
+  w = await startApiWorld('dash', { config: { MOTCUA_STREAM_RECHECK_SECONDS: '1' } });
   base = w.services.apiUrl!;
 });
 afterAll(async () => {
@@ -273,6 +274,103 @@ describe('a dashboard session', () => {
     expect((await fetch(`${base}/v1/dossiers/${code}`, { headers: { cookie: other.cookie } })).status).toBe(
       404,
     );
+  });
+});
+
+describe('an open alert stream (SSE) ends with the credential that opened it', () => {
+  const RECHECK_MS = 1_000;
+  /** Opens the stream; `ended` resolves (with the instant) when the server ends it. */
+  async function openStream(headers: Record<string, string>) {
+    const abort = new AbortController();
+    const res = await fetch(`${base}/v1/alerts/stream`, { headers, signal: abort.signal });
+    expect(res.status).toBe(200);
+    const reader = res.body!.getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toContain(': motcua alerts');
+    let endedAt: number | undefined;
+    const ended = (async () => {
+      try {
+        while (!(await reader.read()).done);
+      } catch {
+        // aborted by the test
+      }
+      endedAt = Date.now();
+      return endedAt;
+    })();
+    return { ended, isOpen: () => endedAt === undefined, stop: () => abort.abort() };
+  }
+  /** The stream's end, failing when it is still open after `withinMs`. */
+  const endsWithin = (stream: { ended: Promise<number> }, withinMs: number) =>
+    Promise.race([
+      stream.ended,
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error(`stream still open after ${withinMs} ms`)), withinMs),
+      ),
+    ]);
+  const logout = (s: Session) =>
+    fetch(`${base}/dang-xuat`, {
+      method: 'POST',
+      headers: { cookie: s.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ _csrf: s.csrf }),
+      redirect: 'manual',
+    });
+
+  it("ends at logout, at once; another session's stream stays open", async () => {
+    const [s, other] = [await supervisorSession(), await supervisorSession()];
+    const [stream, otherStream] = [
+      await openStream({ cookie: s.cookie }),
+      await openStream({ cookie: other.cookie }),
+    ];
+    const at = Date.now();
+    expect((await logout(s)).status).toBe(303);
+    // The logout ran in this API process: no wait for the recheck.
+    expect((await endsWithin(stream, 3 * RECHECK_MS)) - at).toBeLessThan(RECHECK_MS);
+    await new Promise((r) => setTimeout(r, 2.5 * RECHECK_MS));
+    expect(otherStream.isOpen()).toBe(true);
+    otherStream.stop();
+  });
+
+  it('ends within the recheck when the session ends or expires elsewhere (another API process)', async () => {
+    const [ended, expired] = [await supervisorSession(), await supervisorSession()];
+    const streams = [
+      await openStream({ cookie: ended.cookie }),
+      await openStream({ cookie: expired.cookie }),
+    ];
+    await w.services.prisma.dashboardSession.updateMany({
+      where: { csrfToken: ended.csrf },
+      data: { endedAt: new Date() },
+    });
+    await w.services.prisma.dashboardSession.updateMany({
+      where: { csrfToken: expired.csrf },
+      data: { expiresAt: new Date() },
+    });
+    for (const stream of streams) await endsWithin(stream, 5 * RECHECK_MS);
+  });
+
+  it('ends when its API key is revoked: at once through the API, within the recheck from the CLI', async () => {
+    const admin = await createTestKey(w.services.prisma, { role: 'admin', agencyCode: '*' });
+    // Revoked through DELETE /v1/admin/keys/:id of this process: bearer and session streams end at once.
+    const viaApi = await createTestKey(w.services.prisma, { role: 'supervisor', agencyCode: w.agency });
+    const session = await signIn(viaApi.token);
+    const byApi = [
+      await openStream({ authorization: `Bearer ${viaApi.token}` }),
+      await openStream({ cookie: session.cookie }),
+    ];
+    const at = Date.now();
+    const revoked = await fetch(`${base}/v1/admin/keys/${viaApi.id}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${admin.token}` },
+    });
+    expect(revoked.status).toBe(200);
+    for (const stream of byApi)
+      expect((await endsWithin(stream, 3 * RECHECK_MS)) - at).toBeLessThan(RECHECK_MS);
+    // Revoked by `motcua keys revoke` (straight in the database): within the recheck.
+    const viaCli = await createTestKey(w.services.prisma, { role: 'supervisor', agencyCode: w.agency });
+    const byCli = await openStream({ authorization: `Bearer ${viaCli.token}` });
+    const kept = await openStream({ authorization: `Bearer ${admin.token}` });
+    await revokeApiKey(w.services.prisma, viaCli.id);
+    await endsWithin(byCli, 5 * RECHECK_MS);
+    expect(kept.isOpen()).toBe(true);
+    kept.stop();
   });
 });
 
