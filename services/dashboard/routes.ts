@@ -7,6 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { workingMsBetween } from '../../domain/calendar';
 import { periodRange } from '../../domain/periods';
 import { DASHBOARD_RATES, type DashboardRate, type RateTarget } from '../../domain/rate-targets';
+import type { alertView } from '../alerts/publish';
 import type { SessionBinder } from '../api/auth';
 import { ApiError } from '../api/errors';
 import type { LiveStreams } from '../api/live-streams';
@@ -109,20 +110,8 @@ const sameToken = (a: string, b: string) => {
 const safeNext = (next: unknown) =>
   typeof next === 'string' && /^\/(?!\/)[^\s\\]*$/.test(next) && !next.startsWith('/v1') ? next : '/';
 
-interface AlertItem {
-  id: string;
-  kind: string;
-  label: string;
-  dossierCode: string | null;
-  agencyCode: string | null;
-  targetAgencyCode: string | null;
-  level: number;
-  raisedAt: string;
-  acknowledgedAt: string | null;
-  acknowledgedBy: string | null;
-  closedAt: string | null;
-  details: unknown;
-}
+/** An alert as `GET /v1/alerts` answers it. */
+type AlertItem = ReturnType<typeof alertView>;
 interface DossierSummary {
   code: string;
   procedureCode: string;
