@@ -1,4 +1,4 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -18,6 +18,7 @@ import { html, jsonScript, type SafeHtml } from './html';
 import {
   CSRF_HEADER,
   cookieValue,
+  csrfMatches,
   type DashboardSession,
   endSession,
   openSession,
@@ -25,6 +26,7 @@ import {
   redeemSignInLink,
   SESSION_COOKIE,
   SIGN_IN_LINK_TTL_MS,
+  sameSecret,
   signInLinkUsable,
 } from './session';
 import {
@@ -101,11 +103,6 @@ const shiftMonth = (month: string, by: number) => {
 };
 /** Cookie of the sign-in link's confirmation page: its value must come back in the form (double submit). */
 const LINK_CSRF_COOKIE = 'motcua_link_csrf';
-const sameToken = (a: string, b: string) => {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-};
 /** A redirect target inside the dashboard only (never an open redirect). */
 const safeNext = (next: unknown) =>
   typeof next === 'string' && /^\/(?!\/)[^\s\\]*$/.test(next) && !next.startsWith('/v1') ? next : '/';
@@ -220,8 +217,7 @@ export async function dashboardRoutes(app: FastifyInstance, deps: DashboardDeps)
 
   /** Dashboard forms: the session's CSRF token in `_csrf` (403 `csrf_token_invalid` otherwise). */
   const checkCsrf = (request: FastifyRequest, session: DashboardSession) => {
-    const given = (request.body as Record<string, unknown> | undefined)?._csrf;
-    if (typeof given !== 'string' || given !== session.csrfToken) {
+    if (!csrfMatches(session, (request.body as Record<string, unknown> | undefined)?._csrf)) {
       throw new ApiError(
         403,
         'csrf_token_invalid',
@@ -301,7 +297,7 @@ export async function dashboardRoutes(app: FastifyInstance, deps: DashboardDeps)
   app.post('/dang-nhap/lien-ket/:token', { schema: { hide: true } }, async (request, reply) => {
     const given = (request.body as Record<string, unknown> | undefined)?._csrf;
     const expected = cookieValue(request.headers.cookie, LINK_CSRF_COOKIE);
-    if (typeof given !== 'string' || !expected || !sameToken(given, expected)) {
+    if (typeof given !== 'string' || !expected || !sameSecret(given, expected)) {
       throw new ApiError(
         403,
         'csrf_token_invalid',

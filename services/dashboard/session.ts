@@ -37,7 +37,8 @@ export interface SessionDeps {
 const hashToken = (token: string) => `sha256:${createHash('sha256').update(token).digest('hex')}`;
 const newToken = () => randomBytes(32).toString('base64url');
 
-function sameSecret(given: string, expected: string): boolean {
+/** Constant-time comparison of two secrets (tokens, CSRF values). */
+export function sameSecret(given: string, expected: string): boolean {
   const a = Buffer.from(given);
   const b = Buffer.from(expected);
   return a.length === b.length && timingSafeEqual(a, b);
