@@ -213,6 +213,12 @@ const envSchema = z.object({
   /** Dashboard sessions (sign-in with an API key) last this long, then the user signs in again. */
   MOTCUA_SESSION_HOURS: z.coerce.number().positive().max(720).default(8),
   /**
+   * An open alert stream (SSE) is checked this often against the session or API key that opened it,
+   * and ends once that is logged out, revoked or expired elsewhere (at once when it happens through
+   * the same API process).
+   */
+  MOTCUA_STREAM_RECHECK_SECONDS: z.coerce.number().positive().max(3600).default(5),
+  /**
    * Dashboard targets beside each rate, as JSON `{"onTime":0.97,…}` (fractions 0–1); unset keys keep
    * the defaults taken from the seeds (domain/rate-targets.ts).
    */

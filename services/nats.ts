@@ -164,6 +164,26 @@ export interface DurableSettings {
   max_ack_pending: number;
 }
 
+/** Redelivery delays after a failure (JetStream `backoff`) of the alerts and letters consumers; the last repeats. */
+export const REDELIVERY_BACKOFF_MS = [1_000, 2_000, 5_000, 10_000, 30_000, 60_000] as const;
+
+/**
+ * Settings of a consumer that must act on every event (alerts, letters): redelivered after
+ * `REDELIVERY_BACKOFF_MS`, and never given up on (after the list, every minute until it goes through).
+ */
+export function redeliveringConsumerSettings(ackWaitMs: number): DurableSettings {
+  return {
+    ack_wait: nanos(ackWaitMs),
+    max_ack_pending: 1000,
+    backoff: REDELIVERY_BACKOFF_MS.map((ms) => nanos(ms)),
+    max_deliver: 100_000,
+  };
+}
+
+/** The delay before the next delivery of a message that failed `deliveryCount` times (explicit: nats-server 2.9 redelivers a bare nak at once). */
+export const redeliveryDelayMs = (deliveryCount: number) =>
+  REDELIVERY_BACKOFF_MS[Math.min(Math.max(0, deliveryCount - 1), REDELIVERY_BACKOFF_MS.length - 1)]!;
+
 function isConsumerNotFound(err: unknown): boolean {
   const e = err as { api_error?: { err_code?: number }; message?: string };
   return e?.api_error?.err_code === 10014 || /consumer not found/i.test(e?.message ?? '');

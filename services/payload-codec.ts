@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import {
   type DataConverter,
   METADATA_ENCODING_KEY,
@@ -149,5 +150,29 @@ export class PayloadEncryptionCodec implements PayloadCodec {
  * `payloadKeys` in services/config.ts, which refuses production without keys).
  */
 export function payloadDataConverter(keys: PayloadKeys | undefined): DataConverter | undefined {
-  return keys ? { payloadCodecs: [new PayloadEncryptionCodec(keys)] } : undefined;
+  return keys ? { payloadCodecs: [new PayloadEncryptionCodec(keys)], failureConverterPath } : undefined;
 }
+
+/**
+ * The replayers' converter (`motcua audit replay`, the replay suite): the same codec, so they read
+ * every payload and every encrypted failure of a history (decoding does not depend on the failure
+ * converter), but the failures they REPORT themselves (a missing key, a nondeterminism) stay plain
+ * text for the operator: a replay writes nothing to Temporal.
+ */
+export function replayDataConverter(keys: PayloadKeys | undefined): DataConverter | undefined {
+  return withoutFailureEncoding(payloadDataConverter(keys));
+}
+
+/** A converter that decodes like `converter` but reports failures in plain text (replay only). */
+export function withoutFailureEncoding(
+  converter: Pick<DataConverter, 'payloadCodecs'> | undefined,
+): DataConverter | undefined {
+  return converter?.payloadCodecs ? { payloadCodecs: converter.payloadCodecs } : undefined;
+}
+
+/**
+ * Failure messages and stack traces travel as an encoded payload (so the codec above encrypts them):
+ * the SDK's DefaultFailureConverter with `encodeCommonAttributes`. Workflow bundles built outside the
+ * worker (the image's pre-built bundle, the replayers) pass the same path to `bundleWorkflowCode`.
+ */
+export const failureConverterPath = fileURLToPath(new URL('./failure-converter.cjs', import.meta.url));

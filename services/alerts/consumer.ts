@@ -1,5 +1,4 @@
 import type { JsMsg } from '@nats-io/jetstream';
-import { nanos } from '@nats-io/nats-core';
 import {
   type Client,
   type SignalDefinition,
@@ -26,7 +25,15 @@ import type { PrismaClient } from '../db';
 import { quarantineMessage } from '../event-quarantine';
 import { readSignedEvent, streamMessageOf } from '../event-reader';
 import type { Logger } from '../logger';
-import { consumeAllUntilStopped, ensureAlertStream, type Nats, openPartitionConsumers } from '../nats';
+import {
+  consumeAllUntilStopped,
+  ensureAlertStream,
+  type Nats,
+  openPartitionConsumers,
+  REDELIVERY_BACKOFF_MS,
+  redeliveringConsumerSettings,
+  redeliveryDelayMs,
+} from '../nats';
 import { createNotifier, type Notifier, startDispatcher } from './dispatch';
 import { perDossier } from './ordered';
 import { publishAlert } from './publish';
@@ -63,9 +70,6 @@ export interface RunningAlertsConsumer {
   stop(): Promise<void>;
 }
 
-/** Redelivery delays after a failure (JetStream `backoff`), then the last one repeats. */
-const BACKOFF_MS = [1_000, 2_000, 5_000, 10_000, 30_000, 60_000];
-
 /**
  * Alerts consumer: DOSSIER_EVENTS → alert rows, `alerts.<agency>.<kind>` messages, escalation
  * clocks (Temporal) and the supplement watch. Every step is idempotent (unique alert per kind and
@@ -80,13 +84,7 @@ export async function startAlertsConsumer(deps: AlertsConsumerDeps): Promise<Run
     config.NATS_STREAM,
     durableName,
     ownedPartitions(config, 'ALERTS_PARTITIONS'),
-    {
-      ack_wait: nanos(30_000),
-      max_ack_pending: 1000,
-      backoff: BACKOFF_MS.map((ms) => nanos(ms)),
-      // Never give up on an event: after the backoff list, every minute until it goes through.
-      max_deliver: 100_000,
-    },
+    redeliveringConsumerSettings(30_000),
     log,
     deps.startSeq,
   );
@@ -210,7 +208,7 @@ export async function startAlertsConsumer(deps: AlertsConsumerDeps): Promise<Run
         m.term();
       } catch (err) {
         log.error({ streamSeq: m.seq, err }, 'could not quarantine, redelivering');
-        m.nak(BACKOFF_MS.at(-1));
+        m.nak(REDELIVERY_BACKOFF_MS.at(-1));
       }
       return;
     }
@@ -228,9 +226,7 @@ export async function startAlertsConsumer(deps: AlertsConsumerDeps): Promise<Run
         { dossierCode: event.dossierCode, eventId: event.id, err },
         'alert handling failed, redelivering',
       );
-      // An explicit delay: nats-server 2.9 redelivers a bare nak at once.
-      const attempt = Math.max(0, m.info.deliveryCount - 1);
-      m.nak(BACKOFF_MS[Math.min(attempt, BACKOFF_MS.length - 1)]);
+      m.nak(redeliveryDelayMs(m.info.deliveryCount));
     }
   };
 

@@ -10,6 +10,7 @@ import { agencyCodeSchema } from '../../domain/dossier';
 import { alertSettledSignal, escalationWorkflowId } from '../../workflows/alerts';
 import { principalOf, requireRole, visibleAgencyCodes } from '../api/auth';
 import { ApiError } from '../api/errors';
+import type { LiveStreams } from '../api/live-streams';
 import type { Config } from '../config';
 import type { Prisma, PrismaClient } from '../db';
 import { ensureAlertStream, type Nats } from '../nats';
@@ -33,6 +34,8 @@ export interface AlertRouteDeps {
   prisma: PrismaClient;
   temporal: Client;
   nats?: Nats;
+  /** Open streams end when their session or API key does (services/api/live-streams.ts). */
+  liveStreams: LiveStreams;
 }
 
 const errorSchema = z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() });
@@ -88,14 +91,11 @@ function decodeCursor(cursor: string): { raisedAt: Date; id: string } {
 /** Cảnh báo: list, acknowledge, live stream; subscriptions (admin). */
 export const alertRoutes: FastifyPluginAsyncZod<AlertRouteDeps> = async (
   app,
-  { config, prisma, temporal, nats },
+  { config, prisma, temporal, nats, liveStreams },
 ) => {
   if (nats) await ensureAlertStream(nats.jsm, { ...config, NATS_STREAM_REPLICAS: nats.replicas });
   // Live streams never end by themselves: end them when the API shuts down.
-  const streams = new Set<() => void>();
-  app.addHook('preClose', async () => {
-    for (const end of streams) end();
-  });
+  app.addHook('preClose', async () => liveStreams.close());
   app.get(
     '/v1/alerts',
     {
@@ -221,7 +221,11 @@ export const alertRoutes: FastifyPluginAsyncZod<AlertRouteDeps> = async (
         clearInterval(heartbeat);
         void messages.close();
       };
-      streams.add(close);
+      // Ends when the client goes, the API stops, or the session/key that opened it ends.
+      const unregister = liveStreams.open(
+        { principalId: principalOf(request).id, sessionId: request.dashboardSession?.id ?? null },
+        close,
+      );
       request.raw.on('close', close);
       try {
         for await (const m of messages) {
@@ -235,7 +239,7 @@ export const alertRoutes: FastifyPluginAsyncZod<AlertRouteDeps> = async (
           res.write(`id: ${m.seq}\nevent: ${alert.change}\ndata: ${JSON.stringify(alert)}\n\n`);
         }
       } finally {
-        streams.delete(close);
+        unregister();
         clearInterval(heartbeat);
         res.end();
       }

@@ -1,4 +1,3 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import {
   ALL_AGENCIES,
@@ -20,6 +19,7 @@ import {
   type DashboardSession,
   resolveSession,
   SESSION_COOKIE,
+  sameSecret,
 } from '../dashboard/session';
 import type { Prisma, PrismaClient } from '../db';
 import { verifyApiKey } from '../keys';
@@ -78,12 +78,6 @@ function bearerOf(request: FastifyRequest): string | undefined {
   if (!header) return undefined;
   const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
   return m ? m[1] : '';
-}
-
-function sameSecret(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 /** Agency hierarchy snapshot shared by requests for `agencyCacheMs`; refreshed when a code is unknown. */

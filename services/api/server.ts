@@ -17,6 +17,7 @@ import { rateRoutes } from '../rates/routes';
 import { procedureRulesAt } from '../reference';
 import { registerAuth } from './auth';
 import { registerErrorHandling } from './errors';
+import { createLiveStreams } from './live-streams';
 import { jsonSchemaTransformWithExamples } from './openapi-examples';
 import { backfillRoutes } from './routes/backfill';
 import { calendarRoutes } from './routes/calendar';
@@ -39,6 +40,7 @@ export interface ApiDeps {
         | 'ACTION_TIMEOUT_MS'
         | 'IDEMPOTENCY_TTL_HOURS'
         | 'MOTCUA_SESSION_HOURS'
+        | 'MOTCUA_STREAM_RECHECK_SECONDS'
         | 'MOTCUA_RATE_TARGETS'
       >
     >;
@@ -97,7 +99,12 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     calendars,
     procedureDeadline: async (code, at) => (await procedureRulesAt(deps.prisma, code, at))?.deadline,
   });
-  await app.register(keyRoutes, { prisma: deps.prisma });
+  const liveStreams = createLiveStreams({
+    prisma: deps.prisma,
+    recheckMs: (deps.config.MOTCUA_STREAM_RECHECK_SECONDS ?? 5) * 1000,
+    onError: (err) => deps.logger.warn({ err }, 'could not recheck the credentials of open alert streams'),
+  });
+  await app.register(keyRoutes, { prisma: deps.prisma, liveStreams });
   await app.register(catalogueRoutes, { prisma: deps.prisma });
   await app.register(rateRoutes, {
     prisma: deps.readPrisma ?? deps.prisma,
@@ -109,6 +116,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     prisma: deps.prisma,
     temporal: deps.temporal,
     ...(deps.nats && { nats: deps.nats }),
+    liveStreams,
   });
   await app.register(letterRoutes, {
     prisma: deps.prisma,
@@ -123,6 +131,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     adminToken: deps.config.MOTCUA_ADMIN_TOKEN,
     sessionTtlMs: (deps.config.MOTCUA_SESSION_HOURS ?? 8) * 3_600_000,
     targets: rateTargets(deps.config.MOTCUA_RATE_TARGETS),
+    liveStreams,
     ...(deps.now && { now: deps.now }),
   });
   return app;

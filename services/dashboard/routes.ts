@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -6,20 +7,27 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { workingMsBetween } from '../../domain/calendar';
 import { periodRange } from '../../domain/periods';
 import { DASHBOARD_RATES, type DashboardRate, type RateTarget } from '../../domain/rate-targets';
+import type { alertView } from '../alerts/publish';
 import type { SessionBinder } from '../api/auth';
 import { ApiError } from '../api/errors';
+import type { LiveStreams } from '../api/live-streams';
 import type { CalendarStore } from '../calendars';
 import type { PrismaClient } from '../db';
 import { PERIOD_COLUMNS } from '../rates/period-report';
 import { html, jsonScript, type SafeHtml } from './html';
 import {
   CSRF_HEADER,
+  cookieValue,
+  csrfMatches,
   type DashboardSession,
   endSession,
   openSession,
   principalOfCredential,
   redeemSignInLink,
   SESSION_COOKIE,
+  SIGN_IN_LINK_TTL_MS,
+  sameSecret,
+  signInLinkUsable,
 } from './session';
 import {
   barePage,
@@ -31,6 +39,7 @@ import {
   RATE_LABELS,
   ROLE_LABELS,
   STATUS_LABELS,
+  signInLinkPage,
   signInPage,
   vnTime,
 } from './views';
@@ -48,6 +57,8 @@ export interface DashboardDeps {
   adminToken: string | undefined;
   sessionTtlMs: number;
   targets: Record<DashboardRate, RateTarget>;
+  /** Open alert streams: logout ends the session's at once. */
+  liveStreams?: LiveStreams;
   now?: () => Date;
 }
 
@@ -90,24 +101,14 @@ const shiftMonth = (month: string, by: number) => {
   const i = y * 12 + (m - 1) + by;
   return `${Math.floor(i / 12)}-${String((i % 12) + 1).padStart(2, '0')}`;
 };
+/** Cookie of the sign-in link's confirmation page: its value must come back in the form (double submit). */
+const LINK_CSRF_COOKIE = 'motcua_link_csrf';
 /** A redirect target inside the dashboard only (never an open redirect). */
 const safeNext = (next: unknown) =>
   typeof next === 'string' && /^\/(?!\/)[^\s\\]*$/.test(next) && !next.startsWith('/v1') ? next : '/';
 
-interface AlertItem {
-  id: string;
-  kind: string;
-  label: string;
-  dossierCode: string | null;
-  agencyCode: string | null;
-  targetAgencyCode: string | null;
-  level: number;
-  raisedAt: string;
-  acknowledgedAt: string | null;
-  acknowledgedBy: string | null;
-  closedAt: string | null;
-  details: unknown;
-}
+/** An alert as `GET /v1/alerts` answers it. */
+type AlertItem = ReturnType<typeof alertView>;
 interface DossierSummary {
   code: string;
   procedureCode: string;
@@ -220,8 +221,7 @@ export async function dashboardRoutes(app: FastifyInstance, deps: DashboardDeps)
 
   /** Dashboard forms: the session's CSRF token in `_csrf` (403 `csrf_token_invalid` otherwise). */
   const checkCsrf = (request: FastifyRequest, session: DashboardSession) => {
-    const given = (request.body as Record<string, unknown> | undefined)?._csrf;
-    if (typeof given !== 'string' || given !== session.csrfToken) {
+    if (!csrfMatches(session, (request.body as Record<string, unknown> | undefined)?._csrf)) {
       throw new ApiError(
         403,
         'csrf_token_invalid',
@@ -279,18 +279,41 @@ export async function dashboardRoutes(app: FastifyInstance, deps: DashboardDeps)
     return reply.redirect(next, 303);
   });
 
+  // A one-time link: the GET (also made by mail scanners and link previews) only shows a confirmation
+  // page; its POST uses the link. The POST must carry the token of a SameSite=Strict cookie set by
+  // that page (double submit), so another site cannot sign a browser in with a link of its own.
+  const linkCsrfCookie = (request: FastifyRequest, value: string, maxAgeS: number) =>
+    `${LINK_CSRF_COOKIE}=${value}; Path=/dang-nhap/lien-ket; HttpOnly; SameSite=Strict; Max-Age=${maxAgeS}${request.protocol === 'https' ? '; Secure' : ''}`;
+  const linkRefused = (reply: FastifyReply) =>
+    sendHtml(reply, signInPage({ error: 'Liên kết đăng nhập không hợp lệ, đã dùng hoặc đã hết hạn.' }), 401);
+
   app.get('/dang-nhap/lien-ket/:token', { schema: { hide: true } }, async (request, reply) => {
-    const principal = await redeemSignInLink(sessions, (request.params as { token: string }).token);
-    if (!principal) {
-      return sendHtml(
-        reply,
-        signInPage({ error: 'Liên kết đăng nhập không hợp lệ, đã dùng hoặc đã hết hạn.' }),
-        401,
+    const { token } = request.params as { token: string };
+    if (!(await signInLinkUsable(sessions, token))) return linkRefused(reply);
+    const csrfToken = randomBytes(32).toString('base64url');
+    reply.header('set-cookie', linkCsrfCookie(request, csrfToken, SIGN_IN_LINK_TTL_MS / 1000));
+    return sendHtml(
+      reply,
+      signInLinkPage({ action: `/dang-nhap/lien-ket/${encodeURIComponent(token)}`, csrfToken }),
+    );
+  });
+
+  app.post('/dang-nhap/lien-ket/:token', { schema: { hide: true } }, async (request, reply) => {
+    const given = (request.body as Record<string, unknown> | undefined)?._csrf;
+    const expected = cookieValue(request.headers.cookie, LINK_CSRF_COOKIE);
+    if (typeof given !== 'string' || !expected || !sameSecret(given, expected)) {
+      throw new ApiError(
+        403,
+        'csrf_token_invalid',
+        'Yêu cầu thiếu hoặc sai mã chống giả mạo (CSRF): mở lại liên kết đăng nhập rồi bấm “Đăng nhập”.',
       );
     }
+    const principal = await redeemSignInLink(sessions, (request.params as { token: string }).token);
+    if (!principal) return linkRefused(reply);
     const { token } = await openSession(sessions, principal, deps.sessionTtlMs);
     request.log.info({ principalId: principal.id }, 'dashboard session opened from a sign-in link');
     setCookie(request, reply, token, Math.floor(deps.sessionTtlMs / 1000));
+    reply.header('set-cookie', linkCsrfCookie(request, '', 0));
     return reply.redirect('/', 303);
   });
 
@@ -300,6 +323,7 @@ export async function dashboardRoutes(app: FastifyInstance, deps: DashboardDeps)
     withSession(async (request, reply, session) => {
       checkCsrf(request, session);
       await endSession(sessions, session.id);
+      deps.liveStreams?.endSession(session.id);
       reply.header('set-cookie', `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0`);
       return reply.redirect('/dang-nhap', 303);
     }),

@@ -37,7 +37,8 @@ export interface SessionDeps {
 const hashToken = (token: string) => `sha256:${createHash('sha256').update(token).digest('hex')}`;
 const newToken = () => randomBytes(32).toString('base64url');
 
-function sameSecret(given: string, expected: string): boolean {
+/** Constant-time comparison of two secrets (tokens, CSRF values). */
+export function sameSecret(given: string, expected: string): boolean {
   const a = Buffer.from(given);
   const b = Buffer.from(expected);
   return a.length === b.length && timingSafeEqual(a, b);
@@ -53,11 +54,12 @@ export async function principalOfCredential(
   return undefined;
 }
 
-/** The principal behind a stored id: the API key (unless revoked) or the admin token (if still on). */
-async function principalById(deps: SessionDeps, id: string): Promise<Principal | undefined> {
+/** The principal behind a stored id: the API key (unless revoked or expired) or the admin token (if still on). */
+export async function principalById(deps: SessionDeps, id: string): Promise<Principal | undefined> {
   if (id === ADMIN_TOKEN_ID) return deps.admin?.principal;
   const row = await deps.prisma.apiKey.findUnique({ where: { id } });
   if (!row || row.revokedAt) return undefined;
+  if (row.expiresAt && row.expiresAt <= (deps.now?.() ?? new Date())) return undefined;
   const role = roleSchema.safeParse(row.role);
   if (!role.success) return undefined;
   return { id: row.id, name: row.name, role: role.data, agencyCode: row.agencyCode };
@@ -135,6 +137,19 @@ export async function createSignInLink(
     },
   });
   return token;
+}
+
+/**
+ * Whether a sign-in link could be used now (known, unused, unexpired, its key still valid), WITHOUT
+ * using it: opening the link (a GET, which mail scanners and link previews also do) only shows a
+ * confirmation page; the person's POST from that page redeems it.
+ */
+export async function signInLinkUsable(deps: SessionDeps, token: string): Promise<boolean> {
+  if (!token || token.length > 100) return false;
+  const now = deps.now?.() ?? new Date();
+  const row = await deps.prisma.dashboardSignInLink.findUnique({ where: { tokenHash: hashToken(token) } });
+  if (!row || row.usedAt || row.expiresAt <= now) return false;
+  return (await principalById(deps, row.principalId)) !== undefined;
 }
 
 /** Uses a sign-in link once (atomically): its principal, or undefined when unknown, used or expired. */

@@ -179,6 +179,23 @@ ${opts.error ? html`<p class="error" role="alert">${opts.error}</p>` : ''}
   );
 }
 
+/**
+ * The page a one-time sign-in link opens: it only asks to confirm. Opening a link must not use it
+ * (mail scanners and link previews open links too); the button's POST does.
+ */
+export function signInLinkPage(opts: { action: string; csrfToken: string }): SafeHtml {
+  return barePage(
+    'Xác nhận đăng nhập',
+    html`<h1>Xác nhận đăng nhập bảng điều khiển</h1>
+<p>Bạn đang mở liên kết đăng nhập một lần. Liên kết chỉ được dùng khi bạn bấm nút dưới đây; sau đó không dùng lại được.</p>
+<p>Nếu bạn không yêu cầu liên kết này, hãy đóng trang.</p>
+<form method="post" action="${opts.action}" class="stack">
+  <input type="hidden" name="_csrf" value="${opts.csrfToken}">
+  <button type="submit" autofocus>Đăng nhập</button>
+</form>`,
+  );
+}
+
 export function pad2(n: number): string {
   return pad(n);
 }

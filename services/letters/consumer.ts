@@ -1,5 +1,4 @@
 import type { JsMsg } from '@nats-io/jetstream';
-import { nanos } from '@nats-io/nats-core';
 import type { Client } from '@temporalio/client';
 import type { DossierEvent } from '../../domain/events';
 import { createCalendarStore } from '../calendars';
@@ -7,7 +6,12 @@ import { type Config, eventSigningKeys, ownedPartitions } from '../config';
 import type { PrismaClient } from '../db';
 import { readSignedEvent, streamMessageOf } from '../event-reader';
 import type { Logger } from '../logger';
-import { consumeAllUntilStopped, type Nats, openPartitionConsumers } from '../nats';
+import {
+  consumeAllUntilStopped,
+  type Nats,
+  openPartitionConsumers,
+  redeliveringConsumerSettings,
+} from '../nats';
 import { draftApology, type LetterDeps, NotReadyYet, recordApologyLetter } from './apology';
 import {
   createNoticeProviders,
@@ -48,9 +52,6 @@ export interface RunningLettersConsumer {
   stop(): Promise<void>;
 }
 
-/** Redelivery delays after a failure (JetStream `backoff`), then the last one repeats. */
-const BACKOFF_MS = [1_000, 2_000, 5_000, 10_000, 30_000, 60_000];
-
 /**
  * Letters consumer (runs in the `motcua alerts` process): DOSSIER_EVENTS → draft apology letters
  * (delay reported, due soon or overdue without an apology), the issued letter of an apology made
@@ -65,13 +66,7 @@ export async function startLettersConsumer(deps: LettersConsumerDeps): Promise<R
     config.NATS_STREAM,
     durableName,
     ownedPartitions(config, 'LETTERS_PARTITIONS'),
-    {
-      ack_wait: nanos(60_000),
-      max_ack_pending: 1000,
-      backoff: BACKOFF_MS.map((ms) => nanos(ms)),
-      // Never give up on an event: after the backoff list, every minute until it goes through.
-      max_deliver: 100_000,
-    },
+    redeliveringConsumerSettings(60_000),
     log,
     deps.startSeq,
   );

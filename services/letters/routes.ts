@@ -102,6 +102,26 @@ export const letterRoutes: FastifyPluginAsyncZod<LetterRouteDeps> = async (app, 
     return letter;
   };
 
+  /**
+   * What Mẫu 01 and Mẫu 05 share: the receiving desk issues them, in its place, signed by whoever
+   * received the dossier, under the dossier's rule-set.
+   */
+  const deskLetterBasis = async (state: DossierState) => {
+    const [desk, procedure] = await Promise.all([
+      letterAgency(prisma, state.agencyCode),
+      procedureName(prisma, state.procedureCode),
+    ]);
+    const received =
+      state.timeline.find((e) => e.type === 'dossier.received' || e.type === 'received') ?? state.timeline[0];
+    return {
+      issuingAgency: desk,
+      procedureName: procedure,
+      place: placeOf(desk.name),
+      signer: { title: DESK_SIGNER_TITLE, name: received?.actor?.name ?? received?.actor?.id ?? desk.name },
+      ruleSet: ruleSetOf(state),
+    };
+  };
+
   const sendPdf = async (reply: FastifyReply, sha256: string, filename: string) => {
     const bytes = await loadLetterPdf(prisma, sha256);
     if (!bytes) throw new ApiError(404, 'pdf_not_found', 'PDF not stored');
@@ -230,22 +250,8 @@ export const letterRoutes: FastifyPluginAsyncZod<LetterRouteDeps> = async (app, 
       const state = await visibleDossier(request, code);
       let row = await prisma.letter.findFirst({ where: { dossierCode: code, kind: 'receipt' } });
       if (!row) {
-        const ruleSet = ruleSetOf(state);
-        const [desk, procedure] = await Promise.all([
-          letterAgency(prisma, state.agencyCode),
-          procedureName(prisma, state.procedureCode),
-        ]);
-        const received = state.timeline.find((e) => e.type === 'dossier.received' || e.type === 'received');
-        const content = receiptContent(state, {
-          issuingAgency: desk,
-          procedureName: procedure,
-          place: placeOf(desk.name),
-          signer: {
-            title: DESK_SIGNER_TITLE,
-            name: received?.actor?.name ?? received?.actor?.id ?? desk.name,
-          },
-          ruleSet,
-        });
+        const basis = await deskLetterBasis(state);
+        const content = receiptContent(state, basis);
         const rendered = await renderLetter(content);
         await prisma.$transaction(async (tx) => {
           const sha = await storeLetterPdf(tx, rendered.bytes);
@@ -256,7 +262,7 @@ export const letterRoutes: FastifyPluginAsyncZod<LetterRouteDeps> = async (app, 
                 dossierCode: code,
                 kind: 'receipt',
                 formId: content.formId,
-                ruleSet,
+                ruleSet: basis.ruleSet,
                 status: 'issued',
                 issuingAgencyCode: state.agencyCode,
                 content: content as unknown as Prisma.InputJsonValue,
@@ -293,27 +299,14 @@ export const letterRoutes: FastifyPluginAsyncZod<LetterRouteDeps> = async (app, 
           ...state.steps.map((s) => s.agencyCode),
         ]),
       ];
-      const ruleSet = ruleSetOf(state);
-      const [desk, procedure, agencies] = await Promise.all([
-        letterAgency(prisma, state.agencyCode),
-        procedureName(prisma, state.procedureCode),
+      const [basis, agencies] = await Promise.all([
+        deskLetterBasis(state),
         prisma.agency.findMany({ where: { code: { in: codes } }, select: { code: true, name: true } }),
       ]);
       const names = new Map(agencies.map((a) => [a.code, a.name]));
-      const received = state.timeline[0];
       const content = controlSlipContent(
         state,
-        {
-          issuingAgency: desk,
-          procedureName: procedure,
-          place: placeOf(desk.name),
-          signer: {
-            title: DESK_SIGNER_TITLE,
-            name: received?.actor?.name ?? received?.actor?.id ?? desk.name,
-          },
-          ruleSet,
-          agencyName: (c) => names.get(c),
-        },
+        { ...basis, agencyName: (c) => names.get(c) },
         now().toISOString(),
       );
       // Printed as of now, not stored: the slip grows with the dossier.

@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { bundleWorkflowCode, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { workflowIdFor } from '../../domain/dossier';
+import { failureConverterPath, withoutFailureEncoding } from '../payload-codec';
 import { workflowsPath } from '../worker';
 
 /**
@@ -52,7 +53,7 @@ export async function replayTargets(
 /** The workflow code to replay against: the released workflows unless a bundle or path is given. */
 export async function workflowBundleFor(path = workflowsPath): Promise<WorkflowBundle> {
   const quiet = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
-  const { code } = await bundleWorkflowCode({ workflowsPath: path, logger: quiet });
+  const { code } = await bundleWorkflowCode({ workflowsPath: path, failureConverterPath, logger: quiet });
   return { code };
 }
 
@@ -95,8 +96,9 @@ export async function replayDossiers(
     {
       workflowBundle,
       replayName: 'motcua-audit-replay',
-      // The history is fetched raw: the replayer decodes the payloads with the same keys.
-      dataConverter: opts.dataConverter ?? client.options.dataConverter,
+      // The history is fetched raw: the replayer decodes the payloads (and encrypted failure
+      // messages) with the same keys, and reports its own failures in plain text.
+      dataConverter: withoutFailureEncoding(opts.dataConverter ?? client.options.dataConverter),
     },
     histories(),
   )) {

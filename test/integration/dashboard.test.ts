@@ -10,7 +10,8 @@ let w: ApiWorld;
 let base: string;
 
 beforeAll(async () => {
-  w = await startApiWorld('dash');
+  // Open alert streams recheck their credential every second here (default 5 s).
+  w = await startApiWorld('dash', { config: { MOTCUA_STREAM_RECHECK_SECONDS: '1' } });
   base = w.services.apiUrl!;
 });
 afterAll(async () => {
@@ -98,17 +99,87 @@ describe('signing in to the dashboard', () => {
     expect(evil.headers.get('location')).toBe('/');
   });
 
-  it('a one-time sign-in link works once and only before it expires', async () => {
+  /** Opens a link as a browser does: the confirmation page, its form token and its cookie. */
+  const openLink = async (link: string) => {
+    const res = await fetch(`${base}/dang-nhap/lien-ket/${link}`, { redirect: 'manual' });
+    const page = await res.text();
+    return {
+      res,
+      page,
+      csrf: /name="_csrf" value="([^"]+)"/.exec(page)?.[1],
+      cookie: (res.headers.get('set-cookie') ?? '').split(';')[0]!,
+    };
+  };
+  const confirmLink = (link: string, opened: { csrf?: string | undefined; cookie: string }) =>
+    fetch(`${base}/dang-nhap/lien-ket/${link}`, {
+      method: 'POST',
+      headers: { cookie: opened.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ _csrf: opened.csrf ?? '' }),
+      redirect: 'manual',
+    });
+
+  it('a one-time sign-in link is not used by opening it (mail scanners): only its confirmation POST signs in, once', async () => {
     const key = await createTestKey(w.services.prisma, { role: 'supervisor', agencyCode: w.agency });
     const link = await createSignInLink({ prisma: w.services.prisma }, key.id);
-    const first = await fetch(`${base}/dang-nhap/lien-ket/${link}`, { redirect: 'manual' });
+    // A scanner or preview opens it, twice: a Vietnamese confirmation page, no session, link intact.
+    for (let i = 0; i < 2; i++) {
+      const opened = await openLink(link);
+      expect(opened.res.status).toBe(200);
+      expect(opened.page).toContain('Xác nhận đăng nhập bảng điều khiển');
+      expect(opened.page).toContain('<html lang="vi">');
+      expect(opened.page).toMatch(/<form method="post" action="\/dang-nhap\/lien-ket\/[^"]+"/);
+      expect(opened.cookie).not.toMatch(new RegExp(`^${SESSION_COOKIE}=`));
+      expect(opened.res.headers.get('set-cookie')).toMatch(/HttpOnly; SameSite=Strict/);
+    }
+    expect(
+      await w.services.prisma.dashboardSignInLink.count({
+        where: { principalId: key.id, usedAt: { not: null } },
+      }),
+    ).toBe(0);
+    expect(await w.services.prisma.dashboardSession.count({ where: { principalId: key.id } })).toBe(0);
+    // A POST without the page's token (another site's form) is refused and uses nothing.
+    const opened = await openLink(link);
+    for (const forged of [
+      { cookie: '', csrf: opened.csrf },
+      { cookie: opened.cookie, csrf: 'not-the-token' },
+    ]) {
+      const res = await confirmLink(link, forged);
+      expect(res.status).toBe(403);
+      expect(res.headers.get('set-cookie')).toBeNull();
+      expect(((await res.json()) as ErrorBody).code).toBe('csrf_token_invalid');
+    }
+    // The person's POST signs in...
+    const first = await confirmLink(link, opened);
     expect(first.status).toBe(303);
-    expect(first.headers.get('set-cookie')).toMatch(new RegExp(`^${SESSION_COOKIE}=`));
-    const again = await fetch(`${base}/dang-nhap/lien-ket/${link}`, { redirect: 'manual' });
+    expect(first.headers.get('location')).toBe('/');
+    const cookie = (first.headers.get('set-cookie') ?? '').split(';')[0]!;
+    expect(cookie).toMatch(new RegExp(`^${SESSION_COOKIE}=.+`));
+    expect((await fetch(`${base}/v1/alerts`, { headers: { cookie } })).status).toBe(200);
+    // ...once: a second POST (even with a fresh page token) and a later GET are refused.
+    const again = await confirmLink(link, opened);
     expect(again.status).toBe(401);
     expect(again.headers.get('set-cookie')).toBeNull();
+    expect(await again.text()).toContain('Liên kết đăng nhập không hợp lệ, đã dùng hoặc đã hết hạn.');
+    expect((await openLink(link)).res.status).toBe(401);
     const expired = await createSignInLink({ prisma: w.services.prisma }, key.id, -1);
-    expect((await fetch(`${base}/dang-nhap/lien-ket/${expired}`, { redirect: 'manual' })).status).toBe(401);
+    expect((await openLink(expired)).res.status).toBe(401);
+    const stillValid = await createSignInLink({ prisma: w.services.prisma }, key.id);
+    const page = await openLink(stillValid);
+    await w.services.prisma.dashboardSignInLink.updateMany({
+      where: { principalId: key.id, usedAt: null },
+      data: { expiresAt: new Date(Date.now() - 1000) },
+    });
+    expect((await confirmLink(stillValid, page)).status).toBe(401);
+  });
+
+  it('a session of an expired API key ends', async () => {
+    const key = await createTestKey(w.services.prisma, { role: 'supervisor', agencyCode: w.agency });
+    const s = await signIn(key.token);
+    await w.services.prisma.apiKey.update({
+      where: { id: key.id },
+      data: { expiresAt: new Date(Date.now() - 1000) },
+    });
+    expect((await fetch(`${base}/v1/alerts`, { headers: { cookie: s.cookie } })).status).toBe(401);
   });
 });
 
@@ -203,6 +274,103 @@ describe('a dashboard session', () => {
     expect((await fetch(`${base}/v1/dossiers/${code}`, { headers: { cookie: other.cookie } })).status).toBe(
       404,
     );
+  });
+});
+
+describe('an open alert stream (SSE) ends with the credential that opened it', () => {
+  const RECHECK_MS = 1_000;
+  /** Opens the stream; `ended` resolves (with the instant) when the server ends it. */
+  async function openStream(headers: Record<string, string>) {
+    const abort = new AbortController();
+    const res = await fetch(`${base}/v1/alerts/stream`, { headers, signal: abort.signal });
+    expect(res.status).toBe(200);
+    const reader = res.body!.getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toContain(': motcua alerts');
+    let endedAt: number | undefined;
+    const ended = (async () => {
+      try {
+        while (!(await reader.read()).done);
+      } catch {
+        // aborted by the test
+      }
+      endedAt = Date.now();
+      return endedAt;
+    })();
+    return { ended, isOpen: () => endedAt === undefined, stop: () => abort.abort() };
+  }
+  /** The stream's end, failing when it is still open after `withinMs`. */
+  const endsWithin = (stream: { ended: Promise<number> }, withinMs: number) =>
+    Promise.race([
+      stream.ended,
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error(`stream still open after ${withinMs} ms`)), withinMs),
+      ),
+    ]);
+  const logout = (s: Session) =>
+    fetch(`${base}/dang-xuat`, {
+      method: 'POST',
+      headers: { cookie: s.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ _csrf: s.csrf }),
+      redirect: 'manual',
+    });
+
+  it("ends at logout, at once; another session's stream stays open", async () => {
+    const [s, other] = [await supervisorSession(), await supervisorSession()];
+    const [stream, otherStream] = [
+      await openStream({ cookie: s.cookie }),
+      await openStream({ cookie: other.cookie }),
+    ];
+    const at = Date.now();
+    expect((await logout(s)).status).toBe(303);
+    // The logout ran in this API process: no wait for the recheck.
+    expect((await endsWithin(stream, 3 * RECHECK_MS)) - at).toBeLessThan(RECHECK_MS);
+    await new Promise((r) => setTimeout(r, 2.5 * RECHECK_MS));
+    expect(otherStream.isOpen()).toBe(true);
+    otherStream.stop();
+  });
+
+  it('ends within the recheck when the session ends or expires elsewhere (another API process)', async () => {
+    const [ended, expired] = [await supervisorSession(), await supervisorSession()];
+    const streams = [
+      await openStream({ cookie: ended.cookie }),
+      await openStream({ cookie: expired.cookie }),
+    ];
+    await w.services.prisma.dashboardSession.updateMany({
+      where: { csrfToken: ended.csrf },
+      data: { endedAt: new Date() },
+    });
+    await w.services.prisma.dashboardSession.updateMany({
+      where: { csrfToken: expired.csrf },
+      data: { expiresAt: new Date() },
+    });
+    for (const stream of streams) await endsWithin(stream, 5 * RECHECK_MS);
+  });
+
+  it('ends when its API key is revoked: at once through the API, within the recheck from the CLI', async () => {
+    const admin = await createTestKey(w.services.prisma, { role: 'admin', agencyCode: '*' });
+    // Revoked through DELETE /v1/admin/keys/:id of this process: bearer and session streams end at once.
+    const viaApi = await createTestKey(w.services.prisma, { role: 'supervisor', agencyCode: w.agency });
+    const session = await signIn(viaApi.token);
+    const byApi = [
+      await openStream({ authorization: `Bearer ${viaApi.token}` }),
+      await openStream({ cookie: session.cookie }),
+    ];
+    const at = Date.now();
+    const revoked = await fetch(`${base}/v1/admin/keys/${viaApi.id}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${admin.token}` },
+    });
+    expect(revoked.status).toBe(200);
+    for (const stream of byApi)
+      expect((await endsWithin(stream, 3 * RECHECK_MS)) - at).toBeLessThan(RECHECK_MS);
+    // Revoked by `motcua keys revoke` (straight in the database): within the recheck.
+    const viaCli = await createTestKey(w.services.prisma, { role: 'supervisor', agencyCode: w.agency });
+    const byCli = await openStream({ authorization: `Bearer ${viaCli.token}` });
+    const kept = await openStream({ authorization: `Bearer ${admin.token}` });
+    await revokeApiKey(w.services.prisma, viaCli.id);
+    await endsWithin(byCli, 5 * RECHECK_MS);
+    expect(kept.isOpen()).toBe(true);
+    kept.stop();
   });
 });
 

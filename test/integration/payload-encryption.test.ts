@@ -5,7 +5,12 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { workflowIdFor } from '../../domain/dossier';
 import { startServices } from '../../services/app';
 import { auditCommand } from '../../services/cli/audit';
-import { generatePayloadKey, parsePayloadKeys, payloadDataConverter } from '../../services/payload-codec';
+import {
+  generatePayloadKey,
+  PayloadEncryptionCodec,
+  parsePayloadKeys,
+  replayDataConverter,
+} from '../../services/payload-codec';
 import { workflowBundleFor } from '../../services/rates/replay';
 import { connectTemporalClient } from '../../services/temporal';
 import { type ApiWorld, startApiWorld } from './api-fixtures';
@@ -34,8 +39,23 @@ const applicant = {
 const stackKeys = inject('stack').payloadKeys;
 const stackKeyId = parsePayloadKeys(stackKeys).current.id;
 
+/** Dossiers whose next event publication fails once, with applicant data in the error message. */
+const failOnce = new Set<string>();
+const failureMessage = () =>
+  `NATS refused the event of ${applicant.name} (điện thoại ${applicant.phone}, ${applicant.email}, CCCD ${applicant.idNumber})`;
+
 beforeAll(async () => {
-  world = await startApiWorld('ENC');
+  world = await startApiWorld('ENC', {
+    worker: {
+      activities: (real) => ({
+        ...real,
+        async publishDossierEvent(event, route) {
+          if (failOnce.delete(event.dossierCode)) throw new Error(failureMessage());
+          return real.publishDossierEvent(event, route);
+        },
+      }),
+    },
+  });
 }, 300_000);
 afterAll(async () => {
   await world?.stop();
@@ -66,9 +86,24 @@ describe('applicant data in Temporal history', () => {
     const desk = await world.as('intake');
     const officer = await world.as('officer');
     await desk.receive(world.intake(code, { applicant, receivedAt: new Date().toISOString() }));
+    // The handoff's event publication fails once with the applicant's data in its message (an
+    // activity failure, kept in history as the retried attempt's last failure), then succeeds.
+    failOnce.add(code);
     await officer.handOff(code, { note: 'Chuyển công chức tư pháp' });
     const { bytes, history } = await rawHistoryBytes(code);
     expect(history.events!.length).toBeGreaterThan(5);
+    // The failure is in the history: its message and stack are an encrypted payload, no clear text.
+    const failures = history
+      .events!.map((e) => e.activityTaskStartedEventAttributes?.lastFailure)
+      .filter((f) => f !== undefined && f !== null);
+    expect(failures).toHaveLength(1);
+    expect(failures[0]!.message).toBe('Encoded failure');
+    const [attributes] = await new PayloadEncryptionCodec(parsePayloadKeys(stackKeys)).decode([
+      failures[0]!.encodedAttributes!,
+    ]);
+    expect(JSON.parse(Buffer.from(attributes!.data!).toString('utf8'))).toMatchObject({
+      message: failureMessage(),
+    });
     for (const [field, value] of Object.entries(applicant)) {
       expect(bytes.includes(Buffer.from(value, 'utf8')), `${field} in clear`).toBe(false);
       expect(bytes.includes(Buffer.from(value.normalize('NFD'), 'utf8')), `${field} (NFD)`).toBe(false);
@@ -230,7 +265,7 @@ describe('applicant data in Temporal history', () => {
     for await (const r of Worker.runReplayHistories(
       {
         workflowBundle: await workflowBundleFor(),
-        dataConverter: payloadDataConverter(parsePayloadKeys(rotated.split(',')[0]!)),
+        dataConverter: replayDataConverter(parsePayloadKeys(rotated.split(',')[0]!)),
       },
       [{ workflowId: code, history }],
     )) {

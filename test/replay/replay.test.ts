@@ -10,10 +10,11 @@ import {
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  failureConverterPath,
   generatePayloadKey,
   PayloadEncryptionCodec,
   parsePayloadKeys,
-  payloadDataConverter,
+  replayDataConverter,
 } from '../../services/payload-codec';
 import { workflowsPath } from '../../services/worker';
 import { loadHistories, type StoredHistory, scenarioOf } from './histories';
@@ -29,7 +30,11 @@ let histories: StoredHistory[];
 let released: WorkflowBundle;
 
 const bundle = async (path: string): Promise<WorkflowBundle> => {
-  const { code } = await bundleWorkflowCode({ workflowsPath: path, logger: quietLogger });
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: path,
+    failureConverterPath,
+    logger: quietLogger,
+  });
   return { code };
 };
 const quietLogger = {
@@ -54,7 +59,7 @@ async function replayAll(
 ): Promise<Map<string, ReplayResult>> {
   const results = new Map<string, ReplayResult>();
   const replay = Worker.runReplayHistories(
-    { workflowBundle, replayName: 'motcua-replay', dataConverter: payloadDataConverter(keys) },
+    { workflowBundle, replayName: 'motcua-replay', dataConverter: replayDataConverter(keys) },
     stored.map(({ file, history }) => ({ workflowId: file, history })),
   );
   for await (const result of replay) results.set(result.workflowId, result);

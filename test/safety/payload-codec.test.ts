@@ -1,4 +1,10 @@
 import { METADATA_ENCODING_KEY, type Payload } from '@temporalio/common';
+import {
+  decodeOptionalFailureToOptionalError,
+  encodeErrorToFailure,
+  loadDataConverter,
+} from '@temporalio/common/lib/internal-non-workflow';
+import proto from '@temporalio/proto';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, payloadKeys } from '../../services/config';
 import {
@@ -7,6 +13,8 @@ import {
   PayloadDecryptionError,
   PayloadEncryptionCodec,
   parsePayloadKeys,
+  payloadDataConverter,
+  replayDataConverter,
   UnknownPayloadKeyError,
 } from '../../services/payload-codec';
 
@@ -61,6 +69,35 @@ describe('the payload codec (AES-256-GCM with key ids)', () => {
     await expect(codec.decode([tampered])).rejects.toThrow(PayloadDecryptionError);
     const impostor = new PayloadEncryptionCodec(parsePayloadKeys(generatePayloadKey('k1')));
     await expect(impostor.decode([enc!])).rejects.toThrow(PayloadDecryptionError);
+  });
+});
+
+describe('failures under the payload codec', () => {
+  const applicantMessage = 'SMTP refused the notice to Nguyễn Văn An, 0912345678, an@example.vn';
+  const failureBytes = (f: unknown) =>
+    Buffer.from(proto.temporal.api.failure.v1.Failure.encode(f as never).finish());
+
+  it('encrypts the message and stack trace of a failure; a client with the keys reads them back', async () => {
+    const converter = loadDataConverter(payloadDataConverter(parsePayloadKeys(k1)));
+    const failure = await encodeErrorToFailure(converter, new Error(applicantMessage));
+    expect(failure.message).toBe('Encoded failure');
+    expect(failure.stackTrace).toBe('');
+    for (const clear of ['Nguyễn Văn An', '0912345678', 'an@example.vn', 'payload-codec.test'])
+      expect(failureBytes(failure).includes(Buffer.from(clear)), clear).toBe(false);
+    const error = await decodeOptionalFailureToOptionalError(converter, failure);
+    expect(error?.message).toBe(applicantMessage);
+  });
+
+  it('replayers read encrypted failures but report their own in plain text', async () => {
+    const keys = parsePayloadKeys(k1);
+    const encrypted = await encodeErrorToFailure(
+      loadDataConverter(payloadDataConverter(keys)),
+      new Error(applicantMessage),
+    );
+    const replay = loadDataConverter(replayDataConverter(keys));
+    expect((await decodeOptionalFailureToOptionalError(replay, encrypted))?.message).toBe(applicantMessage);
+    const own = await encodeErrorToFailure(replay, new Error('nondeterminism at event 12'));
+    expect(own.message).toBe('nondeterminism at event 12');
   });
 });
 

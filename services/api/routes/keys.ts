@@ -7,6 +7,7 @@ import type { PrismaClient } from '../../db';
 import { type ApiKeyInfo, ApiKeyInputError, createApiKey, listApiKeys, revokeApiKey } from '../../keys';
 import { requireRole } from '../auth';
 import { ApiError } from '../errors';
+import type { LiveStreams } from '../live-streams';
 
 const errorSchema = z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() });
 const vnInstant = z.string().describe('ISO 8601 instant in Vietnam time (+07:00)');
@@ -35,10 +36,12 @@ const view = (k: ApiKeyInfo): z.infer<typeof keyViewSchema> => ({
 
 export interface KeyRouteDeps {
   prisma: PrismaClient;
+  /** Open alert streams: a revoked key's end at once. */
+  liveStreams?: LiveStreams;
 }
 
 /** API key management (admin): the same operations as `motcua keys …`. */
-export const keyRoutes: FastifyPluginAsyncZod<KeyRouteDeps> = async (app, { prisma }) => {
+export const keyRoutes: FastifyPluginAsyncZod<KeyRouteDeps> = async (app, { prisma, liveStreams }) => {
   const adminOnly = requireRole('admin');
 
   app.post(
@@ -124,6 +127,8 @@ export const keyRoutes: FastifyPluginAsyncZod<KeyRouteDeps> = async (app, { pris
       const key = await revokeApiKey(prisma, request.params.id);
       if (!key) throw new ApiError(404, 'key_not_found', `No API key ${request.params.id}`);
       request.log.info({ keyId: key.id }, 'API key revoked');
+      // Its open alert streams end now (the other API processes notice within their recheck).
+      liveStreams?.endPrincipal(key.id);
       return view(key);
     },
   );

@@ -115,10 +115,16 @@
       document.body.dataset.live = 'on';
     });
     source.addEventListener('error', () => {
-      if (status) {
-        status.textContent = 'Mất kết nối, đang thử lại…';
-        status.className = 'tag soon';
+      if (!status) return;
+      // The server ends the stream when the session ends (logout, expiry, revoked key); the
+      // browser's reconnect then gets 401 and gives up (CLOSED).
+      if (source.readyState === EventSource.CLOSED) {
+        status.textContent = 'Phiên đăng nhập đã kết thúc: tải lại trang để đăng nhập lại';
+        status.className = 'tag late';
+        return;
       }
+      status.textContent = 'Mất kết nối, đang thử lại…';
+      status.className = 'tag soon';
     });
     const onChange = (event) => {
       let alert;
