@@ -788,6 +788,29 @@ describe('counters and rates from a generated month of traffic', () => {
     }
   });
 
+  it('walks the hierarchy in SQL without looping on a cycle in bad agency data', async () => {
+    const [a, b] = [`CY1-${world.prefix}`, `CY2-${world.prefix}`];
+    await services.prisma.agency.createMany({
+      data: [
+        { code: a, name: 'Vòng A (test)', level: 'commune', parentCode: null },
+        { code: b, name: 'Vòng B (test)', level: 'commune', parentCode: a },
+      ],
+    });
+    await services.prisma.agency.update({ where: { code: a }, data: { parentCode: b } });
+    try {
+      const res = await getRates(auditorToken, `agency=${a}&from=${FROM}&to=${TO}`);
+      expect(res.status).toBe(200);
+      expect((res.body.agencies as string[]).sort()).toEqual([a, b].sort());
+    } finally {
+      // Bad data stays in this test: other files share the database.
+      await services.prisma.agency.updateMany({
+        where: { code: { in: [a, b] } },
+        data: { parentCode: null },
+      });
+      await services.prisma.agency.deleteMany({ where: { code: { in: [a, b] } } });
+    }
+  });
+
   it('documents the rate, report, score and history routes in the OpenAPI document', async () => {
     const doc = (await (await fetch(`${services.apiUrl}/docs/json`)).json()) as {
       paths: Record<string, unknown>;
