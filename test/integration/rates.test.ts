@@ -740,6 +740,77 @@ describe('counters and rates from a generated month of traffic', () => {
     expect(JSON.parse(printed.out).entries).toHaveLength(1);
   });
 
+  it('with a read replica (DATABASE_READ_URL) reads there but writes the audit trail to the primary', async () => {
+    // A login that may only SELECT stands in for the replica: it refuses every write, as a replica does.
+    const role = `replica_${world.prefix.toLowerCase().replace(/[^a-z0-9]/g, '_')}`.slice(0, 60);
+    const admin = new pg.Client({ connectionString: inject('stack').databaseOwnerUrl });
+    await admin.connect();
+    const schema = (await admin.query<{ s: string }>('SELECT current_schema() AS s')).rows[0]!.s;
+    await admin.query(`CREATE ROLE ${role} LOGIN PASSWORD 'replica'`);
+    await admin.query(`GRANT USAGE ON SCHEMA "${schema}" TO ${role}`);
+    await admin.query(`GRANT SELECT ON ALL TABLES IN SCHEMA "${schema}" TO ${role}`);
+    const replicaUrl = new URL(testConfig().DATABASE_URL!);
+    replicaUrl.username = role;
+    replicaUrl.password = 'replica';
+    const withReplica = await startServices(
+      testConfig({ DATABASE_READ_URL: replicaUrl.toString() }),
+      testLogger(),
+      { api: true },
+    );
+    try {
+      const since = new Date(Date.now() - 1000);
+      const supervisor = await createTestKey(services.prisma, {
+        role: 'supervisor',
+        agencyCode: world.communeA,
+      });
+      const rates = await fetch(
+        `${withReplica.apiUrl}/v1/rates?agency=${world.communeA}&from=${FROM}&to=${TO}`,
+        {
+          headers: { authorization: `Bearer ${auditorToken}` },
+        },
+      );
+      expect(rates.status).toBe(200);
+      const csv = await fetch(
+        `${withReplica.apiUrl}/v1/reports/period?agency=${world.communeA}&kind=month&period=2026-10&format=csv`,
+        { headers: { authorization: `Bearer ${supervisor.token}` } },
+      );
+      expect(csv.status).toBe(200);
+      const entries = await services.prisma.auditLog.findMany({
+        where: { agencyCode: world.communeA, at: { gte: since } },
+        orderBy: { id: 'asc' },
+      });
+      expect(entries.map((e) => e.action)).toEqual(['rates', 'period_report']);
+    } finally {
+      await withReplica.stop();
+      await admin.query(`DROP OWNED BY ${role}`);
+      await admin.query(`DROP ROLE ${role}`);
+      await admin.end();
+    }
+  });
+
+  it('walks the hierarchy in SQL without looping on a cycle in bad agency data', async () => {
+    const [a, b] = [`CY1-${world.prefix}`, `CY2-${world.prefix}`];
+    await services.prisma.agency.createMany({
+      data: [
+        { code: a, name: 'Vòng A (test)', level: 'commune', parentCode: null },
+        { code: b, name: 'Vòng B (test)', level: 'commune', parentCode: a },
+      ],
+    });
+    await services.prisma.agency.update({ where: { code: a }, data: { parentCode: b } });
+    try {
+      const res = await getRates(auditorToken, `agency=${a}&from=${FROM}&to=${TO}`);
+      expect(res.status).toBe(200);
+      expect((res.body.agencies as string[]).sort()).toEqual([a, b].sort());
+    } finally {
+      // Bad data stays in this test: other files share the database.
+      await services.prisma.agency.updateMany({
+        where: { code: { in: [a, b] } },
+        data: { parentCode: null },
+      });
+      await services.prisma.agency.deleteMany({ where: { code: { in: [a, b] } } });
+    }
+  });
+
   it('documents the rate, report, score and history routes in the OpenAPI document', async () => {
     const doc = (await (await fetch(`${services.apiUrl}/docs/json`)).json()) as {
       paths: Record<string, unknown>;
