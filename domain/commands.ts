@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { type ActionName, actionNames, eachAction } from './actions';
+import { actionBodies } from './actions/bodies';
 import type { Actor } from './events';
 
 /**
@@ -8,7 +9,7 @@ import type { Actor } from './events';
  * resolved, what the workflow's Update receives. `at` defaults to the workflow's clock when left
  * out; workflows never read a clock.
  */
-export const commandBodySchemas = eachAction('body');
+export const commandBodySchemas = actionBodies;
 
 export type CommandName = ActionName;
 export const commandNames: CommandName[] = actionNames;

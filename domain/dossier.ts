@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { instantSchema } from './instants';
+import { instantSchema } from './instant-schema';
 import { safeString, safeText } from './text';
 
 /** Dossier codes as issued by one-stop desk software, e.g. `000.00.20.H47-260101-0001`. */
@@ -14,9 +14,9 @@ export const procedureCodeSchema = z
 
 /**
  * An ISO 8601 instant that states its offset (a legal receipt time is never ambiguous), inside the
- * calendar's range: the one instant schema of every request (domain/instants.ts).
+ * calendar's range: the one instant schema of every request (domain/instant-schema.ts).
  */
-export { instantSchema } from './instants';
+export { instantSchema } from './instant-schema';
 
 /** Kênh tiếp nhận: trực tiếp, trực tuyến, bưu chính. */
 export const channelSchema = z.enum(['direct', 'online', 'postal']);
@@ -64,12 +64,5 @@ export const completeRequestSchema = z
   .strict();
 export type CompleteRequest = z.infer<typeof completeRequestSchema>;
 
-/** One workflow per dossier; its id is derived from the code so duplicates collide. */
-export function workflowIdFor(dossierCode: string): string {
-  return `dossier-${dossierCode}`;
-}
-
-/** JetStream `Nats-Msg-Id` and event id: `<dossier code>:<sequence>`. */
-export function eventIdFor(dossierCode: string, seq: number): string {
-  return `${dossierCode}:${seq}`;
-}
+/** Workflow and event ids (zod-free, for the workflow bundle). */
+export { eventIdFor, workflowIdFor } from './ids';

@@ -239,12 +239,8 @@ export type DossierEventBody = {
   [T in DossierEventType]: Pick<DossierEventOf<T>, 'type' | 'occurredAt' | 'payload'>;
 }[DossierEventType];
 
-/** A decided event, before its envelope: what an action or timer wants to happen. */
-export const eventBody = <T extends DossierEventType>(
-  type: T,
-  occurredAt: string,
-  payload: DossierEventOf<T>['payload'],
-): DossierEventBody => ({ type, occurredAt, payload }) as DossierEventBody;
+/** A decided event, before its envelope (zod-free module: actions and workflows import it). */
+export { eventBody } from './event-body';
 
 /**
  * Subject of an event: `dossier.<receiving agency>.<kind>`, e.g. `dossier.X-AN-BINH.received`, so a

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import type { DossierState } from './lifecycle';
 import { TransitionRejected } from './refusals';
 
@@ -30,16 +29,7 @@ const DAY_MS = 86_400_000;
 export const isInstantInRange = (ms: number): boolean =>
   Number.isFinite(ms) && ms >= EARLIEST_INSTANT_MS && ms < LATEST_INSTANT_MS;
 
-/**
- * The one instant schema of every request (intake `receivedAt`, action `at`, `newDueAt`,
- * `proposedDueAt`, backfill): ISO 8601 with an explicit offset, inside the calendar's range.
- */
-export const instantSchema = z.iso
-  .datetime({ offset: true, message: 'must be ISO 8601 with a UTC offset' })
-  // A malformed value is reported once, by the format check above.
-  .refine((v) => Number.isNaN(Date.parse(v)) || isInstantInRange(Date.parse(v)), {
-    message: `${INSTANT_OUT_OF_RANGE}: must lie between 1900-01-01 and 2199-12-31 (Vietnam time)`,
-  });
+/** The request schema of an instant (zod) is domain/instant-schema.ts: workflows import this module. */
 
 /** What a live dossier pins at its start so every decision about instants replays the same. */
 export interface InstantLimits {

@@ -1,23 +1,17 @@
 import type { z } from 'zod';
 import type { DeadlinePort } from '../deadline';
 import type { Actor } from '../events';
-import { instantSchema } from '../instants';
 import type { StepState } from '../lifecycle';
-import { safeText } from '../text';
 
 /*
  * What every action module shares. An action module (domain/actions/<action>.ts) holds the whole
- * action: `body` (what the API accepts), `path` and `roles`, `validate` (when the dossier refuses
- * it), `decide` (the event it makes, asking the legal clock through injected deps) and `apply`
- * (how that event changes the dossier). The API, the workflow, the backfill dry run, the projector
- * and auditors' replay all use the same module.
+ * action: `path` and `roles`, `validate` (when the dossier refuses it), `decide` (the event it
+ * makes, asking the legal clock through injected deps) and `apply` (how that event changes the
+ * dossier). The API, the workflow, the backfill dry run, the projector and auditors' replay all use
+ * the same module. What the API accepts (its zod `body`) is in domain/actions/bodies.ts, keyed by
+ * action name: the workflow bundle imports the action modules and holds no zod
+ * (test/workflow/bundle.test.ts).
  */
-
-/** `at`: when it happened, left out to mean "now" (the workflow's own time decides). */
-export const atField = { at: instantSchema.optional() };
-
-/** Free text: safe (no control characters, lone surrogates or bidi overrides), trimmed, NFC. */
-export const actionText = (max = 2000) => safeText(max);
 
 /** What the Update handler receives: the body with its instant and actor resolved. */
 export type ActionCommand<S extends z.ZodTypeAny> = Omit<z.infer<S>, 'at'> & { at: string; actor: Actor };

@@ -1,18 +1,10 @@
-import { z } from 'zod';
 import type { Role } from '../commands';
-import { type DossierEventBody, type DossierEventOf, eventBody } from '../events';
+import { eventBody } from '../event-body';
+import type { DossierEventBody, DossierEventOf } from '../events';
 import type { DossierState } from '../lifecycle';
 import { refuse, requireStatus } from '../refusals';
-import {
-  type ActionCommand,
-  type ActionDeps,
-  actionText,
-  atField,
-  currentStepOf,
-  type Decided,
-  ms,
-  withStep,
-} from './common';
+import type { actionBodies } from './bodies';
+import { type ActionCommand, type ActionDeps, currentStepOf, type Decided, ms, withStep } from './common';
 
 /*
  * Hoàn thành bước: the agency holding the dossier finishes the step it is processing. Whether the
@@ -23,8 +15,7 @@ export const name = 'completeStep' as const;
 export const path = 'complete-step' as const;
 export const event = 'dossier.step_completed' as const;
 
-export const body = z.object({ ...atField, note: actionText().optional() }).strict();
-export type CompleteStep = ActionCommand<typeof body>;
+export type CompleteStep = ActionCommand<(typeof actionBodies)[typeof name]>;
 
 /** Steps belong to the desk (tiếp nhận, trả), officers (thẩm định) or leaders (phê duyệt). */
 export const roles: readonly Role[] = ['officer', 'intake', 'supervisor', 'admin'];

@@ -1,10 +1,10 @@
-import { z } from 'zod';
 import type { Role } from '../commands';
-import { agencyCodeSchema } from '../dossier';
-import { type DossierEventBody, type DossierEventOf, eventBody } from '../events';
+import { eventBody } from '../event-body';
+import type { DossierEventBody, DossierEventOf } from '../events';
 import type { DossierState } from '../lifecycle';
 import { refuse, requireStatus } from '../refusals';
-import { type ActionCommand, type ActionDeps, actionText, atField, currentStepOf, withStep } from './common';
+import type { actionBodies } from './bodies';
+import { type ActionCommand, type ActionDeps, currentStepOf, withStep } from './common';
 
 /*
  * Chuyển xử lý: the dossier goes to the next step of its procedure (or a named one), possibly at
@@ -20,15 +20,7 @@ export const path = 'hand-off' as const;
 
 export const event = 'dossier.handed_off' as const;
 
-export const body = z
-  .object({
-    ...atField,
-    toStep: z.number().int().nonnegative().optional(),
-    toAgencyCode: agencyCodeSchema.optional(),
-    note: actionText().optional(),
-  })
-  .strict();
-export type HandOff = ActionCommand<typeof body>;
+export type HandOff = ActionCommand<(typeof actionBodies)[typeof name]>;
 
 /** Desk and officers hand on; supervisors act through their officers. */
 export const roles: readonly Role[] = ['officer', 'intake', 'admin'];

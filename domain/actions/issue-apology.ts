@@ -1,11 +1,11 @@
-import { z } from 'zod';
 import type { Role } from '../commands';
-import { type DossierEventBody, type DossierEventOf, eventBody, faultPartySchema } from '../events';
-import { instantSchema } from '../instants';
+import { eventBody } from '../event-body';
+import type { DossierEventBody, DossierEventOf } from '../events';
 import type { DossierState } from '../lifecycle';
 import { refuse, requireStatus } from '../refusals';
 import { PENDING_STATUSES } from '../status';
-import { type ActionCommand, type ActionDeps, actionText, atField, ms } from './common';
+import type { actionBodies } from './bodies';
+import { type ActionCommand, type ActionDeps, ms } from './common';
 
 /*
  * Mẫu 04: Phiếu xin lỗi và hẹn lại ngày trả kết quả (Văn bản xin lỗi và đề nghị gia hạn under
@@ -17,18 +17,7 @@ export const name = 'issueApology' as const;
 export const path = 'issue-apology' as const;
 export const event = 'dossier.apology_issued' as const;
 
-export const body = z
-  .object({
-    ...atField,
-    reason: actionText(),
-    faultParty: faultPartySchema,
-    newDueAt: instantSchema,
-    signedBy: actionText(200).optional(),
-    /** The Mẫu 04 letter this apology issues (set by `POST /v1/letters/{id}/issue`). */
-    letterId: actionText(100).optional(),
-  })
-  .strict();
-export type IssueApology = ActionCommand<typeof body>;
+export type IssueApology = ActionCommand<(typeof actionBodies)[typeof name]>;
 
 /** Signed by a head: of the processing agency, or the centre director when the desk was at fault. */
 export const roles: readonly Role[] = ['supervisor', 'admin'];

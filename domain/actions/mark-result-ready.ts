@@ -1,10 +1,11 @@
-import { z } from 'zod';
 import { classify, classifyByDay, classifyCompletion } from '../calendar/classify';
 import type { Role } from '../commands';
-import { type DossierEventBody, type DossierEventOf, eventBody, resultKindSchema } from '../events';
+import { eventBody } from '../event-body';
+import type { DossierEventBody, DossierEventOf } from '../events';
 import type { DossierState } from '../lifecycle';
 import { refuse, requireStatus } from '../refusals';
-import { type ActionCommand, type ActionDeps, atField, currentStepOf, type Decided } from './common';
+import type { actionBodies } from './bodies';
+import { type ActionCommand, type ActionDeps, currentStepOf, type Decided } from './common';
 
 /*
  * Có kết quả: the result is ready. Classified here, once: early / on time / late against the legal
@@ -17,8 +18,7 @@ export const name = 'markResultReady' as const;
 export const path = 'result-ready' as const;
 export const event = 'dossier.result_ready' as const;
 
-export const body = z.object({ ...atField, resultKind: resultKindSchema }).strict();
-export type MarkResultReady = ActionCommand<typeof body>;
+export type MarkResultReady = ActionCommand<(typeof actionBodies)[typeof name]>;
 
 export const roles: readonly Role[] = ['officer', 'admin'];
 export const holderOnly: boolean = true;

@@ -1,9 +1,10 @@
-import { z } from 'zod';
 import type { Role } from '../commands';
-import { type DossierEventBody, type DossierEventOf, eventBody } from '../events';
+import { eventBody } from '../event-body';
+import type { DossierEventBody, DossierEventOf } from '../events';
 import type { DossierState } from '../lifecycle';
 import { refuse, requireStatus } from '../refusals';
-import { type ActionCommand, type ActionDeps, atField, currentStepOf, ms, withStep } from './common';
+import type { actionBodies } from './bodies';
+import { type ActionCommand, type ActionDeps, currentStepOf, ms, withStep } from './common';
 
 /*
  * Nhận hồ sơ bổ sung: the applicant supplemented; the legal clock runs again from where it stopped
@@ -14,8 +15,7 @@ export const name = 'receiveSupplement' as const;
 export const path = 'receive-supplement' as const;
 export const event = 'dossier.supplement_received' as const;
 
-export const body = z.object({ ...atField }).strict();
-export type ReceiveSupplement = ActionCommand<typeof body>;
+export type ReceiveSupplement = ActionCommand<(typeof actionBodies)[typeof name]>;
 
 export const roles: readonly Role[] = ['intake', 'officer', 'admin'];
 

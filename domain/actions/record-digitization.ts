@@ -1,9 +1,10 @@
-import { z } from 'zod';
 import type { Role } from '../commands';
-import { type DossierEventBody, type DossierEventOf, eventBody } from '../events';
+import { eventBody } from '../event-body';
+import type { DossierEventBody, DossierEventOf } from '../events';
 import type { DossierState } from '../lifecycle';
 import { refuse } from '../refusals';
-import { type ActionCommand, actionText, atField } from './common';
+import type { actionBodies } from './bodies';
+import type { ActionCommand } from './common';
 
 /*
  * Số hóa: components of the dossier (at receipt) or its result were digitized. Counted for the
@@ -14,17 +15,7 @@ export const name = 'recordDigitization' as const;
 export const path = 'digitization' as const;
 export const event = 'dossier.digitized' as const;
 
-export const body = z
-  .object({
-    ...atField,
-    components: z.array(actionText(200)).max(200).default([]),
-    result: z.boolean().default(false),
-  })
-  .strict()
-  .refine((b) => b.components.length > 0 || b.result, {
-    message: 'name digitized components or set result',
-  });
-export type RecordDigitization = ActionCommand<typeof body>;
+export type RecordDigitization = ActionCommand<(typeof actionBodies)[typeof name]>;
 
 export const roles: readonly Role[] = ['intake', 'officer', 'admin'];
 

@@ -1,9 +1,10 @@
-import { z } from 'zod';
 import type { Role } from '../commands';
-import { type DossierEventBody, type DossierEventOf, eventBody } from '../events';
+import { eventBody } from '../event-body';
+import type { DossierEventBody, DossierEventOf } from '../events';
 import type { DossierState } from '../lifecycle';
 import { refuse } from '../refusals';
-import { type ActionCommand, actionText, atField } from './common';
+import type { actionBodies } from './bodies';
+import type { ActionCommand } from './common';
 
 /* Thu phí, lệ phí: a payment at the desk or online (the onlinePayment rate). */
 
@@ -11,15 +12,7 @@ export const name = 'recordPayment' as const;
 export const path = 'payment' as const;
 export const event = 'dossier.payment_recorded' as const;
 
-export const body = z
-  .object({
-    ...atField,
-    amountVnd: z.number().int().nonnegative(),
-    online: z.boolean(),
-    reference: actionText(200).optional(),
-  })
-  .strict();
-export type RecordPayment = ActionCommand<typeof body>;
+export type RecordPayment = ActionCommand<(typeof actionBodies)[typeof name]>;
 
 export const roles: readonly Role[] = ['intake', 'admin'];
 

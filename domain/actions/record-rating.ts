@@ -1,9 +1,10 @@
-import { z } from 'zod';
 import type { Role } from '../commands';
-import { type DossierEventBody, type DossierEventOf, eventBody } from '../events';
+import { eventBody } from '../event-body';
+import type { DossierEventBody, DossierEventOf } from '../events';
 import type { DossierState } from '../lifecycle';
 import { refuse, requireStatus } from '../refusals';
-import { type ActionCommand, actionText, atField } from './common';
+import type { actionBodies } from './bodies';
+import type { ActionCommand } from './common';
 
 /*
  * Đánh giá: the applicant rates the service (1–5) once, when the result is ready or after it was
@@ -14,10 +15,7 @@ export const name = 'recordRating' as const;
 export const path = 'rating' as const;
 export const event = 'dossier.rating_recorded' as const;
 
-export const body = z
-  .object({ ...atField, score: z.number().int().min(1).max(5), comment: actionText().optional() })
-  .strict();
-export type RecordRating = ActionCommand<typeof body>;
+export type RecordRating = ActionCommand<(typeof actionBodies)[typeof name]>;
 
 export const roles: readonly Role[] = ['intake', 'admin'];
 /** Rated after the result was returned: the dossier is closed, and still takes this one. */

@@ -1,10 +1,11 @@
-import { z } from 'zod';
 import type { Role } from '../commands';
-import { type DossierEventBody, type DossierEventOf, eventBody } from '../events';
+import { eventBody } from '../event-body';
+import type { DossierEventBody, DossierEventOf } from '../events';
 import type { DossierState } from '../lifecycle';
 import { requireStatus } from '../refusals';
 import { PENDING_STATUSES } from '../status';
-import { type ActionCommand, actionText, atField } from './common';
+import type { actionBodies } from './bodies';
+import type { ActionCommand } from './common';
 
 /* Mẫu 03: Phiếu từ chối tiếp nhận, giải quyết hồ sơ — with the reason; the dossier is closed. */
 
@@ -12,8 +13,7 @@ export const name = 'reject' as const;
 export const path = 'reject' as const;
 export const event = 'dossier.rejected' as const;
 
-export const body = z.object({ ...atField, reason: actionText() }).strict();
-export type Reject = ActionCommand<typeof body>;
+export type Reject = ActionCommand<(typeof actionBodies)[typeof name]>;
 
 export const roles: readonly Role[] = ['officer', 'supervisor', 'intake', 'admin'];
 

@@ -1,11 +1,11 @@
-import { z } from 'zod';
 import type { Role } from '../commands';
-import { type DossierEventBody, type DossierEventOf, eventBody, faultPartySchema } from '../events';
-import { instantSchema } from '../instants';
+import { eventBody } from '../event-body';
+import type { DossierEventBody, DossierEventOf } from '../events';
 import type { DossierState } from '../lifecycle';
 import { refuse, requireStatus } from '../refusals';
 import { PENDING_STATUSES } from '../status';
-import { type ActionCommand, actionText, atField, ms } from './common';
+import type { actionBodies } from './bodies';
+import { type ActionCommand, ms } from './common';
 
 /*
  * Báo cáo chậm trễ: the processing side says the dossier will be late, why, whose fault and the
@@ -17,10 +17,7 @@ export const name = 'reportDelay' as const;
 export const path = 'report-delay' as const;
 export const event = 'dossier.delay_reported' as const;
 
-export const body = z
-  .object({ ...atField, reason: actionText(), proposedDueAt: instantSchema, faultParty: faultPartySchema })
-  .strict();
-export type ReportDelay = ActionCommand<typeof body>;
+export type ReportDelay = ActionCommand<(typeof actionBodies)[typeof name]>;
 
 export const roles: readonly Role[] = ['officer', 'supervisor', 'admin'];
 

@@ -1,9 +1,10 @@
-import { z } from 'zod';
 import type { Role } from '../commands';
-import { type DossierEventBody, type DossierEventOf, eventBody } from '../events';
+import { eventBody } from '../event-body';
+import type { DossierEventBody, DossierEventOf } from '../events';
 import type { DossierState } from '../lifecycle';
 import { requireStatus } from '../refusals';
-import { type ActionCommand, actionText, atField } from './common';
+import type { actionBodies } from './bodies';
+import type { ActionCommand } from './common';
 
 /*
  * Mẫu 02: Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ. The legal clock (and the open step's budget)
@@ -14,10 +15,7 @@ export const name = 'requestSupplement' as const;
 export const path = 'request-supplement' as const;
 export const event = 'dossier.supplement_requested' as const;
 
-export const body = z
-  .object({ ...atField, reason: actionText(), items: z.array(actionText(500)).min(1).max(100) })
-  .strict();
-export type RequestSupplement = ActionCommand<typeof body>;
+export type RequestSupplement = ActionCommand<(typeof actionBodies)[typeof name]>;
 
 export const roles: readonly Role[] = ['officer', 'intake', 'admin'];
 

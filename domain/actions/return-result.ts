@@ -1,9 +1,10 @@
-import { z } from 'zod';
 import type { Role } from '../commands';
-import { type DossierEventBody, type DossierEventOf, eventBody } from '../events';
+import { eventBody } from '../event-body';
+import type { DossierEventBody, DossierEventOf } from '../events';
 import type { DossierState } from '../lifecycle';
 import { requireStatus } from '../refusals';
-import { type ActionCommand, atField } from './common';
+import type { actionBodies } from './bodies';
+import type { ActionCommand } from './common';
 
 /* Trả kết quả: the one-stop desk hands the result to the applicant; the dossier is closed. */
 
@@ -11,8 +12,7 @@ export const name = 'returnResult' as const;
 export const path = 'return-result' as const;
 export const event = 'dossier.result_returned' as const;
 
-export const body = z.object({ ...atField }).strict();
-export type ReturnResult = ActionCommand<typeof body>;
+export type ReturnResult = ActionCommand<(typeof actionBodies)[typeof name]>;
 
 export const roles: readonly Role[] = ['intake', 'admin'];
 

@@ -1,10 +1,11 @@
-import { z } from 'zod';
 import type { Role } from '../commands';
-import { type DossierEventBody, type DossierEventOf, eventBody } from '../events';
+import { eventBody } from '../event-body';
+import type { DossierEventBody, DossierEventOf } from '../events';
 import type { DossierState } from '../lifecycle';
 import { requireStatus } from '../refusals';
 import { PENDING_STATUSES } from '../status';
-import { type ActionCommand, actionText, atField } from './common';
+import type { actionBodies } from './bodies';
+import type { ActionCommand } from './common';
 
 /* Rút hồ sơ: the applicant withdraws at the desk; the dossier is closed and counts as withdrawn. */
 
@@ -12,8 +13,7 @@ export const name = 'withdraw' as const;
 export const path = 'withdraw' as const;
 export const event = 'dossier.withdrawn' as const;
 
-export const body = z.object({ ...atField, reason: actionText().optional() }).strict();
-export type Withdraw = ActionCommand<typeof body>;
+export type Withdraw = ActionCommand<(typeof actionBodies)[typeof name]>;
 
 export const roles: readonly Role[] = ['intake', 'admin'];
 

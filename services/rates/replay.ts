@@ -92,29 +92,40 @@ export async function replayDossiers(
       yield await inFlight.shift()!;
     }
   }
-  for await (const result of Worker.runReplayHistories(
-    {
-      workflowBundle,
-      replayName: 'motcua-audit-replay',
-      // The history is fetched raw: the replayer decodes the payloads (and encrypted failure
-      // messages) with the same keys, and reports its own failures in plain text.
-      dataConverter: withoutFailureEncoding(opts.dataConverter ?? client.options.dataConverter),
-    },
-    histories(),
-  )) {
-    replayed += 1;
-    opts.onProgress?.(replayed, targets.length);
-    if (!result.error) continue;
-    const [workflowId = '', runId = ''] = result.workflowId.split('/');
-    const message = `${result.error.name}: ${result.error.message}`;
-    const eventId = /event(?:[ _]?id)?[^\d]{0,12}(\d+)/i.exec(result.error.message);
-    failures.push({
-      dossierCode: dossierCodeOf(workflowId),
-      workflowId,
-      runId,
-      error: message,
-      eventId: eventId ? Number(eventId[1]) : null,
-    });
+  // The replayer runs the workflows on this thread, and the SDK's promise hook compiles a small
+  // function for every promise a workflow makes; with Node's source maps on (tsx turns them on)
+  // each compiled source is also scanned for a source map comment: about a tenth of the replay's
+  // CPU (bench/results/analysis.md, "Audit"). Failures are reported by name and message, which
+  // source maps do not change; the previous setting is restored afterwards.
+  const sourceMaps = process.sourceMapsEnabled;
+  if (sourceMaps) process.setSourceMapsEnabled(false);
+  try {
+    for await (const result of Worker.runReplayHistories(
+      {
+        workflowBundle,
+        replayName: 'motcua-audit-replay',
+        // The history is fetched raw: the replayer decodes the payloads (and encrypted failure
+        // messages) with the same keys, and reports its own failures in plain text.
+        dataConverter: withoutFailureEncoding(opts.dataConverter ?? client.options.dataConverter),
+      },
+      histories(),
+    )) {
+      replayed += 1;
+      opts.onProgress?.(replayed, targets.length);
+      if (!result.error) continue;
+      const [workflowId = '', runId = ''] = result.workflowId.split('/');
+      const message = `${result.error.name}: ${result.error.message}`;
+      const eventId = /event(?:[ _]?id)?[^\d]{0,12}(\d+)/i.exec(result.error.message);
+      failures.push({
+        dossierCode: dossierCodeOf(workflowId),
+        workflowId,
+        runId,
+        error: message,
+        eventId: eventId ? Number(eventId[1]) : null,
+      });
+    }
+  } finally {
+    if (sourceMaps) process.setSourceMapsEnabled(true);
   }
   return { replayed, failures };
 }

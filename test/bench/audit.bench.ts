@@ -85,12 +85,39 @@ export const audit: Scenario = {
           runId: (await services.temporal!.workflow.getHandle(t.workflowId).describe()).runId,
         })),
       );
-      const t1 = performance.now();
-      const outcome = await replayDossiers(services.temporal!, resolved, { workflowBundle });
-      const replayMs = performance.now() - t1;
+      // CPU of this process (replayer, history fetches, idle services) per history: steadier than
+      // wall time on a shared machine.
+      const timed = async (bundle: typeof workflowBundle) => {
+        const t = performance.now();
+        const cpu0 = process.cpuUsage();
+        const result = await replayDossiers(services.temporal!, resolved, { workflowBundle: bundle });
+        const ms = performance.now() - t;
+        const cpu = process.cpuUsage(cpu0);
+        return {
+          outcome: result,
+          ms,
+          cpuMsPerHistory: round((cpu.user + cpu.system) / 1000 / Math.max(1, result.replayed), 1),
+        };
+      };
+      // Optional side-by-side baseline: the same histories replayed with another checkout's workflows
+      // (e.g. the code before a change), MOTCUA_BENCH_AUDIT_BASELINE_WORKFLOWS=<path to its workflows/>.
+      const baselinePath = process.env.MOTCUA_BENCH_AUDIT_BASELINE_WORKFLOWS;
+      let baseline: { perSecond: number; cpuMsPerHistory: number; failures: number } | undefined;
+      if (baselinePath) {
+        const b = await timed(await workflowBundleFor(baselinePath));
+        baseline = {
+          perSecond: round((b.outcome.replayed / b.ms) * 1000, 1),
+          cpuMsPerHistory: b.cpuMsPerHistory,
+          failures: b.outcome.failures.length,
+        };
+        log(
+          `audit: baseline workflows (${baselinePath}): ${baseline.perSecond}/s, ${baseline.cpuMsPerHistory} ms CPU each, ${baseline.failures} failures`,
+        );
+      }
+      const { outcome, ms: replayMs, cpuMsPerHistory } = await timed(workflowBundle);
       const replayPerSecond = round((outcome.replayed / replayMs) * 1000, 1);
       log(
-        `audit: replayed ${outcome.replayed} histories in ${round(replayMs)} ms (${replayPerSecond}/s; bundle ${bundleMs} ms), ${outcome.failures.length} failures`,
+        `audit: replayed ${outcome.replayed} histories in ${round(replayMs)} ms (${replayPerSecond}/s, ${cpuMsPerHistory} ms CPU each; bundle ${bundleMs} ms), ${outcome.failures.length} failures`,
       );
 
       // Rebuild-counters over the whole event log once the projector has stored everything.
@@ -116,7 +143,8 @@ export const audit: Scenario = {
             {
               status: replayPerSecond >= 100 && outcome.failures.length === 0 ? 'met' : 'missed',
               value: replayPerSecond,
-              note: `replayDossiers (the code path of \`motcua audit replay\`: fetch each history from Temporal, replay it) over ${scope}; the workflow bundle is built once before (${bundleMs} ms, not counted); ${outcome.failures.length} nondeterminism failures`,
+              ...(baseline && { baseline: baseline.perSecond }),
+              note: `${baseline ? `baseline: the same histories replayed first with the workflows of ${baselinePath} (${baseline.cpuMsPerHistory} ms CPU per history, ${baseline.failures} failures); ` : ''}replayDossiers (the code path of \`motcua audit replay\`: fetch each history from Temporal, replay it) over ${scope}; the workflow bundle is built once before (${bundleMs} ms, not counted); ${cpuMsPerHistory} ms of this process's CPU per history; ${outcome.failures.length} nondeterminism failures`,
             },
             at,
           ),
@@ -137,7 +165,9 @@ export const audit: Scenario = {
             histories: outcome.replayed,
             ms: round(replayMs),
             perSecond: replayPerSecond,
+            cpuMsPerHistory,
             bundleMs,
+            ...(baseline && { baseline: { workflows: baselinePath, ...baseline } }),
             failures: outcome.failures.length,
           },
           rebuild: {

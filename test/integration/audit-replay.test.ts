@@ -34,8 +34,11 @@ describe('audit replay', () => {
     });
     expect(targets[0]!.workflowId).toBe(`dossier-${code}`);
 
+    const sourceMaps = process.sourceMapsEnabled;
     const released = await replayDossiers(client, targets);
     expect(released).toEqual({ replayed: targets.length, failures: [] });
+    // Source maps are off only while the replayer runs (services/rates/replay.ts).
+    expect(process.sourceMapsEnabled).toBe(sourceMaps);
 
     const changed = await workflowBundleFor(
       fileURLToPath(new URL('../replay/fixtures/timer-inserted.ts', import.meta.url)),

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { actionBodies } from '../../domain/actions/bodies';
 import * as handOff from '../../domain/actions/hand-off';
 import { commandBodySchemas, commandPaths, commandRoles } from '../../domain/commands';
 import { TransitionRejected } from '../../domain/lifecycle';
@@ -21,12 +22,12 @@ const refusal = (f: () => unknown) => {
 
 describe('hand-off (chuyển xử lý)', () => {
   it('is the body, path and roles the API serves', () => {
-    expect(commandBodySchemas.handOff).toBe(handOff.body);
+    expect(commandBodySchemas.handOff).toBe(actionBodies.handOff);
     expect(commandPaths.handOff).toBe('hand-off');
     expect(commandRoles.handOff).toBe(handOff.roles);
-    expect(handOff.body.safeParse({ toStep: 1, toAgencyCode: 'T-MAU' }).success).toBe(true);
-    expect(handOff.body.safeParse({ toStep: -1 }).success).toBe(false);
-    expect(handOff.body.safeParse({ toStep: 1, extra: true }).success).toBe(false);
+    expect(actionBodies.handOff.safeParse({ toStep: 1, toAgencyCode: 'T-MAU' }).success).toBe(true);
+    expect(actionBodies.handOff.safeParse({ toStep: -1 }).success).toBe(false);
+    expect(actionBodies.handOff.safeParse({ toStep: 1, extra: true }).success).toBe(false);
   });
 
   it('goes from the desk to the first step, then to the next once the step is completed', () => {

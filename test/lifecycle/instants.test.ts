@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { intakeRequestSchema } from '../../domain/dossier';
-import { checkCallerInstant, checkNewAppointment, instantSchema, judgedInstant } from '../../domain/instants';
+import { instantSchema } from '../../domain/instant-schema';
+import { checkCallerInstant, checkNewAppointment, judgedInstant } from '../../domain/instants';
 import { TransitionRejected } from '../../domain/lifecycle';
 import { decideWith } from '../../workflows/handlers';
 import { command, DUE_AT, body as eventOf, handOff, officer, stateAfter } from './fixtures';
