@@ -15,6 +15,7 @@ import type { Nats } from '../nats';
 import { PayloadEncryptionCodec } from '../payload-codec';
 import { rateRoutes } from '../rates/routes';
 import { procedureRulesAt } from '../reference';
+import type { ReferenceCache } from '../reference-cache';
 import { registerAuth } from './auth';
 import { registerErrorHandling } from './errors';
 import { jsonSchemaTransformWithExamples } from './openapi-examples';
@@ -49,6 +50,8 @@ export interface ApiDeps {
   temporal: Client;
   /** The alert feed (SSE) and acknowledgements published to other systems. */
   nats?: Nats;
+  /** API keys, the catalogue, agencies and calendars in memory until they change (services/reference-cache.ts). */
+  referenceCache?: ReferenceCache;
   now?: () => Date;
 }
 
@@ -83,8 +86,12 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       .map((o) => o.trim())
       .filter(Boolean),
   );
-  const bindSession = registerAuth(app, { prisma: deps.prisma, adminToken: deps.config.MOTCUA_ADMIN_TOKEN });
-  const calendars = createCalendarStore(deps.prisma);
+  const bindSession = registerAuth(app, {
+    prisma: deps.prisma,
+    adminToken: deps.config.MOTCUA_ADMIN_TOKEN,
+    ...(deps.referenceCache && { referenceCache: deps.referenceCache }),
+  });
+  const calendars = createCalendarStore(deps.prisma, deps.referenceCache);
   const keys = payloadKeys({
     MOTCUA_PAYLOAD_KEYS: deps.config.MOTCUA_PAYLOAD_KEYS,
     NODE_ENV: deps.config.NODE_ENV ?? 'development',
@@ -95,7 +102,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(calendarRoutes, {
     config: deps.config,
     calendars,
-    procedureDeadline: async (code, at) => (await procedureRulesAt(deps.prisma, code, at))?.deadline,
+    procedureDeadline: async (code, at) =>
+      (await procedureRulesAt(deps.prisma, code, at, deps.referenceCache))?.deadline,
   });
   await app.register(keyRoutes, { prisma: deps.prisma });
   await app.register(catalogueRoutes, { prisma: deps.prisma });
