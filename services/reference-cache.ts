@@ -14,7 +14,11 @@ import type { Logger } from './logger';
  * - a value read before the notification but answered after it is not kept;
  * - while the LISTEN connection is down (starting, PostgreSQL restart, network), nothing is cached
  *   and every lookup reads PostgreSQL, as without the cache; it reconnects, LISTENs again, and only
- *   then caches again, starting empty (a notification missed while down cannot leave a stale row).
+ *   then caches again, starting empty (a notification missed while down cannot leave a stale row);
+ * - a connection that dies silently (no error, no close: a network partition) is caught by a
+ *   heartbeat: every 2 s the connection NOTIFYs itself, and when the previous beat did not come
+ *   back it counts as lost. Worst case, a change made during such a silent failure is missed for
+ *   at most two beats (≈ 4 s) plus the query's own wait, after which nothing is served from memory.
  */
 export interface ReferenceCache {
   /**
@@ -30,6 +34,9 @@ export interface ReferenceCache {
 }
 
 export const REFERENCE_CHANNEL = 'motcua_reference';
+/** How often the LISTEN connection proves it still receives notifications (its own, sent on it). */
+const HEARTBEAT_MS = 2_000;
+const HEARTBEAT_PREFIX = 'heartbeat:';
 
 /** No caching: every lookup reads PostgreSQL (tests, one-shot CLI commands). */
 export const noReferenceCache: ReferenceCache = {
@@ -91,17 +98,23 @@ export function createMemoryReferenceCache(maxEntries = 10_000) {
 export async function startReferenceCache(
   databaseUrl: string,
   logger: Logger,
-  opts: { reconnectMs?: number; maxEntries?: number; applicationName?: string } = {},
+  opts: { reconnectMs?: number; maxEntries?: number; applicationName?: string; heartbeatMs?: number } = {},
 ): Promise<ReferenceCache> {
   const memory = createMemoryReferenceCache(opts.maxEntries);
   const reconnectMs = opts.reconnectMs ?? 1_000;
+  const heartbeatMs = opts.heartbeatMs ?? HEARTBEAT_MS;
   let client: pg.Client | undefined;
   let closed = false;
   let retry: NodeJS.Timeout | undefined;
+  let heartbeat: NodeJS.Timeout | undefined;
+  /** The heartbeat sent last and not yet heard back on the LISTEN connection. */
+  let awaited: string | undefined;
 
   const lost = (c: pg.Client, err?: unknown) => {
     if (client !== c) return;
     client = undefined;
+    if (heartbeat) clearInterval(heartbeat);
+    heartbeat = undefined;
     memory.setLive(false);
     c.end().catch(() => undefined);
     if (closed) return;
@@ -123,7 +136,12 @@ export async function startReferenceCache(
     c.on('error', (err) => lost(c, err));
     c.on('end', () => lost(c));
     c.on('notification', (n) => {
-      if (n.channel === REFERENCE_CHANNEL) memory.invalidate();
+      if (n.channel !== REFERENCE_CHANNEL) return;
+      if (n.payload?.startsWith(HEARTBEAT_PREFIX)) {
+        if (n.payload === awaited) awaited = undefined;
+        return;
+      }
+      memory.invalidate();
     });
     try {
       await c.connect();
@@ -131,6 +149,16 @@ export async function startReferenceCache(
       if (client !== c || closed) return;
       // Listening from here on: anything cached from now is invalidated by later changes.
       memory.setLive(true);
+      // A connection can die without a word (a network partition, a pooler that moved the session):
+      // its own NOTIFY must come back before the next beat, else it counts as lost.
+      awaited = undefined;
+      let beat = 0;
+      heartbeat = setInterval(() => {
+        if (awaited !== undefined) return lost(c, new Error(`no heartbeat back within ${heartbeatMs} ms`));
+        awaited = `${HEARTBEAT_PREFIX}${process.pid}:${++beat}`;
+        c.query('SELECT pg_notify($1, $2)', [REFERENCE_CHANNEL, awaited]).catch((err) => lost(c, err));
+      }, heartbeatMs);
+      heartbeat.unref();
       logger.debug('reference cache: listening for reference data changes');
     } catch (err) {
       lost(c, err);
@@ -147,6 +175,7 @@ export async function startReferenceCache(
     async close() {
       closed = true;
       if (retry) clearTimeout(retry);
+      if (heartbeat) clearInterval(heartbeat);
       memory.setLive(false);
       const c = client;
       client = undefined;

@@ -34,6 +34,7 @@ beforeAll(async () => {
   cache = await startReferenceCache(config.DATABASE_URL!, testLogger(), {
     applicationName: appName,
     reconnectMs: 300,
+    heartbeatMs: 200,
   });
 }, 60_000);
 
@@ -127,6 +128,14 @@ describe('catalogue, agencies and calendars held in memory', () => {
     await poll(async () =>
       (await calendars.forAgency(AGENCY)).version.endsWith(`+${AGENCY}.2`) ? true : undefined,
     );
+  });
+
+  it('stays live across heartbeats: its own notifications come back on the LISTEN connection', async () => {
+    await poll(async () => cache.live || undefined);
+    for (let i = 0; i < 5; i++) {
+      await new Promise((r) => setTimeout(r, 250)); // more than one beat each
+      expect(cache.live).toBe(true);
+    }
   });
 
   it('caches nothing while its LISTEN connection is down, and starts empty once back', async () => {
