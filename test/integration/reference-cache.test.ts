@@ -69,6 +69,16 @@ describe('API keys held in memory by the API', () => {
     await poll(async () => ((await get(key.token)).status === 401 ? true : undefined));
   });
 
+  it("still records the key's last use (at most once a minute) with the row in memory", async () => {
+    const key = await createTestKey(other, { role: 'officer', agencyCode: AGENCY });
+    for (let i = 0; i < 3; i++) expect((await get(key.token)).status).toBe(200);
+    const row = await poll(async () => {
+      const r = await other.apiKey.findUnique({ where: { id: key.id } });
+      return r?.lastUsedAt ? r : undefined;
+    });
+    expect(row.revokedAt).toBeNull();
+  });
+
   it('accepts a key created by another process at its first use (unknown ids are not remembered)', async () => {
     expect((await get(`mck_${'0'.repeat(16)}_${'A'.repeat(43)}`)).status).toBe(401);
     const key = await createTestKey(other, { role: 'officer', agencyCode: AGENCY });
