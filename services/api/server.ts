@@ -92,6 +92,16 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     ...(deps.referenceCache && { referenceCache: deps.referenceCache }),
   });
   const calendars = createCalendarStore(deps.prisma, deps.referenceCache);
+  // Read-your-writes in this process: an admin change (key, calendar, agency layer, catalogue) drops
+  // the cache before its answer leaves, not only when PostgreSQL's notification arrives a moment later.
+  const referenceCache = deps.referenceCache;
+  if (referenceCache) {
+    app.addHook('onSend', async (request, _reply, payload) => {
+      const safe = request.method === 'GET' || request.method === 'HEAD' || request.method === 'OPTIONS';
+      if (!safe && (request.routeOptions.url ?? '').startsWith('/v1/admin/')) referenceCache.invalidate();
+      return payload;
+    });
+  }
   const keys = payloadKeys({
     MOTCUA_PAYLOAD_KEYS: deps.config.MOTCUA_PAYLOAD_KEYS,
     NODE_ENV: deps.config.NODE_ENV ?? 'development',

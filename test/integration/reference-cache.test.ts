@@ -16,7 +16,8 @@ import { eventually, testConfig, testLogger, uniqueCode } from './helpers';
  * process under test only learns of it through the notification.
  */
 
-const config = testConfig();
+const ADMIN_TOKEN = 'reference-cache-admin-token-0123456789';
+const config = testConfig({ MOTCUA_ADMIN_TOKEN: ADMIN_TOKEN });
 const suffix = uniqueCode('RC').replace(/[^A-Za-z0-9-]/g, '-');
 const AGENCY = `A-${suffix}`;
 let services: RunningServices;
@@ -60,6 +61,17 @@ describe('API keys held in memory by the API', () => {
     testLogger().info({ refusedAfterMs }, 'revoked key refused');
     // Stays refused: no stale row comes back.
     for (let i = 0; i < 3; i++) expect((await get(key.token)).status).toBe(401);
+  });
+
+  it('refuses a key revoked through this API from the very next request (no wait for the notification)', async () => {
+    const key = await createTestKey(other, { role: 'officer', agencyCode: AGENCY });
+    expect((await get(key.token)).status).toBe(200);
+    const revoked = await fetch(`${services.apiUrl}/v1/admin/keys/${key.id}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    expect(revoked.status).toBe(200);
+    expect((await get(key.token)).status).toBe(401);
   });
 
   it('refuses a key whose expiry another process moved into the past', async () => {
