@@ -22,7 +22,8 @@ import type { PlannedStep } from '../domain/events';
 import { planSteps, procedureStepSchema } from '../domain/reference';
 import { type PinnedRules, ruleSetInForce } from '../domain/rulesets';
 import type { PrismaClient } from '../services/db';
-import { procedureRulesAt as rulesAt } from '../services/reference';
+import { agencyExists, procedureRulesAt as rulesAt } from '../services/reference';
+import { noReferenceCache, type ReferenceCache } from '../services/reference-cache';
 
 export interface DeadlineDeps {
   prisma: PrismaClient;
@@ -30,6 +31,8 @@ export interface DeadlineDeps {
   calendarFor(agencyCode: string): Promise<WorkingCalendar>;
   /** Deployment option overriding the rule-set's default classification granularity. */
   classificationGranularity?: ClassificationGranularity;
+  /** The catalogue and agencies in memory until they change (services/reference-cache.ts); default: read each time. */
+  referenceCache?: ReferenceCache;
 }
 
 export interface DueInstant {
@@ -78,13 +81,18 @@ function calendarCall<T>(fn: () => T): T {
   }
 }
 
-export function createDeadlineActivities({ prisma, calendarFor, classificationGranularity }: DeadlineDeps) {
+export function createDeadlineActivities({
+  prisma,
+  calendarFor,
+  classificationGranularity,
+  referenceCache = noReferenceCache,
+}: DeadlineDeps) {
   const procedureRulesAt = async (procedureCode: string, at: Date) =>
-    (await rulesAt(prisma, procedureCode, at)) ??
+    (await rulesAt(prisma, procedureCode, at, referenceCache)) ??
     nonRetryable('unknown_procedure', `unknown procedure '${procedureCode}'`);
 
   const knownAgency = async (agencyCode: string) => {
-    if ((await prisma.agency.count({ where: { code: agencyCode } })) !== 1) {
+    if (!(await agencyExists(prisma, agencyCode, referenceCache))) {
       nonRetryable('unknown_agency', `unknown agency '${agencyCode}'`);
     }
   };

@@ -9,6 +9,7 @@ import { type RunningLettersConsumer, startLettersConsumer } from './letters/con
 import type { Logger } from './logger';
 import { connectNats, type Nats } from './nats';
 import { type RunningProjector, startProjector } from './projector';
+import { startReferenceCache } from './reference-cache';
 import { connectTemporalClient } from './temporal';
 import { createDossierWorker, type WorkerDeps } from './worker';
 
@@ -47,6 +48,11 @@ export async function startServices(
     logger.child({ component: 'nats' }),
     `motcua-${Object.keys(roles).join('-')}`,
   );
+  // One per process: the API's and the worker's reference lookups (keys, catalogue, calendars).
+  const referenceCache =
+    roles.api || roles.worker
+      ? await startReferenceCache(config.DATABASE_URL!, logger.child({ component: 'reference-cache' }))
+      : undefined;
   const running: RunningServices = { prisma, nats, stop: async () => {} };
   let workerRun: Promise<void> | undefined;
   let readPrisma: PrismaClient | undefined;
@@ -57,6 +63,7 @@ export async function startServices(
       logger: logger.child({ role: 'worker' }),
       prisma,
       nats,
+      ...(referenceCache && { referenceCache }),
       overrides,
     });
     workerRun = running.worker.run();
@@ -95,6 +102,7 @@ export async function startServices(
       readPrisma,
       temporal: running.temporal!,
       nats,
+      ...(referenceCache && { referenceCache }),
     });
     running.apiUrl = await running.api.listen({ host: config.API_HOST, port: config.API_PORT });
   }
@@ -110,6 +118,7 @@ export async function startServices(
     }
     await running.projector?.stop();
     await nats.close();
+    await referenceCache?.close();
     if (readPrisma && readPrisma !== prisma) await readPrisma.$disconnect();
     await prisma.$disconnect();
   };

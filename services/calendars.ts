@@ -14,6 +14,7 @@ import {
 } from '../domain/calendar';
 import { type CalendarImpact, calendarImpact } from './calendar-impact';
 import type { Prisma, PrismaClient } from './db';
+import { noReferenceCache, type ReferenceCache } from './reference-cache';
 
 export interface CalendarVersionInfo {
   version: string;
@@ -53,7 +54,11 @@ const yearsOf = (json: unknown): Record<string, YearSchedule> => {
   return years;
 };
 
-export function createCalendarStore(prisma: PrismaClient) {
+/**
+ * `cache`: the calendar in force and the agencies' layers stay in memory until a calendar version
+ * or an agency layer is published (services/reference-cache.ts); by default they are read each time.
+ */
+export function createCalendarStore(prisma: PrismaClient, cache: ReferenceCache = noReferenceCache) {
   const built = new Map<string, WorkingCalendar>();
 
   const toCalendar = (row: { version: string; officeHours: unknown; years: unknown }): WorkingCalendar => {
@@ -70,6 +75,11 @@ export function createCalendarStore(prisma: PrismaClient) {
 
   const latestNational = () =>
     prisma.calendarVersion.findFirst({ orderBy: [{ publishedAt: 'desc' }, { version: 'desc' }] });
+  /** Read from PostgreSQL, never from the cache: what a new version or layer is built on. */
+  const readNational = async () => {
+    const row = await latestNational();
+    return row ? toCalendar(row) : defaultCalendar();
+  };
 
   const sourcesOf = (c: WorkingCalendar) => [...new Set(Object.values(c.years).flatMap((y) => y.sources))];
 
@@ -93,6 +103,14 @@ export function createCalendarStore(prisma: PrismaClient) {
       if (JSON.stringify(schedule) !== JSON.stringify(baseYears[year])) amended[year] = schedule;
     }
     return amended;
+  };
+
+  const readAgencyOverride = async (agencyCode: string): Promise<AgencyOverride | undefined> => {
+    const row = await prisma.agencyCalendar.findFirst({
+      where: { agencyCode },
+      orderBy: { revision: 'desc' },
+    });
+    return row ? (AgencyOverrideSchema.parse(row.override) as AgencyOverride) : undefined;
   };
 
   const store = {
@@ -154,17 +172,12 @@ export function createCalendarStore(prisma: PrismaClient) {
     },
 
     /** The national calendar in force. */
-    async national(): Promise<WorkingCalendar> {
-      const row = await latestNational();
-      return row ? toCalendar(row) : defaultCalendar();
+    national(): Promise<WorkingCalendar> {
+      return cache.get('calendar:national', readNational);
     },
 
-    async agencyOverride(agencyCode: string): Promise<AgencyOverride | undefined> {
-      const row = await prisma.agencyCalendar.findFirst({
-        where: { agencyCode },
-        orderBy: { revision: 'desc' },
-      });
-      return row ? (AgencyOverrideSchema.parse(row.override) as AgencyOverride) : undefined;
+    agencyOverride(agencyCode: string): Promise<AgencyOverride | undefined> {
+      return cache.get(`calendar:agency:${agencyCode}`, () => readAgencyOverride(agencyCode));
     },
 
     /** The calendar an agency works by: national in force plus its newest layer. */
@@ -202,9 +215,9 @@ export function createCalendarStore(prisma: PrismaClient) {
      * and by how much (nothing is stored).
      */
     async impact(amendment: CalendarAmendment): Promise<CalendarImpact> {
-      const base = await store.national();
+      const base = await readNational();
       return calendarImpact(
-        { prisma, agencyOverride: store.agencyOverride },
+        { prisma, agencyOverride: readAgencyOverride },
         base,
         amendCalendar(base, amendment),
       );
@@ -228,9 +241,9 @@ export function createCalendarStore(prisma: PrismaClient) {
       ) {
         throw new CalendarVersionExistsError(amendment.version);
       }
-      const base = await store.national();
+      const base = await readNational();
       const next = amendCalendar(base, amendment);
-      const impact = await calendarImpact({ prisma, agencyOverride: store.agencyOverride }, base, next);
+      const impact = await calendarImpact({ prisma, agencyOverride: readAgencyOverride }, base, next);
       const created = await prisma.calendarVersion.createMany({
         data: [
           {
@@ -259,7 +272,7 @@ export function createCalendarStore(prisma: PrismaClient) {
           orderBy: { revision: 'desc' },
         });
         const override: AgencyOverride = { ...input, agencyCode, revision: (last?.revision ?? 0) + 1 };
-        const calendar = withAgencyOverride(await store.national(), override);
+        const calendar = withAgencyOverride(await readNational(), override);
         await tx.agencyCalendar.create({
           data: {
             agencyCode,

@@ -3,6 +3,7 @@ import { ALL_AGENCIES, type Principal } from '../domain/access';
 import { type Role, roleSchema } from '../domain/commands';
 import { unsafeTextReason } from '../domain/text';
 import type { PrismaClient } from './db';
+import type { ReferenceCache } from './reference-cache';
 
 /**
  * API keys (khóa truy cập). A token is `mck_<id>_<secret>`: the id finds the row, the secret
@@ -167,6 +168,20 @@ export async function revokeApiKey(
   return row ? toInfo(row) : undefined;
 }
 
+type KeyRow = NonNullable<Awaited<ReturnType<PrismaClient['apiKey']['findUnique']>>>;
+
+export interface VerifyOptions {
+  now?: Date;
+  onBookkeepingError?: (err: unknown) => void;
+  /**
+   * Where the key's row may come from memory (`createApiKeyVerifier`): dropped on every change to
+   * `api_key` (creation, revocation, expiry), see services/reference-cache.ts.
+   */
+  cache?: ReferenceCache;
+  /** Key id → last `lastUsedAt` this process wrote or read, so a cached row does not write on every use. */
+  usesRecorded?: Map<string, number>;
+}
+
 /**
  * The principal a token stands for, or undefined when it is malformed, unknown, revoked, expired or wrong.
  * Every failure looks the same to the caller. `lastUsedAt` is refreshed at most once a minute,
@@ -175,11 +190,15 @@ export async function revokeApiKey(
 export async function verifyApiKey(
   prisma: PrismaClient,
   token: string,
-  opts: { now?: Date; onBookkeepingError?: (err: unknown) => void } = {},
+  opts: VerifyOptions = {},
 ): Promise<Principal | undefined> {
   const parsed = parseToken(token);
   if (!parsed) return undefined;
-  const row = await prisma.apiKey.findUnique({ where: { id: parsed.id } });
+  const load = () => prisma.apiKey.findUnique({ where: { id: parsed.id } });
+  // Only existing keys are cached (an unknown id costs a read: callers cannot fill the memory).
+  const row: KeyRow | null = opts.cache
+    ? await opts.cache.get(`api_key:${parsed.id}`, load, (r) => r !== null)
+    : await load();
   if (!row || row.revokedAt) return undefined;
   const expected = Buffer.from(row.secretHash);
   const given = Buffer.from(hashSecret(parsed.secret));
@@ -188,10 +207,24 @@ export async function verifyApiKey(
   if (!role.success) return undefined;
   const now = opts.now ?? new Date();
   if (row.expiresAt && row.expiresAt.getTime() <= now.getTime()) return undefined;
-  if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() >= LAST_USED_PRECISION_MS) {
+  const lastUsed = Math.max(row.lastUsedAt?.getTime() ?? 0, opts.usesRecorded?.get(row.id) ?? 0);
+  if (lastUsed === 0 || now.getTime() - lastUsed >= LAST_USED_PRECISION_MS) {
+    opts.usesRecorded?.set(row.id, now.getTime());
     prisma.apiKey
       .update({ where: { id: row.id }, data: { lastUsedAt: now } })
       .catch((err: unknown) => opts.onBookkeepingError?.(err));
   }
   return { id: row.id, name: row.name, role: role.data, agencyCode: row.agencyCode };
+}
+
+/**
+ * `verifyApiKey` with the key rows kept in `cache` (one process's API). No read per request;
+ * a revocation, an expiry change or a deletion takes effect as soon as the cache's LISTEN
+ * connection receives the change notification (milliseconds after the commit), and an expiry
+ * instant is checked on every request against the clock.
+ */
+export function createApiKeyVerifier(prisma: PrismaClient, cache: ReferenceCache) {
+  const usesRecorded = new Map<string, number>();
+  return (token: string, opts: Omit<VerifyOptions, 'cache' | 'usesRecorded'> = {}) =>
+    verifyApiKey(prisma, token, { ...opts, cache, usesRecorded });
 }

@@ -107,6 +107,8 @@ async function projectInTx(
   counters: (tx: Tx, event: DossierEvent, dossier: { state: unknown } | null) => Promise<void>,
   batch?: BatchCache,
 ): Promise<Applied | 'duplicate' | 'out_of_order'> {
+  if (!batch && event.type === 'dossier.received' && event.seq === 1)
+    return projectReceiptInTx(tx, event, streamSeq, counters);
   if (
     batch
       ? batch.storedIds.has(event.id)
@@ -171,6 +173,55 @@ async function projectInTx(
       state: state as unknown as Prisma.JsonValue,
     } as DossierRow);
   } else await tx.dossierEvent.create({ data: row });
+  return { seq: event.seq, hash };
+}
+
+/**
+ * `projectInTx` for the event that creates the dossier row, in three statements instead of five:
+ * the row is inserted unless its code exists (`ON CONFLICT DO NOTHING`), which is exactly when the
+ * receipt is a duplicate (its row and event are stored together), so nothing is read first.
+ */
+async function projectReceiptInTx(
+  tx: Tx,
+  event: Extract<DossierEvent, { type: 'dossier.received' }>,
+  streamSeq: number,
+  counters: (tx: Tx, event: DossierEvent, dossier: { state: unknown } | null) => Promise<void>,
+): Promise<Applied | 'duplicate'> {
+  const hash = chainHash(GENESIS_HASH, event);
+  const state = applyEvent(undefined, event);
+  const created = await tx.dossier.createMany({
+    data: [
+      {
+        code: event.dossierCode,
+        workflowId: event.workflowId,
+        ...dossierColumns(state),
+        lastSeq: event.seq,
+        lastHash: hash,
+      },
+    ],
+    skipDuplicates: true,
+  });
+  if (created.count === 0) {
+    // Skipped: the code is projected already (or, never expected, its workflow id is another code's).
+    if (await tx.dossier.findUnique({ where: { code: event.dossierCode }, select: { code: true } }))
+      return 'duplicate';
+    throw new Error(`workflow id ${event.workflowId} of ${event.id} belongs to another dossier`);
+  }
+  await counters(tx, event, null); // counter buckets, in this transaction (issue 10)
+  await tx.dossierEvent.create({
+    data: {
+      id: event.id,
+      dossierCode: event.dossierCode,
+      seq: event.seq,
+      type: event.type,
+      schemaVersion: event.version,
+      occurredAt: new Date(event.occurredAt),
+      payload: event as object,
+      prevHash: GENESIS_HASH,
+      hash,
+      streamSeq: BigInt(streamSeq),
+    },
+  });
   return { seq: event.seq, hash };
 }
 

@@ -22,6 +22,7 @@ import {
   sampleProcedures,
 } from '../domain/reference';
 import type { Prisma, PrismaClient } from './db';
+import { noReferenceCache, type ReferenceCache } from './reference-cache';
 
 type Db = PrismaClient | Prisma.TransactionClient;
 
@@ -370,14 +371,15 @@ export function procedureFromRow(row: {
  * first version for an earlier instant; the procedure row itself when it has no versions).
  * Undefined for an unknown procedure. What a dossier received at `at` pins.
  */
-export async function procedureRulesAt(db: Db, procedureCode: string, at: Date) {
-  const procedure = await db.procedure.findUnique({ where: { code: procedureCode } });
+export async function procedureRulesAt(
+  db: Db,
+  procedureCode: string,
+  at: Date,
+  cache: ReferenceCache = noReferenceCache,
+) {
+  const procedure = await procedureWithVersions(db, procedureCode, cache);
   if (!procedure) return undefined;
-  const version =
-    (await db.procedureVersion.findFirst({
-      where: { procedureCode, effectiveFrom: { lte: at } },
-      orderBy: [{ effectiveFrom: 'desc' }, { version: 'desc' }],
-    })) ?? (await db.procedureVersion.findFirst({ where: { procedureCode }, orderBy: { version: 'asc' } }));
+  const version = versionInForce(procedure.versions, at);
   const rules = version ?? procedure;
   return {
     procedure,
@@ -392,6 +394,57 @@ export async function procedureRulesAt(db: Db, procedureCode: string, at: Date) 
     /** As stored (JSON): validate before use. */
     steps: rules.steps,
   };
+}
+
+/** A procedure row with all its versions (one read; from `cache` while nothing in the catalogue changed). */
+function procedureWithVersions(db: Db, procedureCode: string, cache: ReferenceCache) {
+  return cache.get(
+    `procedure:${procedureCode}`,
+    () => db.procedure.findUnique({ where: { code: procedureCode }, include: { versions: true } }),
+    (p) => p !== null,
+  );
+}
+
+/**
+ * The version in force at `at`: the newest effective then (latest `effectiveFrom`, then highest
+ * version); before the first one takes effect, the first version. Undefined without versions.
+ */
+export function versionInForce<V extends { version: number; effectiveFrom: Date }>(
+  versions: readonly V[],
+  at: Date,
+): V | undefined {
+  let inForce: V | undefined;
+  let first: V | undefined;
+  for (const v of versions) {
+    if (!first || v.version < first.version) first = v;
+    if (v.effectiveFrom.getTime() > at.getTime()) continue;
+    if (
+      !inForce ||
+      v.effectiveFrom.getTime() > inForce.effectiveFrom.getTime() ||
+      (v.effectiveFrom.getTime() === inForce.effectiveFrom.getTime() && v.version > inForce.version)
+    )
+      inForce = v;
+  }
+  return inForce ?? first;
+}
+
+/** Whether the catalogue has this procedure (from `cache` while nothing in the catalogue changed). */
+export async function procedureExists(
+  db: Db,
+  procedureCode: string,
+  cache: ReferenceCache = noReferenceCache,
+) {
+  return (await procedureWithVersions(db, procedureCode, cache)) !== null;
+}
+
+/** Whether this agency exists (from `cache` while no agency changed). */
+export async function agencyExists(db: Db, agencyCode: string, cache: ReferenceCache = noReferenceCache) {
+  return cache.get(
+    `agency:${agencyCode}`,
+    async () =>
+      (await db.agency.findUnique({ where: { code: agencyCode }, select: { code: true } })) !== null,
+    (known) => known,
+  );
 }
 
 /** A procedure as the API and CLI show it. */

@@ -14,6 +14,7 @@ import {
 import type { PrismaClient } from './db';
 import type { Logger } from './logger';
 import type { Nats } from './nats';
+import type { ReferenceCache } from './reference-cache';
 import { installTemporalLogging, temporalDataConverter } from './temporal';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
@@ -38,6 +39,8 @@ export interface WorkerDeps {
   logger: Logger;
   prisma: PrismaClient;
   nats: Nats;
+  /** The catalogue, agencies and calendars in memory until they change (services/reference-cache.ts). */
+  referenceCache?: ReferenceCache;
   /**
    * Tests pass a pre-built bundle or an existing connection (e.g. the time-skipping server's); the
    * memory benchmark passes `maxCachedWorkflows: undefined` to measure the SDK's own default.
@@ -54,12 +57,13 @@ export async function createDossierWorker({
   logger,
   prisma,
   nats,
+  referenceCache,
   overrides,
 }: WorkerDeps): Promise<Worker> {
   installTemporalLogging(logger.child({ component: 'temporal' }));
   const connection =
     overrides?.connection ?? (await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS }));
-  const calendars = createCalendarStore(prisma);
+  const calendars = createCalendarStore(prisma, referenceCache);
   const dataConverter = temporalDataConverter(config);
   const workflowBundle = overrides?.workflowBundle ?? prebuiltWorkflowBundle(config, logger);
   return Worker.create({
@@ -83,6 +87,7 @@ export async function createDossierWorker({
         receivingAgencyOf: receivingAgencyFromReadModel(prisma),
         ...(config.MOTCUA_EVENT_PARTITIONS && { eventPartitions: config.MOTCUA_EVENT_PARTITIONS }),
         calendarFor: (agencyCode) => calendars.forAgency(agencyCode),
+        ...(referenceCache && { referenceCache }),
         ...(config.MOTCUA_CLASSIFICATION_GRANULARITY && {
           classificationGranularity: config.MOTCUA_CLASSIFICATION_GRANULARITY,
         }),

@@ -22,7 +22,8 @@ import {
   sameSecret,
 } from '../dashboard/session';
 import type { Prisma, PrismaClient } from '../db';
-import { verifyApiKey } from '../keys';
+import { createApiKeyVerifier, verifyApiKey } from '../keys';
+import type { ReferenceCache } from '../reference-cache';
 import { ApiError } from './errors';
 
 /**
@@ -64,6 +65,8 @@ export interface AuthOptions {
   adminToken: string | undefined;
   /** How long the agency hierarchy is cached; a new agency is picked up at once, a move within this time. */
   agencyCacheMs?: number;
+  /** API key rows in memory, dropped on every key change (services/reference-cache.ts); default: read each time. */
+  referenceCache?: ReferenceCache;
 }
 
 /** Routes outside `/v1` (OpenAPI docs, health) are public; everything versioned and the codec endpoint need a key. */
@@ -129,6 +132,10 @@ export type SessionBinder = (request: FastifyRequest) => Promise<DashboardSessio
  */
 export function registerAuth(app: FastifyInstance, opts: AuthOptions): SessionBinder {
   const subtrees = agencyDirectory(opts.prisma, opts.agencyCacheMs ?? 10_000);
+  const verifyKey = opts.referenceCache
+    ? createApiKeyVerifier(opts.prisma, opts.referenceCache)
+    : (token: string, o: Parameters<ReturnType<typeof createApiKeyVerifier>>[1]) =>
+        verifyApiKey(opts.prisma, token, o);
   const sessions = {
     prisma: opts.prisma,
     ...(opts.adminToken && { admin: { token: opts.adminToken, principal: ADMIN_TOKEN_PRINCIPAL } }),
@@ -184,7 +191,7 @@ export function registerAuth(app: FastifyInstance, opts: AuthOptions): SessionBi
     }
     let principal: Principal | undefined;
     if (token!.startsWith('mck_')) {
-      principal = await verifyApiKey(opts.prisma, token!, {
+      principal = await verifyKey(token!, {
         onBookkeepingError: (err) => request.log.warn({ err }, 'could not record API key use'),
       });
     } else if (opts.adminToken && sameSecret(token!, opts.adminToken)) {

@@ -15,6 +15,7 @@ import type { Nats } from '../nats';
 import { PayloadEncryptionCodec } from '../payload-codec';
 import { rateRoutes } from '../rates/routes';
 import { procedureRulesAt } from '../reference';
+import type { ReferenceCache } from '../reference-cache';
 import { registerAuth } from './auth';
 import { registerErrorHandling } from './errors';
 import { createLiveStreams } from './live-streams';
@@ -51,6 +52,8 @@ export interface ApiDeps {
   temporal: Client;
   /** The alert feed (SSE) and acknowledgements published to other systems. */
   nats?: Nats;
+  /** API keys, the catalogue, agencies and calendars in memory until they change (services/reference-cache.ts). */
+  referenceCache?: ReferenceCache;
   now?: () => Date;
 }
 
@@ -85,8 +88,22 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       .map((o) => o.trim())
       .filter(Boolean),
   );
-  const bindSession = registerAuth(app, { prisma: deps.prisma, adminToken: deps.config.MOTCUA_ADMIN_TOKEN });
-  const calendars = createCalendarStore(deps.prisma);
+  const bindSession = registerAuth(app, {
+    prisma: deps.prisma,
+    adminToken: deps.config.MOTCUA_ADMIN_TOKEN,
+    ...(deps.referenceCache && { referenceCache: deps.referenceCache }),
+  });
+  const calendars = createCalendarStore(deps.prisma, deps.referenceCache);
+  // Read-your-writes in this process: an admin change (key, calendar, agency layer, catalogue) drops
+  // the cache before its answer leaves, not only when PostgreSQL's notification arrives a moment later.
+  const referenceCache = deps.referenceCache;
+  if (referenceCache) {
+    app.addHook('onSend', async (request, _reply, payload) => {
+      const safe = request.method === 'GET' || request.method === 'HEAD' || request.method === 'OPTIONS';
+      if (!safe && (request.routeOptions.url ?? '').startsWith('/v1/admin/')) referenceCache.invalidate();
+      return payload;
+    });
+  }
   const keys = payloadKeys({
     MOTCUA_PAYLOAD_KEYS: deps.config.MOTCUA_PAYLOAD_KEYS,
     NODE_ENV: deps.config.NODE_ENV ?? 'development',
@@ -97,7 +114,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(calendarRoutes, {
     config: deps.config,
     calendars,
-    procedureDeadline: async (code, at) => (await procedureRulesAt(deps.prisma, code, at))?.deadline,
+    procedureDeadline: async (code, at) =>
+      (await procedureRulesAt(deps.prisma, code, at, deps.referenceCache))?.deadline,
   });
   const liveStreams = createLiveStreams({
     prisma: deps.prisma,

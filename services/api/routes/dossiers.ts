@@ -49,6 +49,8 @@ import { raiseOperatorAlert } from '../../alerts/operator';
 import type { Config } from '../../config';
 import type { Prisma, PrismaClient } from '../../db';
 import { foldStoredEvents } from '../../projector';
+import { agencyExists, procedureExists } from '../../reference';
+import type { ReferenceCache } from '../../reference-cache';
 import {
   actorOf,
   assertCanAct,
@@ -102,6 +104,8 @@ export interface DossierRouteDeps {
   temporal: Client;
   /** The API's clock, for action instants the caller leaves out. */
   now?: () => Date;
+  /** The catalogue and agencies in memory until they change (services/reference-cache.ts). */
+  referenceCache?: ReferenceCache;
 }
 
 const commandSummaries: Record<CommandName, string> = {
@@ -367,8 +371,8 @@ export const dossierRoutes: FastifyPluginAsyncZod<DossierRouteDeps> = async (app
       const principal = principalOf(request);
       return withKey(request, reply, async (key) => {
         const [procedure, agency] = await Promise.all([
-          prisma.procedure.findUnique({ where: { code: body.procedureCode }, select: { code: true } }),
-          prisma.agency.findUnique({ where: { code: body.agencyCode }, select: { code: true } }),
+          procedureExists(prisma, body.procedureCode, deps.referenceCache),
+          agencyExists(prisma, body.agencyCode, deps.referenceCache),
         ]);
         const unknown = [
           ...(procedure
@@ -532,10 +536,7 @@ export const dossierRoutes: FastifyPluginAsyncZod<DossierRouteDeps> = async (app
       if (at !== undefined) precheckInstant(at, now().getTime(), limits, 'body.at');
       // Liên thông to a named agency: an unknown one is refused here, before the workflow.
       const toAgencyCode = name === handOff.name ? handOff.namedAgency(body) : undefined;
-      if (
-        toAgencyCode &&
-        !(await prisma.agency.findUnique({ where: { code: toAgencyCode }, select: { code: true } }))
-      ) {
+      if (toAgencyCode && !(await agencyExists(prisma, toAgencyCode, deps.referenceCache))) {
         const details = [{ field: 'body.toAgencyCode', message: `unknown agency ${toAgencyCode}` }];
         throw new ApiError(422, 'unknown_reference', details[0]!.message, details);
       }
