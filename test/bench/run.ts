@@ -184,11 +184,11 @@ export function detailSections(details: Json): string {
     out.push(
       '## Worker memory (this run)',
       '',
-      '| worker | cache (workflows) | RSS MB by open dossiers |',
-      '|---|---|---|',
+      '| worker | cache (workflows) | RSS MB by open dossiers | RSS MB after dossiers moved | Temporal dev server RSS MB |',
+      '|---|---|---|---|---|',
       ...worker.map(
         (v) =>
-          `| ${v.variant} | ${v.maxCachedWorkflows} | ${(v.points as Json[]).map((p) => `${p.open.toLocaleString('en-US')}: ${p.rssMb}`).join(' · ')} |`,
+          `| ${v.variant} | ${v.maxCachedWorkflows} | ${(v.points as Json[]).map((p) => `${p.open.toLocaleString('en-US')}: ${p.rssMb}`).join(' · ')} | ${((v.moves as Json[] | undefined) ?? []).map((m) => `${m.moved} moved: ${m.rssMb}`).join(' · ') || '—'} | ${(v.points as Json[]).map((p) => p.serverRssMb ?? '?').join(' · ')} |`,
       ),
       '',
     );
@@ -288,6 +288,7 @@ export async function main(argv: string[]): Promise<number> {
     log,
     at: { measuredAt: startedAt, quick: args.quick },
     open: args.open,
+    outDir: resolve(args.outDir),
     stack: () => {
       starting ??= startBenchStack(log).then((s) => {
         stack = s;

@@ -12,6 +12,8 @@ export interface ScenarioContext {
   at: { measuredAt: string; quick: boolean };
   /** Open-dossier checkpoints for the worker scenario, when given on the command line. */
   open?: number[];
+  /** Where the run writes its results (scenarios may write progress files there). */
+  outDir?: string;
 }
 
 export interface ScenarioResult {
