@@ -65,10 +65,15 @@ export const procedures: Record<string, ProcedureRow> = {
 };
 
 const fakePrisma = {
-  procedure: { findUnique: async ({ where }: { where: { code: string } }) => procedures[where.code] ?? null },
   // No catalogue versions: the procedure row is the rule (as for a catalogue before versioning).
-  procedureVersion: { findFirst: async () => null },
-  agency: { count: async ({ where }: { where: { code: string } }) => (where.code === 'X-AN-BINH' ? 1 : 0) },
+  procedure: {
+    findUnique: async ({ where }: { where: { code: string } }) =>
+      procedures[where.code] ? { ...procedures[where.code], versions: [] } : null,
+  },
+  agency: {
+    findUnique: async ({ where }: { where: { code: string } }) =>
+      where.code === 'X-AN-BINH' ? { code: where.code } : null,
+  },
   alert: { createMany: async () => ({ count: 1 }) },
 } as unknown as PrismaClient;
 
