@@ -658,8 +658,11 @@ describe('counters and rates from a generated month of traffic', () => {
     });
   });
 
+  const lastAuditId = async () =>
+    (await services.prisma.auditLog.aggregate({ _max: { id: true } }))._max.id ?? 0n;
+
   it('records every motcua report run and every periodic report download in audit_log: who, what, parameters, when', async () => {
-    const since = new Date(Date.now() - 1000);
+    const since = await lastAuditId(); // earlier tests' entries are not this test's
     const rates = await cli(reportCommand, 'rates', '--agency', world.communeB, '--from', FROM, '--to', TO);
     expect(rates.exitCode).toBe(0);
     const file = path.join(await mkdtemp(path.join(tmpdir(), 'motcua-report-')), 'bao-cao.csv');
@@ -706,7 +709,7 @@ describe('counters and rates from a generated month of traffic', () => {
     expect(series.status).toBe(200);
 
     const entries = await services.prisma.auditLog.findMany({
-      where: { agencyCode: world.communeB, at: { gte: since } },
+      where: { agencyCode: world.communeB, id: { gt: since } },
       orderBy: { id: 'asc' },
     });
     expect(entries.map((e) => [e.via, e.action])).toEqual([
@@ -758,7 +761,7 @@ describe('counters and rates from a generated month of traffic', () => {
       { api: true },
     );
     try {
-      const since = new Date(Date.now() - 1000);
+      const since = await lastAuditId(); // earlier tests' entries are not this test's
       const supervisor = await createTestKey(services.prisma, {
         role: 'supervisor',
         agencyCode: world.communeA,
@@ -776,7 +779,7 @@ describe('counters and rates from a generated month of traffic', () => {
       );
       expect(csv.status).toBe(200);
       const entries = await services.prisma.auditLog.findMany({
-        where: { agencyCode: world.communeA, at: { gte: since } },
+        where: { agencyCode: world.communeA, id: { gt: since } },
         orderBy: { id: 'asc' },
       });
       expect(entries.map((e) => e.action)).toEqual(['rates', 'period_report']);
