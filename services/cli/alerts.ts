@@ -30,7 +30,7 @@ function defaultPrisma(): PrismaClient {
 
 /** Subcommands of `motcua alerts` (the bare command runs the alerts role). */
 export function alertsSubcommands(opts: AlertsCliOptions = {}): Command[] {
-  const { out, configure, fail } = cliIo('alerts', opts);
+  const { out, configure, fail, parse } = cliIo('alerts', opts);
   const open = opts.prisma ?? defaultPrisma;
   const withDb = async <T>(fn: (prisma: PrismaClient) => Promise<T>): Promise<T> => {
     const prisma = open();
@@ -63,17 +63,15 @@ export function alertsSubcommands(opts: AlertsCliOptions = {}): Command[] {
       json?: boolean;
     }) => {
       if (!o.email === !o.webhook) fail('give exactly one of --email or --webhook');
-      const parsed = alertSubscriptionBodySchema.safeParse({
+      const body = parse(alertSubscriptionBodySchema, {
         agencyCode: o.agency,
         channel: o.email ? 'email' : 'webhook',
         target: o.email ?? o.webhook,
         kinds: o.kind ?? [],
         includeSubtree: !o.ownAgencyOnly,
       });
-      if (!parsed.success)
-        fail(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
       const created = await withDb((prisma) =>
-        createSubscription(prisma, parsed.data!, `cli:${userInfo().username}`).catch((err) => {
+        createSubscription(prisma, body, `cli:${userInfo().username}`).catch((err) => {
           if (err instanceof UnknownAgencyError) fail(err.message);
           throw err;
         }),

@@ -1,4 +1,5 @@
 import { type Command, CommanderError } from 'commander';
+import type { ZodType } from 'zod';
 
 export interface CliOutput {
   out?: (s: string) => void;
@@ -23,5 +24,11 @@ export function cliIo(name: string, opts: CliOutput = {}) {
     err(`${name}: ${message}\n`);
     throw new CommanderError(2, `${name}.invalidArgument`, message);
   };
-  return { out, err, configure, fail };
+  /** The options through their schema, or exit 2 naming every field that is wrong. */
+  const parse = <T>(schema: ZodType<T>, value: unknown): T => {
+    const parsed = schema.safeParse(value);
+    if (!parsed.success) fail(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+    return parsed.data as T;
+  };
+  return { out, err, configure, fail, parse };
 }

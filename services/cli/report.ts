@@ -57,7 +57,7 @@ export function defaultPrisma(): PrismaClient {
 const percent = (v: number | null) => (v === null ? '—' : `${(v * 100).toFixed(2)} %`);
 
 export function reportCommand(opts: ReportCommandOptions = {}): Command {
-  const { out, configure, fail } = cliIo('report', opts);
+  const { out, configure, fail, parse } = cliIo('report', opts);
   const openPrisma = opts.prisma ?? defaultPrisma;
   const who = `cli:${userInfo().username}`;
   /** Who ran which report with which options, when: `audit_log` (append-only) and the process log. */
@@ -74,6 +74,26 @@ export function reportCommand(opts: ReportCommandOptions = {}): Command {
       details,
     });
   };
+  /**
+   * One report run: records it (before reading anything), reads with its own database client, and
+   * turns a query the data refuses (unknown agency, …) into exit 2 with its message.
+   */
+  const withRun = async <T>(
+    command: string,
+    details: Record<string, unknown>,
+    read: (prisma: PrismaClient) => Promise<T>,
+  ): Promise<T> => {
+    const prisma = openPrisma();
+    try {
+      await recordRun(prisma, command, details);
+      return await read(prisma).catch((e) => {
+        if (e instanceof RateQueryError) return fail(e.message);
+        throw e;
+      });
+    } finally {
+      await prisma.$disconnect();
+    }
+  };
   const root = configure(
     new Command('report').description('Rates and reports from the counter buckets. Needs DATABASE_URL.'),
   );
@@ -87,7 +107,7 @@ export function reportCommand(opts: ReportCommandOptions = {}): Command {
     backfilled: string;
     json?: boolean;
   }) => {
-    const parsed = rateSeriesQuerySchema.safeParse({
+    const query = parse(rateSeriesQuerySchema, {
       agency: o.agency,
       from: o.from,
       to: o.to,
@@ -95,28 +115,19 @@ export function reportCommand(opts: ReportCommandOptions = {}): Command {
       level: o.level,
       backfilled: o.backfilled,
     });
-    if (!parsed.success)
-      return fail(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-    const prisma = openPrisma();
-    try {
-      await recordRun(prisma, 'report-rates', { ...parsed.data, by: 'month' });
-      const series = await rateSeries(prisma, parsed.data).catch((e) => {
-        if (e instanceof RateQueryError) return fail(e.message);
-        throw e;
-      });
-      if (o.json) {
-        out(`${JSON.stringify(series, null, 2)}\n`);
-        return;
-      }
-      out(
-        `${series.agency}  ${series.from} → ${series.to}  (${series.agencies.length} agencies, backfilled: ${series.backfilled})\n`,
-      );
-      out(`${'month'.padEnd(8)}${RATE_KEYS.map((k) => k.padStart(19)).join('')}\n`);
-      for (const m of series.months) {
-        out(`${m.month.padEnd(8)}${RATE_KEYS.map((k) => percent(m.rates[k].value).padStart(19)).join('')}\n`);
-      }
-    } finally {
-      await prisma.$disconnect();
+    const series = await withRun('report-rates', { ...query, by: 'month' }, (prisma) =>
+      rateSeries(prisma, query),
+    );
+    if (o.json) {
+      out(`${JSON.stringify(series, null, 2)}\n`);
+      return;
+    }
+    out(
+      `${series.agency}  ${series.from} → ${series.to}  (${series.agencies.length} agencies, backfilled: ${series.backfilled})\n`,
+    );
+    out(`${'month'.padEnd(8)}${RATE_KEYS.map((k) => k.padStart(19)).join('')}\n`);
+    for (const m of series.months) {
+      out(`${m.month.padEnd(8)}${RATE_KEYS.map((k) => percent(m.rates[k].value).padStart(19)).join('')}\n`);
     }
   };
   configure(
@@ -159,7 +170,7 @@ export function reportCommand(opts: ReportCommandOptions = {}): Command {
       json?: boolean;
     }) => {
       if (o.by === 'month') return monthSeries(o);
-      const parsed = rateQuerySchema.safeParse({
+      const query = parse(rateQuerySchema, {
         agency: o.agency,
         from: o.from,
         to: o.to,
@@ -167,35 +178,24 @@ export function reportCommand(opts: ReportCommandOptions = {}): Command {
         level: o.level,
         backfilled: o.backfilled,
       });
-      if (!parsed.success)
-        return fail(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-      const prisma = openPrisma();
-      try {
-        await recordRun(prisma, 'report-rates', parsed.data);
-        const report = await rateReport(prisma, parsed.data).catch((e) => {
-          if (e instanceof RateQueryError) return fail(e.message);
-          throw e;
-        });
-        if (o.json) {
-          out(`${JSON.stringify(report, null, 2)}\n`);
-          return;
-        }
-        out(
-          `${report.agency}  ${report.from} → ${report.to}  (${report.agencies.length} agencies, backfilled: ${report.backfilled})\n`,
-        );
-        for (const key of RATE_KEYS) {
-          const r = report.rates[key];
-          out(
-            `${key.padEnd(18)} ${percent(r.value).padStart(9)}  ${r.numerator}/${r.denominator}  ${RATE_DEFINITIONS[key].description}\n`,
-          );
-        }
-        const p = report.pending;
-        out(
-          `pending carried over ${p.carriedOver.pending} (overdue ${p.carriedOver.overdue}); at end ${p.atEnd.pending} (in time ${p.atEnd.inTime}, overdue ${p.atEnd.overdue})\n`,
-        );
-      } finally {
-        await prisma.$disconnect();
+      const report = await withRun('report-rates', query, (prisma) => rateReport(prisma, query));
+      if (o.json) {
+        out(`${JSON.stringify(report, null, 2)}\n`);
+        return;
       }
+      out(
+        `${report.agency}  ${report.from} → ${report.to}  (${report.agencies.length} agencies, backfilled: ${report.backfilled})\n`,
+      );
+      for (const key of RATE_KEYS) {
+        const r = report.rates[key];
+        out(
+          `${key.padEnd(18)} ${percent(r.value).padStart(9)}  ${r.numerator}/${r.denominator}  ${RATE_DEFINITIONS[key].description}\n`,
+        );
+      }
+      const p = report.pending;
+      out(
+        `pending carried over ${p.carriedOver.pending} (overdue ${p.carriedOver.overdue}); at end ${p.atEnd.pending} (in time ${p.atEnd.inTime}, overdue ${p.atEnd.overdue})\n`,
+      );
     },
   );
   configure(
@@ -236,31 +236,22 @@ export function reportCommand(opts: ReportCommandOptions = {}): Command {
       convention?: string;
       backfilled: string;
     }) => {
-      const parsed = periodReportQuerySchema.safeParse(o);
-      if (!parsed.success)
-        return fail(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-      const { format, ...query } = parsed.data;
+      const parsed = parse(periodReportQuerySchema, o);
+      const { format, ...query } = parsed;
       if (format === 'xlsx' && !o.out) return fail('--format xlsx needs --out FILE');
-      const prisma = openPrisma();
-      try {
-        await recordRun(prisma, 'report-period', { ...parsed.data, out: o.out ?? null });
-        const report = await periodReport(prisma, query, loadConfig().MOTCUA_REPORT_PERIOD).catch((e) => {
-          if (e instanceof RateQueryError) return fail(e.message);
-          throw e;
-        });
-        const body =
-          format === 'xlsx'
-            ? await periodReportXlsx(report)
-            : format === 'csv'
-              ? periodReportCsv(report)
-              : `${JSON.stringify({ ...report, caption: periodCaption(report) }, null, 2)}\n`;
-        if (o.out) {
-          await writeFile(o.out, body);
-          out(`${periodCaption(report)}: ${o.out}\n`);
-        } else out(String(body));
-      } finally {
-        await prisma.$disconnect();
-      }
+      const report = await withRun('report-period', { ...parsed, out: o.out ?? null }, (prisma) =>
+        periodReport(prisma, query, loadConfig().MOTCUA_REPORT_PERIOD),
+      );
+      const body =
+        format === 'xlsx'
+          ? await periodReportXlsx(report)
+          : format === 'csv'
+            ? periodReportCsv(report)
+            : `${JSON.stringify({ ...report, caption: periodCaption(report) }, null, 2)}\n`;
+      if (o.out) {
+        await writeFile(o.out, body);
+        out(`${periodCaption(report)}: ${o.out}\n`);
+      } else out(String(body));
     },
   );
   configure(
@@ -292,44 +283,33 @@ export function reportCommand(opts: ReportCommandOptions = {}): Command {
       input?: string[];
       json?: boolean;
     }) => {
-      const parsed = scoreQuerySchema.safeParse({
+      const query = parse(scoreQuerySchema, {
         agency: o.agency,
         period: o.period,
         convention: o.convention,
         version: o.version,
         inputs: o.input?.join(','),
       });
-      if (!parsed.success)
-        return fail(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-      const prisma = openPrisma();
-      try {
-        await recordRun(prisma, 'report-766', parsed.data);
-        const report = await scoreReport(prisma, parsed.data, loadConfig().MOTCUA_REPORT_PERIOD).catch(
-          (e) => {
-            if (e instanceof RateQueryError) return fail(e.message);
-            throw e;
-          },
-        );
-        if (o.json) {
-          out(`${JSON.stringify(report, null, 2)}\n`);
-          return;
-        }
-        out(`${report.agency}  ${report.label} (${report.from} → ${report.to})  ${report.version}\n`);
-        for (const g of report.groups) {
-          out(`${g.name}: ${g.score}/${g.points}${g.complete ? '' : ' (chưa đủ dữ liệu)'}\n`);
-          for (const c of g.criteria) {
-            const from = c.rate
-              ? ` ← ${c.rate.numerator}/${c.rate.denominator}`
-              : c.status === 'input_required'
-                ? ' (cần nhập)'
-                : ' (nhập)';
-            out(`  ${c.name}: ${c.score ?? '—'}/${c.points}${from}\n`);
-          }
-        }
-        out(`Tổng điểm: ${report.total}/100${report.complete ? '' : ' (chưa đầy đủ)'}\n`);
-      } finally {
-        await prisma.$disconnect();
+      const report = await withRun('report-766', query, (prisma) =>
+        scoreReport(prisma, query, loadConfig().MOTCUA_REPORT_PERIOD),
+      );
+      if (o.json) {
+        out(`${JSON.stringify(report, null, 2)}\n`);
+        return;
       }
+      out(`${report.agency}  ${report.label} (${report.from} → ${report.to})  ${report.version}\n`);
+      for (const g of report.groups) {
+        out(`${g.name}: ${g.score}/${g.points}${g.complete ? '' : ' (chưa đủ dữ liệu)'}\n`);
+        for (const c of g.criteria) {
+          const from = c.rate
+            ? ` ← ${c.rate.numerator}/${c.rate.denominator}`
+            : c.status === 'input_required'
+              ? ' (cần nhập)'
+              : ' (nhập)';
+          out(`  ${c.name}: ${c.score ?? '—'}/${c.points}${from}\n`);
+        }
+      }
+      out(`Tổng điểm: ${report.total}/100${report.complete ? '' : ' (chưa đầy đủ)'}\n`);
     },
   );
   return root;

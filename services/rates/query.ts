@@ -25,16 +25,17 @@ const localDate = z
     }
   }, 'must be a real date between 1900 and 2200');
 
+/** What a rate read counts, besides its range (the same for one range and for a month series). */
+const rateFilterFields = {
+  agency: z.string().min(1).max(64),
+  procedure: z.string().min(1).max(64).optional(),
+  /** Administrative level of the agencies counted (e.g. `province`, `commune`). */
+  level: z.string().min(1).max(32).optional(),
+  backfilled: backfilledModeSchema.default('include'),
+};
+
 export const rateQuerySchema = z
-  .object({
-    agency: z.string().min(1).max(64),
-    from: localDate,
-    to: localDate,
-    procedure: z.string().min(1).max(64).optional(),
-    /** Administrative level of the agencies counted (e.g. `province`, `commune`). */
-    level: z.string().min(1).max(32).optional(),
-    backfilled: backfilledModeSchema.default('include'),
-  })
+  .object({ ...rateFilterFields, from: localDate, to: localDate })
   .refine((q) => q.from <= q.to, { message: '`from` must not be after `to`', path: ['from'] });
 export type RateQuery = z.infer<typeof rateQuerySchema>;
 
@@ -453,14 +454,11 @@ const lastDayOfMonth = (m: string) => dayBefore(nextMonth(`${m}-01`));
 
 export const rateSeriesQuerySchema = z
   .object({
-    agency: z.string().min(1).max(64),
+    ...rateFilterFields,
     /** First month, inclusive. */
     from: localMonth,
     /** Last month, inclusive. */
     to: localMonth,
-    procedure: z.string().min(1).max(64).optional(),
-    level: z.string().min(1).max(32).optional(),
-    backfilled: backfilledModeSchema.default('include'),
   })
   .refine((q) => q.from <= q.to, { message: '`from` must not be after `to`', path: ['from'] })
   .refine((q) => q.from > q.to || monthIndex(q.to) - monthIndex(q.from) < MAX_SERIES_MONTHS, {
