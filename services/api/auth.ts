@@ -22,8 +22,8 @@ import {
   sameSecret,
 } from '../dashboard/session';
 import type { Prisma, PrismaClient } from '../db';
-import { createApiKeyVerifier, verifyApiKey } from '../keys';
-import type { ReferenceCache } from '../reference-cache';
+import { createApiKeyVerifier } from '../keys';
+import { noReferenceCache, type ReferenceCache } from '../reference-cache';
 import { ApiError } from './errors';
 
 /**
@@ -132,10 +132,7 @@ export type SessionBinder = (request: FastifyRequest) => Promise<DashboardSessio
  */
 export function registerAuth(app: FastifyInstance, opts: AuthOptions): SessionBinder {
   const subtrees = agencyDirectory(opts.prisma, opts.agencyCacheMs ?? 10_000);
-  const verifyKey = opts.referenceCache
-    ? createApiKeyVerifier(opts.prisma, opts.referenceCache)
-    : (token: string, o: Parameters<ReturnType<typeof createApiKeyVerifier>>[1]) =>
-        verifyApiKey(opts.prisma, token, o);
+  const verifyKey = createApiKeyVerifier(opts.prisma, opts.referenceCache ?? noReferenceCache);
   const sessions = {
     prisma: opts.prisma,
     ...(opts.adminToken && { admin: { token: opts.adminToken, principal: ADMIN_TOKEN_PRINCIPAL } }),
