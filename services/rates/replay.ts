@@ -1,6 +1,17 @@
 import type { Client } from '@temporalio/client';
-import type { DataConverter } from '@temporalio/common';
-import { bundleWorkflowCode, Worker, type WorkflowBundle } from '@temporalio/worker';
+import type { DataConverter, Logger } from '@temporalio/common';
+import {
+  bundleWorkflowCode,
+  type CompiledWorkerOptions,
+  type ReplayHistoriesIterable,
+  type ReplayResult,
+  type ReplayWorkerOptions,
+  Worker,
+  type WorkflowBundle,
+} from '@temporalio/worker';
+import type { WorkflowCreator } from '@temporalio/worker/lib/workflow/interface';
+import { globalHandlers } from '@temporalio/worker/lib/workflow/vm-shared';
+import type { WorkflowBundleWithSourceMapAndFilename } from '@temporalio/worker/lib/workflow/workflow-worker-thread/input';
 import { workflowIdFor } from '../../domain/dossier';
 import { failureConverterPath, withoutFailureEncoding } from '../payload-codec';
 import { workflowsPath } from '../worker';
@@ -57,6 +68,92 @@ export async function workflowBundleFor(path = workflowsPath): Promise<WorkflowB
   return { code };
 }
 
+/**
+ * The SDK's replay worker without two costs that buy a replay nothing (bench/results/analysis.md,
+ * "Audit": together about half of a replayed history's CPU):
+ * - the watchdog: the SDK runs each call into the workflow context with a timeout, which Node
+ *   implements with a thread started and joined per call (≈ 40–130 µs, dozens of calls per history);
+ *   the replayer's timeout is already 2³² ms, so no call was ever bounded by it;
+ * - the stack-trace promise hook: it captures and formats a stack for every promise a workflow
+ *   makes, for the `__stack_trace` query, which nobody sends to a replay.
+ * The decisions replayed and compared are the same; `test/replay` checks both verdicts (clean
+ * replay, nondeterminism caught) through this replayer.
+ */
+class AuditReplayWorker extends Worker {
+  protected static override createWorkflowCreator(
+    bundle: WorkflowBundleWithSourceMapAndFilename,
+    compiledOptions: CompiledWorkerOptions,
+    logger: Logger,
+  ): Promise<WorkflowCreator> {
+    // `timeout: undefined` makes `vm` run without a watchdog (a number always starts one).
+    const unbounded = { ...compiledOptions, isolateExecutionTimeoutMs: undefined as unknown as number };
+    return Worker.createWorkflowCreator(bundle, unbounded, logger);
+  }
+}
+
+let stackTraceHookOffCount = 0;
+/**
+ * Turns the SDK's stack-trace promise hook off in this process until the returned function is
+ * called (the workflows of a live worker run in their own thread, with their own hook; this one
+ * serves replays only). Reference-counted for concurrent replays; a no-op if the SDK's internals
+ * are not the ones read here (the replay is then only slower).
+ */
+function stackTraceHookOff(): () => void {
+  const handlers = globalHandlers as unknown as {
+    install?: () => void;
+    stopPromiseHook?: () => void;
+    setPromiseHook?: () => void;
+    promiseHookInstalled?: boolean;
+  };
+  const { install, stopPromiseHook, setPromiseHook } = handlers;
+  if (
+    typeof install !== 'function' ||
+    typeof stopPromiseHook !== 'function' ||
+    typeof setPromiseHook !== 'function'
+  )
+    return () => {};
+  if (stackTraceHookOffCount++ === 0) {
+    handlers.install!(); // idempotent: the replayer's own install() then finds it done
+    if (handlers.promiseHookInstalled) {
+      handlers.stopPromiseHook!();
+      handlers.promiseHookInstalled = false;
+    }
+  }
+  let restored = false;
+  return () => {
+    if (restored) return;
+    restored = true;
+    if (--stackTraceHookOffCount === 0) handlers.setPromiseHook!();
+  };
+}
+
+/** Whether the SDK's stack-trace hook is on in this process (tests check it is restored). */
+export const stackTraceHookInstalled = () =>
+  (globalHandlers as unknown as { promiseHookInstalled?: boolean }).promiseHookInstalled === true;
+
+/**
+ * Replays histories with the given workflow code: `Worker.runReplayHistories` as the SDK runs it, on
+ * `AuditReplayWorker`, with the stack-trace hook and Node source maps off until the iteration ends.
+ */
+export async function* replayHistories(
+  options: ReplayWorkerOptions,
+  histories: ReplayHistoriesIterable,
+): AsyncGenerator<ReplayResult> {
+  // The replayer runs the workflows on this thread, and the SDK's promise hook compiles a small
+  // function for every promise a workflow makes; with Node's source maps on (tsx turns them on)
+  // each compiled source is also scanned for a source map comment. Failures are reported by name
+  // and message, which source maps do not change; the previous setting is restored afterwards.
+  const sourceMaps = process.sourceMapsEnabled;
+  if (sourceMaps) process.setSourceMapsEnabled(false);
+  const restoreHook = stackTraceHookOff();
+  try {
+    yield* AuditReplayWorker.runReplayHistories(options, histories);
+  } finally {
+    restoreHook();
+    if (sourceMaps) process.setSourceMapsEnabled(true);
+  }
+}
+
 export async function replayDossiers(
   client: Client,
   targets: readonly ReplayTarget[],
@@ -67,6 +164,11 @@ export async function replayDossiers(
     onProgress?: (done: number, total: number) => void;
     /** Histories fetched ahead of the replayer (default 8). */
     prefetch?: number;
+    /** The replayer (default `replayHistories`; the bench passes the SDK's stock one as its baseline). */
+    replayer?: (
+      options: ReplayWorkerOptions,
+      histories: ReplayHistoriesIterable,
+    ) => AsyncIterable<ReplayResult>;
   } = {},
 ): Promise<ReplayOutcome> {
   const workflowBundle = opts.workflowBundle ?? (await workflowBundleFor());
@@ -92,40 +194,30 @@ export async function replayDossiers(
       yield await inFlight.shift()!;
     }
   }
-  // The replayer runs the workflows on this thread, and the SDK's promise hook compiles a small
-  // function for every promise a workflow makes; with Node's source maps on (tsx turns them on)
-  // each compiled source is also scanned for a source map comment: about a tenth of the replay's
-  // CPU (bench/results/analysis.md, "Audit"). Failures are reported by name and message, which
-  // source maps do not change; the previous setting is restored afterwards.
-  const sourceMaps = process.sourceMapsEnabled;
-  if (sourceMaps) process.setSourceMapsEnabled(false);
-  try {
-    for await (const result of Worker.runReplayHistories(
-      {
-        workflowBundle,
-        replayName: 'motcua-audit-replay',
-        // The history is fetched raw: the replayer decodes the payloads (and encrypted failure
-        // messages) with the same keys, and reports its own failures in plain text.
-        dataConverter: withoutFailureEncoding(opts.dataConverter ?? client.options.dataConverter),
-      },
-      histories(),
-    )) {
-      replayed += 1;
-      opts.onProgress?.(replayed, targets.length);
-      if (!result.error) continue;
-      const [workflowId = '', runId = ''] = result.workflowId.split('/');
-      const message = `${result.error.name}: ${result.error.message}`;
-      const eventId = /event(?:[ _]?id)?[^\d]{0,12}(\d+)/i.exec(result.error.message);
-      failures.push({
-        dossierCode: dossierCodeOf(workflowId),
-        workflowId,
-        runId,
-        error: message,
-        eventId: eventId ? Number(eventId[1]) : null,
-      });
-    }
-  } finally {
-    if (sourceMaps) process.setSourceMapsEnabled(true);
+  const replayer = opts.replayer ?? replayHistories;
+  for await (const result of replayer(
+    {
+      workflowBundle,
+      replayName: 'motcua-audit-replay',
+      // The history is fetched raw: the replayer decodes the payloads (and encrypted failure
+      // messages) with the same keys, and reports its own failures in plain text.
+      dataConverter: withoutFailureEncoding(opts.dataConverter ?? client.options.dataConverter),
+    },
+    histories(),
+  )) {
+    replayed += 1;
+    opts.onProgress?.(replayed, targets.length);
+    if (!result.error) continue;
+    const [workflowId = '', runId = ''] = result.workflowId.split('/');
+    const message = `${result.error.name}: ${result.error.message}`;
+    const eventId = /event(?:[ _]?id)?[^\d]{0,12}(\d+)/i.exec(result.error.message);
+    failures.push({
+      dossierCode: dossierCodeOf(workflowId),
+      workflowId,
+      runId,
+      error: message,
+      eventId: eventId ? Number(eventId[1]) : null,
+    });
   }
   return { replayed, failures };
 }

@@ -7,6 +7,7 @@
  * The histories are made through the real stack in this process (API, worker, projector): a third
  * of the dossiers only received, a third handed to processing, a third handed to processing and then withdrawn.
  */
+import { type ReplayHistoriesIterable, type ReplayWorkerOptions, Worker } from '@temporalio/worker';
 import { workflowIdFor } from '../../domain/dossier';
 import { createMotcuaClient } from '../../services/api/client';
 import { startServices } from '../../services/app';
@@ -15,6 +16,10 @@ import { rebuildCounters } from '../../services/rates/audit';
 import { replayDossiers, workflowBundleFor } from '../../services/rates/replay';
 import { metric, round } from './harness';
 import { type Scenario, sleep } from './scenario';
+
+const sdkReplayer = (options: ReplayWorkerOptions, histories: ReplayHistoriesIterable) =>
+  Worker.runReplayHistories(options, histories);
+
 import { scenarioConfig } from './stack';
 
 export const audit: Scenario = {
@@ -87,10 +92,13 @@ export const audit: Scenario = {
       );
       // CPU of this process (replayer, history fetches, idle services) per history: steadier than
       // wall time on a shared machine.
-      const timed = async (bundle: typeof workflowBundle) => {
+      const timed = async (bundle: typeof workflowBundle, replayer?: typeof sdkReplayer) => {
         const t = performance.now();
         const cpu0 = process.cpuUsage();
-        const result = await replayDossiers(services.temporal!, resolved, { workflowBundle: bundle });
+        const result = await replayDossiers(services.temporal!, resolved, {
+          workflowBundle: bundle,
+          ...(replayer && { replayer }),
+        });
         const ms = performance.now() - t;
         const cpu = process.cpuUsage(cpu0);
         return {
@@ -114,6 +122,17 @@ export const audit: Scenario = {
           `audit: baseline workflows (${baselinePath}): ${baseline.perSecond}/s, ${baseline.cpuMsPerHistory} ms CPU each, ${baseline.failures} failures`,
         );
       }
+      // The side-by-side baseline: the same histories through the SDK's stock replayer
+      // (`Worker.runReplayHistories`, watchdog and stack-trace hook on), run first.
+      const stock = await timed(workflowBundle, sdkReplayer);
+      const sdk = {
+        perSecond: round((stock.outcome.replayed / stock.ms) * 1000, 1),
+        cpuMsPerHistory: stock.cpuMsPerHistory,
+        failures: stock.outcome.failures.length,
+      };
+      log(
+        `audit: the SDK's stock replayer: ${sdk.perSecond}/s, ${sdk.cpuMsPerHistory} ms CPU each, ${sdk.failures} failures`,
+      );
       const { outcome, ms: replayMs, cpuMsPerHistory } = await timed(workflowBundle);
       const replayPerSecond = round((outcome.replayed / replayMs) * 1000, 1);
       log(
@@ -143,8 +162,8 @@ export const audit: Scenario = {
             {
               status: replayPerSecond >= 100 && outcome.failures.length === 0 ? 'met' : 'missed',
               value: replayPerSecond,
-              ...(baseline && { baseline: baseline.perSecond }),
-              note: `${baseline ? `baseline: the same histories replayed first with the workflows of ${baselinePath} (${baseline.cpuMsPerHistory} ms CPU per history, ${baseline.failures} failures); ` : ''}replayDossiers (the code path of \`motcua audit replay\`: fetch each history from Temporal, replay it) over ${scope}; the workflow bundle is built once before (${bundleMs} ms, not counted); ${cpuMsPerHistory} ms of this process's CPU per history; ${outcome.failures.length} nondeterminism failures`,
+              baseline: baseline?.perSecond ?? sdk.perSecond,
+              note: `${baseline ? `baseline: the same histories replayed first with the workflows of ${baselinePath} (${baseline.cpuMsPerHistory} ms CPU per history, ${baseline.failures} failures); ` : `baseline: the same histories through the SDK's stock replayer (Worker.runReplayHistories), run first in this run: ${sdk.cpuMsPerHistory} ms CPU per history, ${sdk.failures} failures; `}replayDossiers (the code path of \`motcua audit replay\`: fetch each history from Temporal, replay it) over ${scope}; the workflow bundle is built once before (${bundleMs} ms, not counted); ${cpuMsPerHistory} ms of this process's CPU per history; ${outcome.failures.length} nondeterminism failures`,
             },
             at,
           ),
@@ -167,6 +186,7 @@ export const audit: Scenario = {
             perSecond: replayPerSecond,
             cpuMsPerHistory,
             bundleMs,
+            sdkReplayer: sdk,
             ...(baseline && { baseline: { workflows: baselinePath, ...baseline } }),
             failures: outcome.failures.length,
           },

@@ -4,7 +4,6 @@ import {
   DefaultLogger,
   type ReplayResult,
   Runtime,
-  Worker,
   type WorkflowBundle,
 } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
@@ -16,6 +15,7 @@ import {
   parsePayloadKeys,
   replayDataConverter,
 } from '../../services/payload-codec';
+import { replayHistories, stackTraceHookInstalled } from '../../services/rates/replay';
 import { workflowsPath } from '../../services/worker';
 import { loadHistories, type StoredHistory, scenarioOf } from './histories';
 import { scenarios } from './scenarios';
@@ -58,7 +58,9 @@ async function replayAll(
   keys = replayKeys,
 ): Promise<Map<string, ReplayResult>> {
   const results = new Map<string, ReplayResult>();
-  const replay = Worker.runReplayHistories(
+  // The replayer `motcua audit replay` uses (no watchdog, no stack-trace hook): its verdicts are
+  // the ones checked below.
+  const replay = replayHistories(
     { workflowBundle, replayName: 'motcua-replay', dataConverter: replayDataConverter(keys) },
     stored.map(({ file, history }) => ({ workflowId: file, history })),
   );
@@ -85,6 +87,20 @@ describe('replay of recorded dossier histories', () => {
       .filter((r) => r.error)
       .map((r) => `${r.workflowId}: ${r.error?.name}: ${r.error?.message}`);
     expect(failures).toEqual([]);
+  });
+
+  it('restores the stack-trace hook and source maps once a replay ends, also when stopped early', async () => {
+    const before = { hook: stackTraceHookInstalled(), sourceMaps: process.sourceMapsEnabled };
+    let during: boolean | undefined;
+    for await (const _ of replayHistories(
+      { workflowBundle: released, replayName: 'motcua-replay', dataConverter: replayDataConverter(replayKeys) },
+      histories.slice(0, 2).map(({ file, history }) => ({ workflowId: file, history })),
+    )) {
+      during = stackTraceHookInstalled();
+      break;
+    }
+    expect(during).toBe(false);
+    expect({ hook: stackTraceHookInstalled(), sourceMaps: process.sourceMapsEnabled }).toEqual(before);
   });
 
   it('replays histories whose payloads were encrypted with a key that is no longer current', async () => {
