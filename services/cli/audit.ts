@@ -18,7 +18,7 @@ import type { PrismaClient } from '../db';
 import { createLogger } from '../logger';
 import { rebuildCounters, verifyChains } from '../rates/audit';
 import { auditLogQuerySchema, readAuditLog, recordAudit } from '../rates/audit-log';
-import { replayDossiers, replayTargets } from '../rates/replay';
+import { MIN_HISTORIES_PER_PROCESS, replayDossiersInProcesses, replayTargets } from '../rates/replay';
 import { connectTemporalClient } from '../temporal';
 import { readDevPayloadKeys, readDevStack } from './dev-stack';
 import { cliIo } from './io';
@@ -179,59 +179,70 @@ export function auditCommand(opts: AuditCommandOptions = {}): Command {
         "Temporal visibility query (default: WorkflowType = 'dossierWorkflow')",
       )
       .option('--limit <n>', 'at most this many runs', (v) => Number.parseInt(v, 10))
+      .option(
+        '--processes <n>',
+        `replayer processes (default: one per core, one per ${MIN_HISTORIES_PER_PROCESS} runs at most)`,
+        (v) => Number.parseInt(v, 10),
+      )
       .option('--json', 'print the result as JSON'),
-  ).action(async (o: { dossier?: string[]; query?: string; limit?: number; json?: boolean }) => {
-    if (o.limit !== undefined && !(o.limit > 0)) return fail('--limit must be a positive integer');
-    // Replay needs Temporal, not PostgreSQL: the trail is written when the database is reachable.
-    await auditLog('replay', {
-      dossier: o.dossier?.length === 1 ? o.dossier[0] : null,
-      dossiers: o.dossier ?? null,
-      query: o.query ?? null,
-      limit: o.limit ?? null,
-    }).catch((e) => err(`audit: could not write the audit log (${String(e)})\n`));
-    const config = loadConfig();
-    const address =
-      opts.temporalAddress ??
-      (process.env.TEMPORAL_ADDRESS
-        ? config.TEMPORAL_ADDRESS
-        : (readDevStack()?.temporalAddress ?? config.TEMPORAL_ADDRESS));
-    const client = await connectTemporalClient({
-      TEMPORAL_ADDRESS: address,
-      TEMPORAL_NAMESPACE: config.TEMPORAL_NAMESPACE,
-      MOTCUA_PAYLOAD_KEYS:
-        config.MOTCUA_PAYLOAD_KEYS ??
-        (address === readDevStack()?.temporalAddress ? readDevPayloadKeys(config.MOTCUA_HOME) : undefined),
-      NODE_ENV: config.NODE_ENV,
-    });
-    try {
-      const targets = await replayTargets(client, {
-        ...(o.dossier ? { dossiers: o.dossier } : {}),
-        ...(o.query ? { query: o.query } : {}),
-        ...(o.limit ? { limit: o.limit } : {}),
-      });
-      const outcome = await replayDossiers(client, targets, {
-        onProgress: (done, total) => {
-          if (done % 100 === 0 || done === total) err(`audit: replayed ${done}/${total} runs\n`);
-        },
-      });
-      if (o.json) out(`${JSON.stringify(outcome, null, 2)}\n`);
-      else {
-        for (const f of outcome.failures) {
+  ).action(
+    async (o: { dossier?: string[]; query?: string; limit?: number; processes?: number; json?: boolean }) => {
+      if (o.limit !== undefined && !(o.limit > 0)) return fail('--limit must be a positive integer');
+      if (o.processes !== undefined && !(o.processes > 0 && o.processes <= 64))
+        return fail('--processes must be an integer from 1 to 64');
+      // Replay needs Temporal, not PostgreSQL: the trail is written when the database is reachable.
+      await auditLog('replay', {
+        dossier: o.dossier?.length === 1 ? o.dossier[0] : null,
+        dossiers: o.dossier ?? null,
+        query: o.query ?? null,
+        limit: o.limit ?? null,
+      }).catch((e) => err(`audit: could not write the audit log (${String(e)})\n`));
+      const config = loadConfig();
+      const address =
+        opts.temporalAddress ??
+        (process.env.TEMPORAL_ADDRESS
+          ? config.TEMPORAL_ADDRESS
+          : (readDevStack()?.temporalAddress ?? config.TEMPORAL_ADDRESS));
+      const connect = {
+        TEMPORAL_ADDRESS: address,
+        TEMPORAL_NAMESPACE: config.TEMPORAL_NAMESPACE,
+        MOTCUA_PAYLOAD_KEYS:
+          config.MOTCUA_PAYLOAD_KEYS ??
+          (address === readDevStack()?.temporalAddress ? readDevPayloadKeys(config.MOTCUA_HOME) : undefined),
+        NODE_ENV: config.NODE_ENV,
+      };
+      const client = await connectTemporalClient(connect);
+      try {
+        const targets = await replayTargets(client, {
+          ...(o.dossier ? { dossiers: o.dossier } : {}),
+          ...(o.query ? { query: o.query } : {}),
+          ...(o.limit ? { limit: o.limit } : {}),
+        });
+        const outcome = await replayDossiersInProcesses(client, connect, targets, {
+          ...(o.processes && { processes: o.processes }),
+          onProgress: (done, total) => {
+            if (done % 100 === 0 || done === total) err(`audit: replayed ${done}/${total} runs\n`);
+          },
+        });
+        if (o.json) out(`${JSON.stringify(outcome, null, 2)}\n`);
+        else {
+          for (const f of outcome.failures) {
+            out(
+              `${f.dossierCode} run ${f.runId}${f.eventId !== null ? ` event ${f.eventId}` : ''}: ${f.error}\n`,
+            );
+          }
           out(
-            `${f.dossierCode} run ${f.runId}${f.eventId !== null ? ` event ${f.eventId}` : ''}: ${f.error}\n`,
+            outcome.failures.length === 0
+              ? `ok: ${outcome.replayed} runs replayed without nondeterminism\n`
+              : `FAILED: ${outcome.failures.length} of ${outcome.replayed} runs\n`,
           );
         }
-        out(
-          outcome.failures.length === 0
-            ? `ok: ${outcome.replayed} runs replayed without nondeterminism\n`
-            : `FAILED: ${outcome.failures.length} of ${outcome.replayed} runs\n`,
-        );
+        if (outcome.failures.length > 0 || (o.dossier && outcome.replayed === 0)) setExitCode(1);
+      } finally {
+        await client.connection.close();
       }
-      if (outcome.failures.length > 0 || (o.dossier && outcome.replayed === 0)) setExitCode(1);
-    } finally {
-      await client.connection.close();
-    }
-  });
+    },
+  );
   configure(
     root
       .command('log')

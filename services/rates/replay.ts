@@ -1,3 +1,8 @@
+import { fork } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
 import type { DataConverter, Logger } from '@temporalio/common';
 import {
@@ -8,12 +13,14 @@ import {
   type ReplayWorkerOptions,
   Worker,
   type WorkflowBundle,
+  type WorkflowBundleOption,
 } from '@temporalio/worker';
 import type { WorkflowCreator } from '@temporalio/worker/lib/workflow/interface';
 import { globalHandlers } from '@temporalio/worker/lib/workflow/vm-shared';
 import type { WorkflowBundleWithSourceMapAndFilename } from '@temporalio/worker/lib/workflow/workflow-worker-thread/input';
 import { workflowIdFor } from '../../domain/dossier';
 import { failureConverterPath, withoutFailureEncoding } from '../payload-codec';
+import type { connectTemporalClient } from '../temporal';
 import { workflowsPath } from '../worker';
 
 /**
@@ -158,7 +165,7 @@ export async function replayDossiers(
   client: Client,
   targets: readonly ReplayTarget[],
   opts: {
-    workflowBundle?: WorkflowBundle;
+    workflowBundle?: WorkflowBundleOption;
     /** Decrypts applicant data in the histories (the client's own converter by default). */
     dataConverter?: DataConverter;
     onProgress?: (done: number, total: number) => void;
@@ -220,4 +227,126 @@ export async function replayDossiers(
     });
   }
   return { replayed, failures };
+}
+
+/** How a replayer process connects to Temporal (the payload keys included). */
+export type TemporalConnect = Parameters<typeof connectTemporalClient>[0];
+
+/** What a replayer process is given (services/rates/replay-process.ts). */
+export interface ReplayJob {
+  connect: TemporalConnect;
+  targets: ReplayTarget[];
+  bundlePath: string;
+  prefetch?: number;
+}
+export type ReplayProcessMessage = { progress: number } | { outcome: ReplayOutcome } | { error: string };
+
+/**
+ * A replayer process costs about a second of CPU to start (Node, tsx, the SDK, a connection): it
+ * pays off from a few hundred histories each.
+ */
+export const MIN_HISTORIES_PER_PROCESS = 250;
+
+/** Replayer processes for `n` histories: one per core, as many as the histories amortise. */
+export function replayProcessesFor(n: number, cores = availableParallelism()): number {
+  return Math.max(1, Math.min(cores, Math.floor(n / MIN_HISTORIES_PER_PROCESS)));
+}
+
+const replayProcessPath = fileURLToPath(new URL('./replay-process.ts', import.meta.url));
+
+function runReplayProcess(job: ReplayJob, onProgress: (done: number) => void): Promise<ReplayOutcome> {
+  return new Promise((resolve, reject) => {
+    // tsx resolved from here, not from the caller's working directory.
+    const child = fork(replayProcessPath, [], {
+      execArgv: ['--import', import.meta.resolve('tsx')],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    let outcome: ReplayOutcome | undefined;
+    let error: string | undefined;
+    child.on('message', (m: ReplayProcessMessage) => {
+      if ('progress' in m) onProgress(m.progress);
+      else if ('outcome' in m) outcome = m.outcome;
+      else error = m.error;
+    });
+    child.once('error', reject);
+    child.once('exit', (code, signal) => {
+      if (outcome && !error) resolve(outcome);
+      else
+        reject(
+          new Error(
+            `replayer process ${child.pid} ${error ? `failed: ${error}` : `exited (${signal ?? code}) before reporting`}`,
+          ),
+        );
+    });
+    child.send(job);
+  });
+}
+
+/**
+ * `replayDossiers` over several processes: the replayer runs the workflows on its calling thread,
+ * so one process uses one core. The targets are cut into contiguous slices; this process replays
+ * the first (with `client`), each other slice goes to a forked replayer process that connects with
+ * `connect` and replays the bundle built here once. Failures come back in target order, exactly as
+ * one process would report them. With one process (few targets, one core) it is `replayDossiers`.
+ */
+export async function replayDossiersInProcesses(
+  client: Client,
+  connect: TemporalConnect,
+  targets: readonly ReplayTarget[],
+  opts: {
+    processes?: number;
+    workflowBundle?: WorkflowBundle;
+    onProgress?: (done: number, total: number) => void;
+    prefetch?: number;
+  } = {},
+): Promise<ReplayOutcome> {
+  const processes = Math.max(
+    1,
+    Math.min(opts.processes ?? replayProcessesFor(targets.length), targets.length),
+  );
+  const workflowBundle = opts.workflowBundle ?? (await workflowBundleFor());
+  const common = { workflowBundle, ...(opts.prefetch && { prefetch: opts.prefetch }) };
+  if (processes <= 1) {
+    return replayDossiers(client, targets, {
+      ...common,
+      ...(opts.onProgress && { onProgress: opts.onProgress }),
+    });
+  }
+  const size = Math.ceil(targets.length / processes);
+  const slices = Array.from({ length: processes }, (_, i) => targets.slice(i * size, (i + 1) * size)).filter(
+    (slice) => slice.length > 0,
+  );
+  const done = slices.map(() => 0);
+  const progress = (i: number) => (n: number) => {
+    done[i] = n;
+    opts.onProgress?.(
+      done.reduce((a, b) => a + b, 0),
+      targets.length,
+    );
+  };
+  const dir = await mkdtemp(join(tmpdir(), 'motcua-replay-'));
+  try {
+    const bundlePath = join(dir, 'workflow-bundle.js');
+    await writeFile(bundlePath, workflowBundle.code, { mode: 0o600 });
+    // Settled, not raced: a failed slice still lets the other processes end before the error.
+    const settled = await Promise.allSettled(
+      slices.map((slice, i) =>
+        i === 0
+          ? replayDossiers(client, slice, { ...common, onProgress: progress(0) })
+          : runReplayProcess(
+              { connect, targets: [...slice], bundlePath, ...(opts.prefetch && { prefetch: opts.prefetch }) },
+              progress(i),
+            ),
+      ),
+    );
+    const failed = settled.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    const outcomes = settled.map((r) => (r as PromiseFulfilledResult<ReplayOutcome>).value);
+    return {
+      replayed: outcomes.reduce((n, o) => n + o.replayed, 0),
+      failures: outcomes.flatMap((o) => o.failures),
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }

@@ -13,7 +13,12 @@ import { createMotcuaClient } from '../../services/api/client';
 import { startServices } from '../../services/app';
 import { createApiKey } from '../../services/keys';
 import { rebuildCounters } from '../../services/rates/audit';
-import { replayDossiers, workflowBundleFor } from '../../services/rates/replay';
+import {
+  replayDossiers,
+  replayDossiersInProcesses,
+  replayProcessesFor,
+  workflowBundleFor,
+} from '../../services/rates/replay';
 import { metric, round } from './harness';
 import { type Scenario, sleep } from './scenario';
 
@@ -28,7 +33,8 @@ export const audit: Scenario = {
   async run({ quick, log, stack, at }) {
     const bench = await stack();
     const config = scenarioConfig(bench.config, 'audit');
-    const dossiers = quick ? 45 : 300;
+    // Enough histories for the replayer processes to pay for their start (MIN_HISTORIES_PER_PROCESS each).
+    const dossiers = quick ? 45 : 1_000;
     log('audit: starting worker, projector and API in this process…');
     const services = await startServices(config, bench.logger, { worker: true, projector: true, api: true });
     const { prisma } = services;
@@ -133,10 +139,31 @@ export const audit: Scenario = {
       log(
         `audit: the SDK's stock replayer: ${sdk.perSecond}/s, ${sdk.cpuMsPerHistory} ms CPU each, ${sdk.failures} failures`,
       );
-      const { outcome, ms: replayMs, cpuMsPerHistory } = await timed(workflowBundle);
-      const replayPerSecond = round((outcome.replayed / replayMs) * 1000, 1);
+      const one = await timed(workflowBundle);
+      const onePerSecond = round((one.outcome.replayed / one.ms) * 1000, 1);
       log(
-        `audit: replayed ${outcome.replayed} histories in ${round(replayMs)} ms (${replayPerSecond}/s, ${cpuMsPerHistory} ms CPU each; bundle ${bundleMs} ms), ${outcome.failures.length} failures`,
+        `audit: motcua's replayer, one process: ${one.outcome.replayed} histories in ${round(one.ms)} ms (${onePerSecond}/s, ${one.cpuMsPerHistory} ms CPU each; bundle ${bundleMs} ms), ${one.outcome.failures.length} failures`,
+      );
+      // What `motcua audit replay` runs by default: one replayer process per core as the number of
+      // histories allows, their start (Node, tsx, the SDK, a connection each) included in the time.
+      const processes = replayProcessesFor(resolved.length);
+      const tp = performance.now();
+      const outcome = await replayDossiersInProcesses(
+        services.temporal!,
+        {
+          TEMPORAL_ADDRESS: config.TEMPORAL_ADDRESS,
+          TEMPORAL_NAMESPACE: config.TEMPORAL_NAMESPACE,
+          MOTCUA_PAYLOAD_KEYS: config.MOTCUA_PAYLOAD_KEYS,
+          NODE_ENV: config.NODE_ENV,
+        },
+        resolved,
+        { workflowBundle, processes },
+      );
+      const replayMs = performance.now() - tp;
+      const replayPerSecond = round((outcome.replayed / replayMs) * 1000, 1);
+      const cpuMsPerHistory = one.cpuMsPerHistory;
+      log(
+        `audit: motcua's replayer, ${processes} process(es): ${outcome.replayed} histories in ${round(replayMs)} ms (${replayPerSecond}/s), ${outcome.failures.length} failures`,
       );
 
       // Rebuild-counters over the whole event log once the projector has stored everything.
@@ -163,7 +190,7 @@ export const audit: Scenario = {
               status: replayPerSecond >= 100 && outcome.failures.length === 0 ? 'met' : 'missed',
               value: replayPerSecond,
               baseline: baseline?.perSecond ?? sdk.perSecond,
-              note: `${baseline ? `baseline: the same histories replayed first with the workflows of ${baselinePath} (${baseline.cpuMsPerHistory} ms CPU per history, ${baseline.failures} failures); ` : `baseline: the same histories through the SDK's stock replayer (Worker.runReplayHistories), run first in this run: ${sdk.cpuMsPerHistory} ms CPU per history, ${sdk.failures} failures; `}replayDossiers (the code path of \`motcua audit replay\`: fetch each history from Temporal, replay it) over ${scope}; the workflow bundle is built once before (${bundleMs} ms, not counted); ${cpuMsPerHistory} ms of this process's CPU per history; ${outcome.failures.length} nondeterminism failures`,
+              note: `${baseline ? `baseline: the same histories replayed first with the workflows of ${baselinePath} (${baseline.cpuMsPerHistory} ms CPU per history, ${baseline.failures} failures); ` : `baseline: the same histories through the SDK's stock replayer (Worker.runReplayHistories), run first in this run: ${sdk.cpuMsPerHistory} ms CPU per history, ${sdk.failures} failures; `}the code path of \`motcua audit replay\` (fetch each history from Temporal, replay it) over ${scope}, in ${processes} replayer process(es) (one per core as the histories allow, their start included); one process alone: ${onePerSecond}/s, ${cpuMsPerHistory} ms of CPU per history; the workflow bundle is built once before (${bundleMs} ms, not counted); ${outcome.failures.length} nondeterminism failures`,
             },
             at,
           ),
@@ -184,6 +211,8 @@ export const audit: Scenario = {
             histories: outcome.replayed,
             ms: round(replayMs),
             perSecond: replayPerSecond,
+            processes,
+            oneProcess: { perSecond: onePerSecond, cpuMsPerHistory, failures: one.outcome.failures.length },
             cpuMsPerHistory,
             bundleMs,
             sdkReplayer: sdk,

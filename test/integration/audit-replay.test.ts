@@ -1,7 +1,12 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditCommand } from '../../services/cli/audit';
-import { replayDossiers, replayTargets, workflowBundleFor } from '../../services/rates/replay';
+import {
+  replayDossiers,
+  replayDossiersInProcesses,
+  replayTargets,
+  workflowBundleFor,
+} from '../../services/rates/replay';
 import { type ApiWorld, startApiWorld } from './api-fixtures';
 import { createTestKey } from './auth-helpers';
 import { eventually, testConfig, uniqueCode } from './helpers';
@@ -87,4 +92,44 @@ describe('audit replay', () => {
     });
     expect(hidden.status).toBe(403);
   });
+
+  it('replays in several processes with the same verdicts, in target order', async () => {
+    const desk = await world.as('intake');
+    const codes = [uniqueCode('ARP'), uniqueCode('ARP'), uniqueCode('ARP')];
+    for (const code of codes)
+      await desk.receive(world.intake(code, { receivedAt: new Date().toISOString() }));
+    const client = world.services.temporal!;
+    const targets = await eventually(async () => {
+      const t = await replayTargets(client, { dossiers: codes });
+      return t.length === codes.length ? t : undefined;
+    });
+    const connect = {
+      TEMPORAL_ADDRESS: testConfig().TEMPORAL_ADDRESS,
+      TEMPORAL_NAMESPACE: testConfig().TEMPORAL_NAMESPACE,
+      MOTCUA_PAYLOAD_KEYS: testConfig().MOTCUA_PAYLOAD_KEYS,
+      NODE_ENV: testConfig().NODE_ENV,
+    };
+    const progress: number[] = [];
+    const released = await replayDossiersInProcesses(client, connect, targets, {
+      processes: 2,
+      onProgress: (done) => progress.push(done),
+    });
+    expect(released).toEqual({ replayed: 3, failures: [] });
+    expect(progress.at(-1)).toBe(3);
+
+    // A release that changes a decision without patched(): every dossier fails, in target order,
+    // whichever process replayed it.
+    const changed = await workflowBundleFor(
+      fileURLToPath(new URL('../replay/fixtures/timer-inserted.ts', import.meta.url)),
+    );
+    const outcome = await replayDossiersInProcesses(client, connect, targets, {
+      processes: 2,
+      workflowBundle: changed,
+    });
+    expect(outcome.replayed).toBe(3);
+    expect(outcome.failures.map((f) => f.dossierCode)).toEqual(
+      targets.map((t) => t.workflowId.replace(/^dossier-/, '')),
+    );
+    for (const f of outcome.failures) expect(f.error).toMatch(/Nondeterminism|DeterminismViolation/i);
+  }, 120_000);
 });
