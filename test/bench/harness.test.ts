@@ -7,6 +7,7 @@ import {
   parseArgs,
   percentile,
   placeholder,
+  runLines,
   SUMMARY_KEYS,
   slope,
   summaryTable,
@@ -85,8 +86,8 @@ describe('benchmark harness: summary.json', () => {
     });
     const second = mergeSummary(first, {
       generatedAt: 'b',
-      machine,
-      quick: true,
+      machine: { ...machine, loadAverage: 0.1 },
+      quick: false,
       scenarios: ['calendar'],
       metrics: { 'calendar.perSecond': metric('calendar.perSecond', { status: 'met', value: 1 }, at) },
       details: { calendar: {} },
@@ -94,6 +95,15 @@ describe('benchmark harness: summary.json', () => {
     expect(second.metrics['intake.p99Ms'].value).toBe(900);
     expect(second.metrics['calendar.perSecond'].value).toBe(1);
     expect(Object.keys(second.details).sort()).toEqual(['calendar', 'intake']);
+    // Each scenario keeps the conditions of the run its numbers come from.
+    expect(second.runs).toEqual({
+      intake: { generatedAt: 'a', machine, quick: true },
+      calendar: { generatedAt: 'b', machine: { ...machine, loadAverage: 0.1 }, quick: false },
+    });
+    expect(runLines(second)).toEqual([
+      '- `calendar`: full run, 2 cores (x), 24 GB memory, Node v20, linux/x64; load average 0.1 at start; b',
+      '- `intake`: `--quick` run, 2 cores (x), 24 GB memory, Node v20, linux/x64; load average 1 at start; a',
+    ]);
   });
 
   it('renders one table line per key, named values included', () => {

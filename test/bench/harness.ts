@@ -61,6 +61,14 @@ export interface Summary {
   metrics: Record<SummaryKey, Metric>;
   /** Per-scenario detail: rows per concurrency, baselines, profile. */
   details: Record<string, unknown>;
+  /** The run each scenario's numbers come from (machine and load at its start, quick or full). */
+  runs?: Record<string, ScenarioRun>;
+}
+
+export interface ScenarioRun {
+  generatedAt: string;
+  machine: Machine;
+  quick: boolean;
 }
 
 export const TARGETS: Record<SummaryKey, { target: string; unit: string }> = {
@@ -122,7 +130,26 @@ export function mergeSummary(
     scenarios: now.scenarios,
     metrics,
     details: { ...(previous?.details ?? {}), ...now.details },
+    runs: {
+      ...(previous?.runs ?? {}),
+      ...Object.fromEntries(
+        now.scenarios.map((name) => [
+          name,
+          { generatedAt: now.generatedAt, machine: now.machine, quick: now.quick },
+        ]),
+      ),
+    },
   };
+}
+
+/** One line per scenario: when, on what, at which load, quick or full. */
+export function runLines(summary: Summary): string[] {
+  return Object.entries(summary.runs ?? {})
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(
+      ([name, r]) =>
+        `- \`${name}\`: ${r.quick ? '`--quick` run' : 'full run'}, ${machineLine(r.machine, r.generatedAt)}`,
+    );
 }
 
 /** Nearest-rank percentile (p in 0–100) of unsorted samples; NaN when there are none. */

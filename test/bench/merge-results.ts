@@ -22,6 +22,10 @@ for (const name of src.scenarios) {
       (dst.metrics as Record<string, unknown>)[key] = m;
   }
   if (src.details[name] !== undefined) dst.details[name] = src.details[name];
+  dst.runs = {
+    ...(dst.runs ?? {}),
+    [name]: src.runs?.[name] ?? { generatedAt: src.generatedAt, machine: src.machine, quick: src.quick },
+  };
 }
 await writeFile(join(to, 'summary.json'), `${JSON.stringify(dst, null, 2)}\n`);
 console.log(`merged ${src.scenarios.join(', ')} from ${from} into ${to}/summary.json`);

@@ -19,6 +19,7 @@ import {
   metric,
   parseArgs,
   round,
+  runLines,
   type Summary,
   summaryTable,
   UsageError,
@@ -205,11 +206,17 @@ export function readme(summary: Summary, analysis: string): string {
     'services/infra (Temporal dev server, NATS JetStream, embedded PostgreSQL). `summary.json` has',
     'the same keys with more detail; `analysis.md` (below) is written by hand.',
     '',
-    `**Machine:** ${machineLine(summary.machine, summary.generatedAt)}.`,
+    ...(summary.runs && Object.keys(summary.runs).length > 0
+      ? [
+          "**Runs** (each scenario's numbers come from one run; load average at its start):",
+          '',
+          ...runLines(summary),
+        ]
+      : [`**Machine:** ${machineLine(summary.machine, summary.generatedAt)}.`]),
     '',
-    summary.quick
-      ? '**These numbers come from `--quick` smoke runs on a machine shared by several engineers at the time (load average above the core count); they are indicative only. Final numbers come from a full run (`npm run bench`) on a quiet machine.**'
-      : '**Full run.** Numbers are only comparable between runs on a quiet machine.',
+    Object.values(summary.metrics).some((m) => m.quick)
+      ? '**Rows marked (quick) come from `--quick` smoke runs (shorter, smaller); they are indicative only. Numbers are only comparable between runs on a quiet machine.**'
+      : '**Full runs.** Numbers are only comparable between runs on a quiet machine.',
     '',
     summaryTable(summary),
     '',
