@@ -146,10 +146,10 @@ export async function* replayHistories(
   options: ReplayWorkerOptions,
   histories: ReplayHistoriesIterable,
 ): AsyncGenerator<ReplayResult> {
-  // The replayer runs the workflows on this thread, and the SDK's promise hook compiles a small
-  // function for every promise a workflow makes; with Node's source maps on (tsx turns them on)
-  // each compiled source is also scanned for a source map comment. Failures are reported by name
-  // and message, which source maps do not change; the previous setting is restored afterwards.
+  // The replayer runs the workflows on this thread; with Node's source maps on (tsx turns them on)
+  // every source the SDK compiles there (the promise hook's lookups, when it is on) is scanned for a
+  // source map comment. Failures are reported by name and message, which source maps do not
+  // change; the previous setting is restored afterwards.
   const sourceMaps = process.sourceMapsEnabled;
   if (sourceMaps) process.setSourceMapsEnabled(false);
   const restoreHook = stackTraceHookOff();
