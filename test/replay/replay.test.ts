@@ -93,7 +93,11 @@ describe('replay of recorded dossier histories', () => {
     const before = { hook: stackTraceHookInstalled(), sourceMaps: process.sourceMapsEnabled };
     let during: boolean | undefined;
     for await (const _ of replayHistories(
-      { workflowBundle: released, replayName: 'motcua-replay', dataConverter: replayDataConverter(replayKeys) },
+      {
+        workflowBundle: released,
+        replayName: 'motcua-replay',
+        dataConverter: replayDataConverter(replayKeys),
+      },
       histories.slice(0, 2).map(({ file, history }) => ({ workflowId: file, history })),
     )) {
       during = stackTraceHookInstalled();
