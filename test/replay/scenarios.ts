@@ -345,6 +345,12 @@ export const scenarios: Scenario[] = [
       return handle;
     },
   },
+  {
+    name: 'intake-local-plan',
+    description:
+      'The dossier of late-with-apology, recorded on the intake path of issue 12 (patches receipt-instant-checked, intake-plan-local-activity, intake-answer-full-state): the plan is a local-activity marker in the first workflow task and the appointment answers the full state.',
+    run: (ctx) => scenarios.find((s) => s.name === 'late-with-apology')!.run(ctx),
+  },
 ];
 
 const ICT_OFFSET_MS = 7 * 3_600_000;
