@@ -575,8 +575,18 @@ describe('redelivery', () => {
     expect(codes.length).toBeGreaterThan(3);
     const countLetters = () => prisma.letter.count({ where: { dossierCode: { in: codes } } });
     const countNotices = () => prisma.applicantNotice.count({ where: { dossierCode: { in: codes } } });
-    const mailsBefore = mails.length;
-    const [lettersBefore, noticesBefore] = await Promise.all([countLetters(), countNotices()]);
+    // The file's own letters consumer may still be working through the previous test's events
+    // (restarted there, it drafted the apology before the result's notice and its mail): count
+    // once letters, notices and mails have not changed for 3 s.
+    const counts = async () => [await countLetters(), await countNotices(), mails.length] as const;
+    let [lettersBefore, noticesBefore, mailsBefore] = await counts();
+    for (let unchanged = 0; unchanged < 3; ) {
+      await new Promise((r) => setTimeout(r, 1000));
+      const [letters, notices, sent] = await counts();
+      const same = letters === lettersBefore && notices === noticesBefore && sent === mailsBefore;
+      unchanged = same ? unchanged + 1 : 0;
+      [lettersBefore, noticesBefore, mailsBefore] = [letters, notices, sent];
+    }
     const durableName = `letters-replay-${process.pid}`;
     const replay = await startLettersConsumer({
       config: testConfig(),
