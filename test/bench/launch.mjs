@@ -1,7 +1,6 @@
 // `npm run bench` starts here the way bin/motcua.js starts the product: tsx registered in this
-// thread only. Under the `tsx` command, Node passes tsx to every worker thread (execArgv), so the
-// SDK's workflow threads ran with tsx and Node source maps on, which `motcua worker` does not: every
-// promise a workflow makes then had its stack source-mapped (bench/results/analysis.md, "Intake").
+// thread only. Under the `tsx` command Node passes tsx to every worker thread (execArgv), so the
+// SDK's workflow threads ran with tsx and Node source maps on, which `motcua worker` never does.
 import { register } from 'tsx/esm/api';
 
 register();
